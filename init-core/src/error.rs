@@ -1,0 +1,202 @@
+//! The one error type of `init-core`.
+
+use std::fmt;
+
+/// An error from initializing, copying or checking a parameter.
+///
+/// Its message names the parameter path (when there is one) and the rule that was broken:
+///
+/// ```
+/// use init_core::{InitError, ErrorKind};
+/// let e = InitError::new("fc.weight", ErrorKind::Rank {
+///     scheme: "eye",
+///     expected: "exactly 2 dimensions",
+///     shape: vec![3, 3, 3],
+/// });
+/// assert_eq!(
+///     e.to_string(),
+///     "fc.weight: eye needs a tensor with exactly 2 dimensions, got shape [3, 3, 3]"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitError {
+    path: String,
+    kind: ErrorKind,
+}
+
+impl InitError {
+    /// An error about the parameter at `path` (`""` when the parameter has no name).
+    pub fn new(path: impl Into<String>, kind: ErrorKind) -> Self {
+        InitError { path: path.into(), kind }
+    }
+
+    /// The dotted path of the parameter, `""` when it has none.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The same error placed at another path (used when a module tree adds its prefix).
+    #[must_use]
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{}: {}", self.path, self.kind)
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+/// The rule an [`InitError`] reports as broken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A fan-based scheme was applied to a tensor with fewer than 2 dimensions.
+    #[error(
+        "{scheme} cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape {shape:?}"
+    )]
+    FanNeeds2D {
+        /// The scheme that needed the fans.
+        scheme: &'static str,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// A scheme needs a different number of dimensions.
+    #[error("{scheme} needs a tensor with {expected}, got shape {shape:?}")]
+    Rank {
+        /// The scheme.
+        scheme: &'static str,
+        /// What it needs, in words ("exactly 2 dimensions").
+        expected: &'static str,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// An axis given for fan computation is out of range or repeated.
+    #[error("{scheme}: axis {axis} is out of range or repeated for shape {shape:?}")]
+    BadAxis {
+        /// The scheme.
+        scheme: &'static str,
+        /// The offending axis as given.
+        axis: isize,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// An unknown nonlinearity name.
+    #[error(
+        "unknown nonlinearity `{name}`; expected one of linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu"
+    )]
+    UnknownNonlinearity {
+        /// The name as given.
+        name: String,
+    },
+    /// A fan mode that the scheme does not accept.
+    #[error("{scheme} does not support mode `{mode}`; expected one of {expected}")]
+    UnknownMode {
+        /// The scheme.
+        scheme: &'static str,
+        /// The mode as given.
+        mode: String,
+        /// The accepted modes, quoted and comma-separated.
+        expected: &'static str,
+    },
+    /// An unknown distribution name for `variance_scaling`.
+    #[error(
+        "unknown distribution `{name}`; expected one of truncated_normal, normal, untruncated_normal, uniform"
+    )]
+    UnknownDistribution {
+        /// The name as given.
+        name: String,
+    },
+    /// An argument is NaN or infinite.
+    #[error("{scheme}: argument `{arg}` must be finite, got {value}")]
+    NonFinite {
+        /// The scheme.
+        scheme: &'static str,
+        /// The argument's name.
+        arg: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A lower bound is above its upper bound.
+    #[error("{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {lo} > {hi_name} = {hi}")]
+    InvalidRange {
+        /// The scheme.
+        scheme: &'static str,
+        /// The lower bound's argument name.
+        lo_name: &'static str,
+        /// The lower bound.
+        lo: f64,
+        /// The upper bound's argument name.
+        hi_name: &'static str,
+        /// The upper bound.
+        hi: f64,
+    },
+    /// An argument is outside the range the scheme accepts.
+    #[error("{scheme}: argument `{arg}` must be {rule}, got {value}")]
+    OutOfRange {
+        /// The scheme.
+        scheme: &'static str,
+        /// The argument's name.
+        arg: &'static str,
+        /// The rule, in words ("in [0, 1)", ">= 0").
+        rule: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// `dirac` with a group count that does not divide dimension 0.
+    #[error("dirac: dim 0 (size {dim0}) must be divisible by groups = {groups}")]
+    DiracGroups {
+        /// The group count.
+        groups: usize,
+        /// Size of dimension 0.
+        dim0: usize,
+    },
+    /// `delta_orthogonal` on a kernel with fewer output than input channels.
+    #[error(
+        "delta_orthogonal needs out_channels >= in_channels (dim 0 >= dim 1), got shape {shape:?}"
+    )]
+    DeltaOrthogonalChannels {
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// Literal values whose shape cannot be broadcast to the parameter's shape.
+    #[error("values of shape {values:?} cannot be broadcast to the parameter's shape {param:?}")]
+    Broadcast {
+        /// The shape of the literal.
+        values: Vec<usize>,
+        /// The parameter's shape.
+        param: Vec<usize>,
+    },
+    /// Literal values whose length does not match the shape they were said to have.
+    #[error("values: {len} numbers cannot have shape {shape:?}")]
+    ValuesLen {
+        /// The number of values.
+        len: usize,
+        /// The claimed shape.
+        shape: Vec<usize>,
+    },
+    /// A copy from an array of another shape.
+    #[error("shape mismatch: the parameter has shape {expected:?}, the source has shape {got:?}")]
+    ShapeMismatch {
+        /// The parameter's shape.
+        expected: Vec<usize>,
+        /// The source's shape.
+        got: Vec<usize>,
+    },
+}
+
+/// Shorthand for `Result<T, InitError>`.
+pub type Result<T, E = InitError> = std::result::Result<T, E>;

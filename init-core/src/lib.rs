@@ -1,0 +1,16 @@
+//! Runtime of the [`init`](https://docs.rs/init) crate: [`Param`] and [`Buffer`], every
+//! initialization scheme of PyTorch's `torch.nn.init` (and the Keras/Flax ones PyTorch lacks),
+//! and the generators that feed them.
+//!
+//! Users depend on `init`, which re-exports everything here.
+
+mod error;
+pub mod init;
+pub mod math;
+mod param;
+pub mod rng;
+
+pub use error::{ErrorKind, InitError, Result};
+pub use init::{FanAxes, FanMode, Fans, Init, Nonlinearity, calculate_gain};
+pub use param::{Buffer, BufferData, Param};
+pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};

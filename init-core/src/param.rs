@@ -1,0 +1,266 @@
+//! [`Param`], a trainable tensor whose shape never changes, and [`Buffer`], state that is not trained.
+
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+
+use crate::error::{ErrorKind, InitError, Result};
+
+/// A trainable `f32` tensor.
+///
+/// Its shape is fixed when it is created: no public method can give it another one, so the
+/// PyTorch pitfall of assigning `.data` a tensor of a different shape cannot be written.
+/// Values are replaced by copy, after a shape check ([`Param::copy_from`]). The
+/// `requires_grad` flag (true by default) is kept by every initialization, copy and load.
+/// The storage is always contiguous in row-major order.
+///
+/// ```
+/// use init_core::Param;
+/// use ndarray::array;
+///
+/// let mut w = Param::zeros(&[2, 3]);
+/// assert_eq!(w.shape(), &[2, 3]);
+/// w.copy_from(&array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]].into_dyn().view())?;
+/// assert_eq!(w.as_slice()[5], 6.0);
+/// // A source of another shape is refused and nothing changes:
+/// assert!(w.copy_from(&array![1.0, 2.0].into_dyn().view()).is_err());
+/// assert_eq!(w.as_slice()[0], 1.0);
+/// assert!(w.requires_grad());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    value: ArrayD<f32>,
+    requires_grad: bool,
+}
+
+impl Param {
+    /// A parameter of the given shape, all zeros.
+    ///
+    /// The memory comes from a zeroed allocation, so pages are not touched until the first
+    /// fill writes them: construction followed by one initialization writes each byte once.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Param { value: ArrayD::zeros(IxDyn(shape)), requires_grad: true }
+    }
+
+    /// A parameter holding `value` (copied into row-major order if it is not already).
+    ///
+    /// ```
+    /// let p = init_core::Param::from_array(ndarray::ArrayD::from_elem(vec![4], 0.5));
+    /// assert_eq!(p.as_slice(), &[0.5; 4]);
+    /// ```
+    pub fn from_array(value: ArrayD<f32>) -> Self {
+        let value = if value.is_standard_layout() {
+            value
+        } else {
+            value.as_standard_layout().into_owned()
+        };
+        Param { value, requires_grad: true }
+    }
+
+    /// The shape, fixed for the life of the parameter.
+    pub fn shape(&self) -> &[usize] {
+        self.value.shape()
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.value.ndim()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.value.len()
+    }
+
+    /// Whether gradients should be computed for this parameter (true unless frozen).
+    pub fn requires_grad(&self) -> bool {
+        self.requires_grad
+    }
+
+    /// Set whether gradients should be computed for this parameter.
+    pub fn set_requires_grad(&mut self, requires_grad: bool) {
+        self.requires_grad = requires_grad;
+    }
+
+    /// Stop training this parameter (`requires_grad = false`).
+    ///
+    /// ```
+    /// let mut p = init_core::Param::zeros(&[3]);
+    /// p.freeze();
+    /// assert!(!p.requires_grad());
+    /// p.unfreeze();
+    /// assert!(p.requires_grad());
+    /// ```
+    pub fn freeze(&mut self) {
+        self.requires_grad = false;
+    }
+
+    /// Train this parameter again (`requires_grad = true`).
+    pub fn unfreeze(&mut self) {
+        self.requires_grad = true;
+    }
+
+    /// A read-only view, for the rest of the ndarray ecosystem.
+    pub fn view(&self) -> ArrayViewD<'_, f32> {
+        self.value.view()
+    }
+
+    /// A mutable view: values can change, the shape cannot.
+    pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
+        self.value.view_mut()
+    }
+
+    /// The values in row-major order.
+    pub fn as_slice(&self) -> &[f32] {
+        // Invariant: the storage is always in standard layout.
+        self.value.as_slice().unwrap_or(&[])
+    }
+
+    /// The values in row-major order, mutable.
+    pub fn as_slice_mut(&mut self) -> &mut [f32] {
+        self.value.as_slice_mut().unwrap_or(&mut [])
+    }
+
+    /// Copy `src` into this parameter. A source of another shape is an error and leaves the
+    /// parameter unchanged; `requires_grad` is kept.
+    pub fn copy_from(&mut self, src: &ArrayViewD<'_, f32>) -> Result<()> {
+        if src.shape() != self.shape() {
+            return Err(InitError::new(
+                "",
+                ErrorKind::ShapeMismatch { expected: self.shape().to_vec(), got: src.shape().to_vec() },
+            ));
+        }
+        self.value.assign(src);
+        Ok(())
+    }
+
+    /// Consume the parameter and return its values.
+    pub fn into_array(self) -> ArrayD<f32> {
+        self.value
+    }
+}
+
+/// The element values of a [`Buffer`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum BufferData {
+    /// Floating-point state, such as BatchNorm's running statistics.
+    F32(ArrayD<f32>),
+    /// Integer state, such as BatchNorm's `num_batches_tracked` (a 0-d `i64` in PyTorch).
+    I64(ArrayD<i64>),
+}
+
+/// State that belongs in the state dict but is not trained (not in `parameters()`).
+///
+/// Like [`Param`], its shape is fixed at creation.
+///
+/// ```
+/// use init_core::{Buffer, BufferData};
+/// let mut steps = Buffer::i64_scalar(0);
+/// assert_eq!(steps.shape(), &[] as &[usize]);
+/// let mut mean = Buffer::f32_zeros(&[4]);
+/// assert!(matches!(mean.data(), BufferData::F32(a) if a.len() == 4));
+/// # let _ = (&mut steps, &mut mean);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Buffer {
+    data: BufferData,
+}
+
+impl Buffer {
+    /// An `f32` buffer of zeros.
+    pub fn f32_zeros(shape: &[usize]) -> Self {
+        Buffer { data: BufferData::F32(ArrayD::zeros(IxDyn(shape))) }
+    }
+
+    /// An `f32` buffer filled with `value`.
+    pub fn f32_full(shape: &[usize], value: f32) -> Self {
+        Buffer { data: BufferData::F32(ArrayD::from_elem(IxDyn(shape), value)) }
+    }
+
+    /// A 0-d `i64` buffer.
+    pub fn i64_scalar(value: i64) -> Self {
+        Buffer { data: BufferData::I64(ArrayD::from_elem(IxDyn(&[]), value)) }
+    }
+
+    /// The shape, fixed for the life of the buffer.
+    pub fn shape(&self) -> &[usize] {
+        match &self.data {
+            BufferData::F32(a) => a.shape(),
+            BufferData::I64(a) => a.shape(),
+        }
+    }
+
+    /// The values.
+    pub fn data(&self) -> &BufferData {
+        &self.data
+    }
+
+    /// The `f32` values, if this is an `f32` buffer.
+    pub fn as_f32(&self) -> Option<ArrayViewD<'_, f32>> {
+        match &self.data {
+            BufferData::F32(a) => Some(a.view()),
+            BufferData::I64(_) => None,
+        }
+    }
+
+    /// The `f32` values, mutable, if this is an `f32` buffer.
+    pub fn as_f32_mut(&mut self) -> Option<ArrayViewMutD<'_, f32>> {
+        match &mut self.data {
+            BufferData::F32(a) => Some(a.view_mut()),
+            BufferData::I64(_) => None,
+        }
+    }
+
+    /// The `i64` values, if this is an `i64` buffer.
+    pub fn as_i64(&self) -> Option<ArrayViewD<'_, i64>> {
+        match &self.data {
+            BufferData::I64(a) => Some(a.view()),
+            BufferData::F32(_) => None,
+        }
+    }
+
+    /// The `i64` values, mutable, if this is an `i64` buffer.
+    pub fn as_i64_mut(&mut self) -> Option<ArrayViewMutD<'_, i64>> {
+        match &mut self.data {
+            BufferData::I64(a) => Some(a.view_mut()),
+            BufferData::F32(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn copy_from_mismatch_changes_nothing_and_names_both_shapes() {
+        let mut p = Param::zeros(&[3, 1, 3, 3]);
+        p.as_slice_mut()[0] = 7.0;
+        let wrong = ArrayD::<f32>::ones(IxDyn(&[1, 1, 3, 3]));
+        let err = p.copy_from(&wrong.view()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
+        );
+        assert_eq!(p.as_slice()[0], 7.0);
+        assert_eq!(p.shape(), &[3, 1, 3, 3]);
+    }
+
+    #[test]
+    fn requires_grad_survives_copy() {
+        let mut p = Param::zeros(&[2]);
+        p.freeze();
+        p.copy_from(&array![1.0f32, 2.0].into_dyn().view()).unwrap();
+        assert!(!p.requires_grad());
+        p.unfreeze();
+        p.copy_from(&array![3.0f32, 4.0].into_dyn().view()).unwrap();
+        assert!(p.requires_grad());
+    }
+
+    #[test]
+    fn from_array_makes_storage_contiguous() {
+        let a = array![[1.0f32, 2.0], [3.0, 4.0]].reversed_axes().into_dyn();
+        let p = Param::from_array(a);
+        assert_eq!(p.as_slice(), &[1.0, 3.0, 2.0, 4.0]);
+    }
+}
