@@ -1,0 +1,71 @@
+//! Argument and shape rules shared by the schemes. Each returns the error that names the rule.
+
+use crate::error::{ErrorKind, InitError, Result};
+use crate::param::Param;
+
+/// `value` must be finite.
+pub(crate) fn finite(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(InitError::new(path, ErrorKind::NonFinite { scheme, arg, value }))
+    }
+}
+
+/// `value` must be finite and representable as a finite `f32` (it will be written into one).
+pub(crate) fn finite_f32(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+    finite(path, scheme, arg, value)?;
+    if value.abs() > f64::from(f32::MAX) {
+        return Err(InitError::new(
+            path,
+            ErrorKind::OutOfRange { scheme, arg, rule: "within the range of f32", value },
+        ));
+    }
+    Ok(())
+}
+
+/// `value` must be `>= 0` (and finite).
+pub(crate) fn non_negative(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+    finite(path, scheme, arg, value)?;
+    if value < 0.0 {
+        return Err(InitError::new(path, ErrorKind::OutOfRange { scheme, arg, rule: ">= 0", value }));
+    }
+    Ok(())
+}
+
+/// `value` must be `> 0` (and finite).
+pub(crate) fn positive(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+    finite(path, scheme, arg, value)?;
+    if value <= 0.0 {
+        return Err(InitError::new(path, ErrorKind::OutOfRange { scheme, arg, rule: "> 0", value }));
+    }
+    Ok(())
+}
+
+/// `lo <= hi`.
+pub(crate) fn ordered(
+    path: &str,
+    scheme: &'static str,
+    (lo_name, lo): (&'static str, f64),
+    (hi_name, hi): (&'static str, f64),
+) -> Result<()> {
+    if lo > hi {
+        return Err(InitError::new(path, ErrorKind::InvalidRange { scheme, lo_name, lo, hi_name, hi }));
+    }
+    Ok(())
+}
+
+/// The parameter's rank must satisfy `ok`; `expected` says what it needs in words.
+pub(crate) fn rank(
+    path: &str,
+    param: &Param,
+    scheme: &'static str,
+    expected: &'static str,
+    ok: impl FnOnce(usize) -> bool,
+) -> Result<()> {
+    if ok(param.ndim()) {
+        Ok(())
+    } else {
+        Err(InitError::new(path, ErrorKind::Rank { scheme, expected, shape: param.shape().to_vec() }))
+    }
+}
