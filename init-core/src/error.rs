@@ -121,7 +121,7 @@ pub enum ErrorKind {
         name: String,
     },
     /// An argument is NaN or infinite.
-    #[error("{scheme}: argument `{arg}` must be finite, got {value}")]
+    #[error("{scheme}: argument `{arg}` must be finite, got {value:?}")]
     NonFinite {
         /// The scheme.
         scheme: &'static str,
@@ -131,7 +131,7 @@ pub enum ErrorKind {
         value: f64,
     },
     /// A lower bound is above its upper bound.
-    #[error("{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {lo} > {hi_name} = {hi}")]
+    #[error("{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {lo:?} > {hi_name} = {hi:?}")]
     InvalidRange {
         /// The scheme.
         scheme: &'static str,
@@ -145,7 +145,7 @@ pub enum ErrorKind {
         hi: f64,
     },
     /// An argument is outside the range the scheme accepts.
-    #[error("{scheme}: argument `{arg}` must be {rule}, got {value}")]
+    #[error("{scheme}: argument `{arg}` must be {rule}, got {value:?}")]
     OutOfRange {
         /// The scheme.
         scheme: &'static str,

@@ -11,6 +11,6 @@ mod param;
 pub mod rng;
 
 pub use error::{ErrorKind, InitError, Result};
-pub use init::{FanAxes, FanMode, Fans, Init, Nonlinearity, calculate_gain};
+pub use init::{Distribution, FanAxes, FanMode, Fans, Init, Nonlinearity, Values, calculate_gain};
 pub use param::{Buffer, BufferData, Param};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};

@@ -1,17 +1,290 @@
-//! Initialization schemes (filled in below).
+//! Every initialization scheme, as a function over a [`Param`] and as a variant of the
+//! declarative [`Init`] value.
+//!
+//! | scheme | function | semantics |
+//! |---|---|---|
+//! | `uniform(a, b)` | [`uniform`] | PyTorch `uniform_` |
+//! | `normal(mean, std)` | [`normal`] | PyTorch `normal_` |
+//! | `trunc_normal(mean, std, a, b)` | [`trunc_normal`] | PyTorch `trunc_normal_` (absolute bounds), exact in any window |
+//! | `constant(value)`, `ones`, `zeros` | [`constant`], [`ones`], [`zeros`] | PyTorch |
+//! | `eye`, `dirac(groups)` | [`eye`], [`dirac`] | PyTorch |
+//! | `xavier_uniform(gain)`, `xavier_normal(gain)` | [`xavier_uniform`], [`xavier_normal`] | PyTorch |
+//! | `kaiming_uniform(a, mode, nonlinearity)`, `kaiming_normal(...)` | [`kaiming_uniform`], [`kaiming_normal`] | PyTorch |
+//! | `orthogonal(gain)` | [`orthogonal`] | PyTorch (QR with sign fix) |
+//! | `sparse(sparsity, std)` | [`sparse`] | PyTorch |
+//! | `lecun_uniform`, `lecun_normal` | [`lecun_uniform`], [`lecun_normal`] | Keras/JAX |
+//! | `variance_scaling(scale, mode, distribution)` | [`variance_scaling`] | Keras/JAX |
+//! | `delta_orthogonal(gain)` | [`delta_orthogonal`] | Flax/JAX |
+//! | `values = [...]` | [`values`] | literal values, broadcast by numpy rules |
+//!
+//! Every function validates its arguments and the parameter's rank first and returns an
+//! [`InitError`](crate::InitError) naming the parameter path and the rule; then a
+//! parameter with zero elements is left as it is (a no-op, nothing drawn).
+
 mod check;
+mod constant;
+mod display;
+mod distribution;
 mod fan;
 mod gain;
 mod identity;
 mod orthogonal;
+mod plan;
+mod random;
+mod scaled;
 mod sparse;
 mod values;
+
+pub use constant::{constant, ones, zeros};
+pub use distribution::Distribution;
 pub use fan::{FanAxes, FanMode, Fans};
 pub use gain::{Nonlinearity, calculate_gain};
 pub use identity::{dirac, eye};
 pub use orthogonal::{delta_orthogonal, orthogonal};
+pub use random::{normal, trunc_normal, uniform};
+pub use scaled::{
+    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, variance_scaling,
+    xavier_normal, xavier_uniform,
+};
 pub use sparse::sparse;
 pub use values::{Values, values};
-/// placeholder
+
+use crate::error::Result;
+use crate::param::Param;
+use crate::rng::Generator;
+use plan::Plan;
+
+/// A declarative initialization: one variant per scheme, with PyTorch's argument names.
+///
+/// Its [`Display`](std::fmt::Display) reads like the `#[init(...)]` attribute that produces
+/// it, showing only arguments that differ from their defaults.
+///
+/// ```
+/// use init_core::{FanAxes, FanMode, Init, Nonlinearity, Param, Seed};
+/// let init = Init::KaimingNormal {
+///     a: 0.0,
+///     mode: FanMode::FanOut,
+///     nonlinearity: Nonlinearity::Relu,
+///     axes: FanAxes::TORCH,
+/// };
+/// assert_eq!(init.to_string(), r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#);
+/// let mut w = Param::zeros(&[16, 3, 3, 3]);
+/// init.apply(&mut w, "conv1.weight", &mut Seed::new(0))?;
+/// # Ok::<(), init_core::InitError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub enum Init {}
+#[non_exhaustive]
+pub enum Init {
+    /// `uniform(a = 0.0, b = 1.0)`.
+    Uniform {
+        /// Lower bound.
+        a: f64,
+        /// Upper bound.
+        b: f64,
+    },
+    /// `normal(mean = 0.0, std = 1.0)`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+    },
+    /// `trunc_normal(mean = 0.0, std = 1.0, a = -2.0, b = 2.0)`, absolute bounds.
+    TruncNormal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation before truncation.
+        std: f64,
+        /// Lower bound.
+        a: f64,
+        /// Upper bound.
+        b: f64,
+    },
+    /// `constant(value)`.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// `ones`.
+    Ones,
+    /// `zeros`.
+    Zeros,
+    /// `eye` (2-D only).
+    Eye,
+    /// `dirac(groups = 1)` (3-D to 5-D).
+    Dirac {
+        /// Number of groups.
+        groups: usize,
+    },
+    /// `xavier_uniform(gain = 1.0)`.
+    XavierUniform {
+        /// Gain.
+        gain: f64,
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `xavier_normal(gain = 1.0)`.
+    XavierNormal {
+        /// Gain.
+        gain: f64,
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `kaiming_uniform(a = 0.0, mode = "fan_in", nonlinearity = "leaky_relu")`.
+    KaimingUniform {
+        /// Negative slope of `leaky_relu`.
+        a: f64,
+        /// Fan mode (`fan_in` or `fan_out`).
+        mode: FanMode,
+        /// Nonlinearity that follows the layer.
+        nonlinearity: Nonlinearity,
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `kaiming_normal(a = 0.0, mode = "fan_in", nonlinearity = "leaky_relu")`.
+    KaimingNormal {
+        /// Negative slope of `leaky_relu`.
+        a: f64,
+        /// Fan mode (`fan_in` or `fan_out`).
+        mode: FanMode,
+        /// Nonlinearity that follows the layer.
+        nonlinearity: Nonlinearity,
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `orthogonal(gain = 1.0)`.
+    Orthogonal {
+        /// Gain.
+        gain: f64,
+    },
+    /// `sparse(sparsity, std = 0.01)` (2-D only).
+    Sparse {
+        /// Fraction of zeros in each column, in [0, 1).
+        sparsity: f64,
+        /// Standard deviation of the non-zero values.
+        std: f64,
+    },
+    /// `lecun_uniform`.
+    LecunUniform {
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `lecun_normal` (truncated, as Keras and Flax).
+    LecunNormal {
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `variance_scaling(scale = 1.0, mode = "fan_in", distribution = "truncated_normal")`.
+    VarianceScaling {
+        /// Scale of the variance.
+        scale: f64,
+        /// Which fan divides the scale.
+        mode: FanMode,
+        /// Distribution of the values.
+        distribution: Distribution,
+        /// Fan axes.
+        axes: FanAxes,
+    },
+    /// `delta_orthogonal(gain = 1.0)` (3-D to 5-D conv kernels).
+    DeltaOrthogonal {
+        /// Gain.
+        gain: f64,
+    },
+    /// `values = [...]`: literal values broadcast to the parameter's shape.
+    Values(Values),
+}
+
+impl Init {
+    /// The scheme's name, as written in an attribute (`"kaiming_normal"`).
+    ///
+    /// ```
+    /// assert_eq!(init_core::Init::Ones.name(), "ones");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Init::Uniform { .. } => "uniform",
+            Init::Normal { .. } => "normal",
+            Init::TruncNormal { .. } => "trunc_normal",
+            Init::Constant { .. } => "constant",
+            Init::Ones => "ones",
+            Init::Zeros => "zeros",
+            Init::Eye => "eye",
+            Init::Dirac { .. } => "dirac",
+            Init::XavierUniform { .. } => "xavier_uniform",
+            Init::XavierNormal { .. } => "xavier_normal",
+            Init::KaimingUniform { .. } => "kaiming_uniform",
+            Init::KaimingNormal { .. } => "kaiming_normal",
+            Init::Orthogonal { .. } => "orthogonal",
+            Init::Sparse { .. } => "sparse",
+            Init::LecunUniform { .. } => "lecun_uniform",
+            Init::LecunNormal { .. } => "lecun_normal",
+            Init::VarianceScaling { .. } => "variance_scaling",
+            Init::DeltaOrthogonal { .. } => "delta_orthogonal",
+            Init::Values(_) => "values",
+        }
+    }
+
+    /// The elementwise plan of this scheme for `shape`, or `None` for the schemes that
+    /// need the whole tensor (eye, dirac, orthogonal, sparse, delta_orthogonal, values).
+    fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
+        let plan = match *self {
+            Init::Uniform { a, b } => random::uniform_plan(path, a, b)?,
+            Init::Normal { mean, std } => random::normal_plan(path, mean, std)?,
+            Init::TruncNormal { mean, std, a, b } => random::trunc_normal_plan(path, mean, std, a, b)?,
+            Init::Constant { value } => constant::constant_plan(path, value)?,
+            Init::Ones => Plan::Const(1.0),
+            Init::Zeros => Plan::Const(0.0),
+            Init::XavierUniform { gain, axes } => scaled::xavier_plan(path, shape, gain, axes, true)?,
+            Init::XavierNormal { gain, axes } => scaled::xavier_plan(path, shape, gain, axes, false)?,
+            Init::KaimingUniform { a, mode, nonlinearity, axes } => {
+                scaled::kaiming_plan(path, shape, (a, mode, nonlinearity), axes, true)?
+            }
+            Init::KaimingNormal { a, mode, nonlinearity, axes } => {
+                scaled::kaiming_plan(path, shape, (a, mode, nonlinearity), axes, false)?
+            }
+            Init::LecunUniform { axes } => {
+                let args = (1.0, FanMode::FanIn, Distribution::Uniform);
+                scaled::variance_scaling_plan(path, shape, "lecun_uniform", args, axes)?
+            }
+            Init::LecunNormal { axes } => {
+                let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
+                scaled::variance_scaling_plan(path, shape, "lecun_normal", args, axes)?
+            }
+            Init::VarianceScaling { scale, mode, distribution, axes } => {
+                scaled::variance_scaling_plan(path, shape, "variance_scaling", (scale, mode, distribution), axes)?
+            }
+            Init::Eye | Init::Dirac { .. } | Init::Orthogonal { .. } | Init::Sparse { .. } => return Ok(None),
+            Init::DeltaOrthogonal { .. } | Init::Values(_) => return Ok(None),
+        };
+        Ok(Some(plan))
+    }
+
+    /// Initialize `param`, the parameter at `path`, drawing from `rng`.
+    ///
+    /// ```
+    /// use init_core::{Init, Param, Seed};
+    /// let mut b = Param::zeros(&[10]);
+    /// Init::Constant { value: 0.1 }.apply(&mut b, "fc.bias", &mut Seed::new(0))?;
+    /// assert_eq!(b.as_slice(), &[0.1; 10]);
+    /// let err = Init::Orthogonal { gain: 1.0 }.apply(&mut b, "fc.bias", &mut Seed::new(0)).unwrap_err();
+    /// assert_eq!(err.path(), "fc.bias");
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn apply(&self, param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+        if let Some(plan) = self.plan(path, param.shape())? {
+            if param.numel() > 0 {
+                plan.run(param, path, rng);
+            }
+            return Ok(());
+        }
+        match self {
+            Init::Eye => eye(param, path),
+            Init::Dirac { groups } => dirac(param, path, *groups),
+            Init::Orthogonal { gain } => orthogonal(param, path, *gain, rng),
+            Init::Sparse { sparsity, std } => sparse(param, path, *sparsity, *std, rng),
+            Init::DeltaOrthogonal { gain } => delta_orthogonal(param, path, *gain, rng),
+            Init::Values(v) => values(param, path, v),
+            _ => Ok(()),
+        }
+    }
+}

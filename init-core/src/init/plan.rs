@@ -1,0 +1,41 @@
+//! What an elementwise scheme resolves to for one shape: a distribution or a constant.
+//!
+//! Resolving first and filling second lets [`Init::apply`](super::Init::apply) and
+//! [`Init::fill_slice`](super::Init::fill_slice) share one code path.
+
+use crate::error::Result;
+use crate::param::Param;
+use crate::rng::{Dist, Generator};
+
+/// An elementwise fill, resolved for one parameter shape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Plan {
+    /// Independent draws from a distribution.
+    Draw(Dist),
+    /// Every element equal to this value.
+    Const(f32),
+}
+
+impl Plan {
+    /// Write the plan into a whole parameter.
+    pub(crate) fn run(self, param: &mut Param, path: &str, rng: &mut dyn Generator) {
+        match self {
+            Plan::Draw(dist) => rng.fill(path, dist, param.as_slice_mut()),
+            Plan::Const(v) => param.as_slice_mut().fill(v),
+        }
+    }
+
+    /// Run a fallible resolution for a parameter, then fill it (nothing is drawn for an empty one).
+    pub(crate) fn resolve_and_run(
+        param: &mut Param,
+        path: &str,
+        rng: &mut dyn Generator,
+        resolve: impl FnOnce(&[usize]) -> Result<Plan>,
+    ) -> Result<()> {
+        let plan = resolve(param.shape())?;
+        if param.numel() > 0 {
+            plan.run(param, path, rng);
+        }
+        Ok(())
+    }
+}

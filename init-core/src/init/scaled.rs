@@ -1,0 +1,216 @@
+//! Fan-scaled schemes: Xavier/Glorot, Kaiming/He, LeCun and `variance_scaling`.
+//!
+//! The formulas are PyTorch's (`torch/nn/init.py`) in double precision, to the bit, for
+//! Xavier and Kaiming, and Keras/JAX's for LeCun and `variance_scaling`.
+
+use super::check;
+use super::distribution::Distribution;
+use super::fan::{FanAxes, FanMode, Fans};
+use super::gain::{Nonlinearity, calculate_gain};
+use super::plan::Plan;
+use crate::error::{ErrorKind, InitError, Result};
+use crate::param::Param;
+use crate::rng::{Dist, Generator};
+
+/// The standard deviation of a truncated standard normal on [-2, 2] (Keras and JAX's constant).
+const TRUNC_2SIGMA_STD: f64 = 0.879_625_661_034_239_8;
+
+fn fans(path: &str, scheme: &'static str, shape: &[usize], axes: FanAxes) -> Result<Fans> {
+    Fans::compute(scheme, shape, axes).map_err(|e| e.at(path))
+}
+
+fn symmetric(uniform: bool, std: f64) -> Plan {
+    if uniform {
+        let bound = 3.0f64.sqrt() * std;
+        Plan::Draw(Dist::Uniform { low: -bound, high: bound })
+    } else {
+        Plan::Draw(Dist::Normal { mean: 0.0, std })
+    }
+}
+
+pub(crate) fn xavier_plan(path: &str, shape: &[usize], gain: f64, axes: FanAxes, uniform: bool) -> Result<Plan> {
+    let scheme = if uniform { "xavier_uniform" } else { "xavier_normal" };
+    check::finite(path, scheme, "gain", gain)?;
+    let f = fans(path, scheme, shape, axes)?;
+    let std = gain * (2.0 / (f.fan_in + f.fan_out) as f64).sqrt();
+    Ok(symmetric(uniform, std))
+}
+
+pub(crate) fn kaiming_plan(
+    path: &str,
+    shape: &[usize],
+    (a, mode, nonlinearity): (f64, FanMode, Nonlinearity),
+    axes: FanAxes,
+    uniform: bool,
+) -> Result<Plan> {
+    let scheme = if uniform { "kaiming_uniform" } else { "kaiming_normal" };
+    check::finite(path, scheme, "a", a)?;
+    if mode == FanMode::FanAvg {
+        return Err(InitError::new(
+            path,
+            ErrorKind::UnknownMode { scheme, mode: mode.name().to_owned(), expected: "\"fan_in\", \"fan_out\"" },
+        ));
+    }
+    let fan = fans(path, scheme, shape, axes)?.select(mode);
+    let std = calculate_gain(nonlinearity, Some(a)) / fan.sqrt();
+    Ok(symmetric(uniform, std))
+}
+
+pub(crate) fn variance_scaling_plan(
+    path: &str,
+    shape: &[usize],
+    scheme: &'static str,
+    (scale, mode, distribution): (f64, FanMode, Distribution),
+    axes: FanAxes,
+) -> Result<Plan> {
+    check::positive(path, scheme, "scale", scale)?;
+    let fan = fans(path, scheme, shape, axes)?.select(mode);
+    let variance = scale / fan.max(1.0);
+    Ok(match distribution {
+        Distribution::TruncatedNormal => {
+            let std = variance.sqrt() / TRUNC_2SIGMA_STD;
+            Plan::Draw(Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std })
+        }
+        Distribution::Normal => symmetric(false, variance.sqrt()),
+        Distribution::Uniform => symmetric(true, variance.sqrt()),
+    })
+}
+
+/// `xavier_uniform_` (Glorot): `U(-b, b)`, `b = gain * sqrt(6 / (fan_in + fan_out))`.
+///
+/// Errors: fewer than 2 dimensions, non-finite gain.
+///
+/// ```
+/// use init_core::{init, Param, Seed};
+/// let mut w = Param::zeros(&[30, 20]);
+/// init::xavier_uniform(&mut w, "fc.weight", 1.0, &mut Seed::new(0))?;
+/// let bound = (6.0f32 / 50.0).sqrt();
+/// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn xavier_uniform(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Generator) -> Result<()> {
+    Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, true))
+}
+
+/// `xavier_normal_` (Glorot): `N(0, std²)`, `std = gain * sqrt(2 / (fan_in + fan_out))`.
+///
+/// ```
+/// use init_core::{init, Param, Seed};
+/// let mut w = Param::zeros(&[3]);
+/// let err = init::xavier_normal(&mut w, "fc.bias", 1.0, &mut Seed::new(0)).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "fc.bias: xavier_normal cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [3]"
+/// );
+/// ```
+pub fn xavier_normal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Generator) -> Result<()> {
+    Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, false))
+}
+
+/// `kaiming_uniform_` (He): `U(-b, b)`, `b = sqrt(3) * gain / sqrt(fan)`, with
+/// `gain = calculate_gain(nonlinearity, a)`. PyTorch's defaults are `a = 0`,
+/// `mode = fan_in`, `nonlinearity = leaky_relu` (so gain √2).
+///
+/// Errors: fewer than 2 dimensions, `mode = fan_avg`, non-finite `a`.
+///
+/// ```
+/// use init_core::{init, FanMode, Nonlinearity, Param, Seed};
+/// // nn.Linear's default weight init: kaiming_uniform(a = √5) = U(±1/√fan_in).
+/// let mut w = Param::zeros(&[3, 4]);
+/// init::kaiming_uniform(&mut w, "weight", 5f64.sqrt(), FanMode::FanIn, Nonlinearity::LeakyRelu, &mut Seed::new(0))?;
+/// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn kaiming_uniform(
+    param: &mut Param,
+    path: &str,
+    a: f64,
+    mode: FanMode,
+    nonlinearity: Nonlinearity,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    Plan::resolve_and_run(param, path, rng, |s| kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, true))
+}
+
+/// `kaiming_normal_` (He): `N(0, std²)`, `std = gain / sqrt(fan)`.
+///
+/// ```
+/// use init_core::{init, FanMode, Nonlinearity, Param, Seed};
+/// let mut w = Param::zeros(&[64, 3, 3, 3]);
+/// init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut Seed::new(0))?;
+/// let err = init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanAvg, Nonlinearity::Relu, &mut Seed::new(0))
+///     .unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "conv1.weight: kaiming_normal does not support mode `fan_avg`; expected one of \"fan_in\", \"fan_out\""
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn kaiming_normal(
+    param: &mut Param,
+    path: &str,
+    a: f64,
+    mode: FanMode,
+    nonlinearity: Nonlinearity,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    Plan::resolve_and_run(param, path, rng, |s| kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, false))
+}
+
+/// LeCun uniform (Keras/JAX `lecun_uniform`): `variance_scaling(1, fan_in, uniform)`,
+/// i.e. `U(±sqrt(3 / fan_in))`.
+///
+/// ```
+/// use init_core::{init, Param, Seed};
+/// let mut w = Param::zeros(&[10, 12]);
+/// init::lecun_uniform(&mut w, "w", &mut Seed::new(0))?;
+/// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+    let args = (1.0, FanMode::FanIn, Distribution::Uniform);
+    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH))
+}
+
+/// LeCun normal (Keras/JAX/Flax `lecun_normal`): `variance_scaling(1, fan_in,
+/// truncated_normal)`: a normal truncated at ±2σ whose variance is exactly `1 / fan_in`.
+///
+/// ```
+/// use init_core::{init, Param, Seed};
+/// let mut w = Param::zeros(&[256, 100]);
+/// init::lecun_normal(&mut w, "dense.kernel", &mut Seed::new(0))?;
+/// let bound = 2.0 * 0.1 / 0.8796256610342398_f32;
+/// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn lecun_normal(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+    let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
+    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH))
+}
+
+/// Keras/JAX `variance_scaling`: values of variance `scale / n`, where `n` is `fan_in`,
+/// `fan_out` or their mean (`fan_avg`), computed with `axes` (use [`FanAxes::KERAS`] for
+/// kernels stored `(*k, in, out)`), and drawn from `distribution`.
+///
+/// Errors: `scale <= 0`, fewer than 2 dimensions, axes out of range.
+///
+/// ```
+/// use init_core::{init, Distribution, FanAxes, FanMode, Param, Seed};
+/// let mut k = Param::zeros(&[3, 3, 16, 32]); // a Keras conv kernel
+/// init::variance_scaling(&mut k, "conv.kernel", 2.0, FanMode::FanIn, Distribution::Uniform, FanAxes::KERAS, &mut Seed::new(0))?;
+/// let limit = (3.0f32 * 2.0 / 144.0).sqrt();
+/// assert!(k.as_slice().iter().all(|x| x.abs() <= limit));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn variance_scaling(
+    param: &mut Param,
+    path: &str,
+    scale: f64,
+    mode: FanMode,
+    distribution: Distribution,
+    axes: FanAxes,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    let args = (scale, mode, distribution);
+    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "variance_scaling", args, axes))
+}
