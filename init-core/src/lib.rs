@@ -14,3 +14,8 @@ pub use error::{ErrorKind, InitError, Result};
 pub use init::{Distribution, FanAxes, FanMode, Fans, Init, Nonlinearity, Values, calculate_gain};
 pub use param::{Buffer, BufferData, Param};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
+
+/// The `ndarray` crate this one is built on, so users need no version of their own.
+pub use ndarray;
+/// The `rand_core` crate whose `Rng` trait the generators implement.
+pub use rand_core;

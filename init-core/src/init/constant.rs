@@ -1,7 +1,7 @@
 //! `constant`, `ones` and `zeros`.
 
 use super::check;
-use super::plan::Plan;
+use super::plan::{Plan, fill_const};
 use crate::error::Result;
 use crate::param::Param;
 
@@ -25,7 +25,7 @@ pub(crate) fn constant_plan(path: &str, value: f64) -> Result<Plan> {
 pub fn constant(param: &mut Param, path: &str, value: f64) -> Result<()> {
     let plan = constant_plan(path, value)?;
     if let Plan::Const(v) = plan {
-        param.as_slice_mut().fill(v);
+        fill_const(param.as_slice_mut(), v);
     }
     Ok(())
 }
@@ -38,7 +38,7 @@ pub fn constant(param: &mut Param, path: &str, value: f64) -> Result<()> {
 /// assert_eq!(w.as_slice(), &[1.0; 4]);
 /// ```
 pub fn ones(param: &mut Param) {
-    param.as_slice_mut().fill(1.0);
+    fill_const(param.as_slice_mut(), 1.0);
 }
 
 /// Fill with zeros, as `torch.nn.init.zeros_`.
@@ -49,5 +49,5 @@ pub fn ones(param: &mut Param) {
 /// assert_eq!(w.as_slice(), &[0.0; 3]);
 /// ```
 pub fn zeros(param: &mut Param) {
-    param.as_slice_mut().fill(0.0);
+    fill_const(param.as_slice_mut(), 0.0);
 }

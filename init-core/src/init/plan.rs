@@ -3,6 +3,8 @@
 //! Resolving first and filling second lets [`Init::apply`](super::Init::apply) and
 //! [`Init::fill_slice`](super::Init::fill_slice) share one code path.
 
+use rayon::prelude::*;
+
 use crate::error::Result;
 use crate::param::Param;
 use crate::rng::{Dist, Generator};
@@ -21,7 +23,7 @@ impl Plan {
     pub(crate) fn run(self, param: &mut Param, path: &str, rng: &mut dyn Generator) {
         match self {
             Plan::Draw(dist) => rng.fill(path, dist, param.as_slice_mut()),
-            Plan::Const(v) => param.as_slice_mut().fill(v),
+            Plan::Const(v) => fill_const(param.as_slice_mut(), v),
         }
     }
 
@@ -37,5 +39,17 @@ impl Plan {
             plan.run(param, path, rng);
         }
         Ok(())
+    }
+}
+
+/// Below this many elements a constant fill stays on the calling thread.
+const PARALLEL_FILL: usize = 1 << 20;
+
+/// Fill `out` with `v`, in parallel for large buffers (the result does not depend on it).
+pub(crate) fn fill_const(out: &mut [f32], v: f32) {
+    if out.len() < PARALLEL_FILL {
+        out.fill(v);
+    } else {
+        out.par_chunks_mut(1 << 16).for_each(|chunk| chunk.fill(v));
     }
 }

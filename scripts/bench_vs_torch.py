@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Run our scheme benchmark next to PyTorch's and print our speed relative to PyTorch's.
+
+Usage (from the repository root, PyTorch installed in a venv outside git):
+    python3 -m venv .venv-torch && .venv-torch/bin/pip install torch numpy
+    .venv-torch/bin/python scripts/bench_vs_torch.py [--torch-bench PATH]
+
+Both benchmarks fill one 4096x4096 float32 tensor per scheme (orthogonal: 1024x1024 and
+2048x2048), best of 5 after a warm-up, in the same run on the same machine. The table
+lists seconds and `speedup = torch seconds / our seconds` (all threads), plus our 1-thread time.
+Only the Python standard library is used here; torch runs in the subprocess.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run(cmd, cwd=ROOT):
+    print("$", " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def parse(text, tag):
+    rows = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == tag:
+            rows.setdefault(parts[1], []).append(parts[2:])
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--torch-bench", default=os.path.join(ROOT, "..", "shared", "bench", "torch_bench.py"))
+    args = ap.parse_args()
+
+    torch_out = run([sys.executable, args.torch_bench])
+    ours_out = run(["cargo", "bench", "--quiet", "--bench", "schemes"])
+    torch = {k: float(v[0][1]) for k, v in parse(torch_out, "torch").items()}
+    ours = parse(ours_out, "ours")
+
+    print(torch_out.splitlines()[0])
+    print()
+    print("| scheme | elements | torch s | ours s (all threads) | ours s (1 thread) | Melem/s (all) | speedup vs torch |")
+    print("|---|---|---|---|---|---|---|")
+    for name, runs in ours.items():
+        by_threads = {int(r[0]): r for r in runs}
+        many = by_threads[max(by_threads)]
+        one = by_threads.get(1, many)
+        t = torch.get(name)
+        speed = f"{t / float(many[2]):.1f}x" if t else "(no torch case)"
+        ts = f"{t:.4f}" if t else "-"
+        print(f"| {name} | {many[1]} | {ts} | {many[2]} | {one[2]} | {many[3]} | {speed} |")
+
+
+if __name__ == "__main__":
+    main()
