@@ -188,6 +188,22 @@ pub enum ErrorKind {
         /// The claimed shape.
         shape: Vec<usize>,
     },
+    /// A slice was asked of a scheme that needs the whole tensor.
+    #[error("{scheme} needs the whole tensor and cannot fill a slice of it alone")]
+    NotElementwise {
+        /// The scheme.
+        scheme: &'static str,
+    },
+    /// A slice that does not fit in the parameter.
+    #[error("slice {start}..{end} is out of bounds for a parameter of {numel} elements")]
+    SliceOutOfBounds {
+        /// First element of the slice.
+        start: usize,
+        /// One past its last element.
+        end: usize,
+        /// Number of elements of the parameter.
+        numel: usize,
+    },
     /// A copy from an array of another shape.
     #[error("shape mismatch: the parameter has shape {expected:?}, the source has shape {got:?}")]
     ShapeMismatch {

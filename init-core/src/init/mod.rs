@@ -49,9 +49,9 @@ pub use scaled::{
 pub use sparse::sparse;
 pub use values::{Values, values};
 
-use crate::error::Result;
+use crate::error::{ErrorKind, InitError, Result};
 use crate::param::Param;
-use crate::rng::Generator;
+use crate::rng::{Generator, Seed};
 use plan::Plan;
 
 /// A declarative initialization: one variant per scheme, with PyTorch's argument names.
@@ -286,5 +286,46 @@ impl Init {
             Init::Values(v) => values(param, path, v),
             _ => Ok(()),
         }
+    }
+
+    /// Fill `out` with elements `offset..offset + out.len()` (row-major) of the values that
+    /// [`apply`](Init::apply) with `seed` writes into a parameter of `shape` at `path`.
+    ///
+    /// This is sharded initialization: each rank fills only its own slice and the shards
+    /// put together are bit-identical to the whole. Only elementwise schemes can do it;
+    /// `eye`, `dirac`, `orthogonal`, `sparse`, `delta_orthogonal` and `values` need the whole
+    /// tensor and return an error.
+    ///
+    /// ```
+    /// use init_core::{FanAxes, Init, Param, Seed};
+    /// let init = Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH };
+    /// let mut whole = Param::zeros(&[64, 32]);
+    /// init.apply(&mut whole, "fc.weight", &mut Seed::new(9))?;
+    /// // Rank 1 of 4 fills rows 16..32 alone.
+    /// let mut shard = vec![0.0f32; 16 * 32];
+    /// init.fill_slice("fc.weight", &[64, 32], 16 * 32, &mut shard, &Seed::new(9))?;
+    /// assert_eq!(&shard[..], &whole.as_slice()[16 * 32..32 * 32]);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn fill_slice(
+        &self,
+        path: &str,
+        shape: &[usize],
+        offset: usize,
+        out: &mut [f32],
+        seed: &Seed,
+    ) -> Result<()> {
+        let numel: usize = shape.iter().product();
+        let end = offset.checked_add(out.len()).filter(|&end| end <= numel);
+        let Some(_) = end else {
+            let kind = ErrorKind::SliceOutOfBounds { start: offset, end: offset.saturating_add(out.len()), numel };
+            return Err(InitError::new(path, kind));
+        };
+        match self.plan(path, shape)? {
+            Some(Plan::Draw(dist)) => seed.fill_at(path, dist, offset as u64, out),
+            Some(Plan::Const(v)) => plan::fill_const(out, v),
+            None => return Err(InitError::new(path, ErrorKind::NotElementwise { scheme: self.name() })),
+        }
+        Ok(())
     }
 }
