@@ -1,0 +1,99 @@
+//! `Tensor.normal_` and `Tensor.uniform_` for float32 on CPU (reference §4.3, §4.4): the
+//! uniform kernel with FMA, Path S (double Box–Muller with a cached second value) and
+//! Path F (`normal_fill` with the AVX2 Box–Muller-16).
+
+use core::f64::consts::PI;
+
+use super::TorchGenerator;
+use super::avx_mathfun::{log_ps, sincos_ps};
+
+/// `f32(2π)` = `0x40c90fdb`.
+const TWO_PI_F: f32 = f32::from_bits(0x40c9_0fdb);
+/// `2^-24`.
+const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
+/// `2^-53`.
+const TWO_POW_M53: f64 = 1.0 / 9_007_199_254_740_992.0;
+/// Below this many elements `normal_` takes Path S.
+const PATH_F_MIN: usize = 16;
+
+impl TorchGenerator {
+    /// `uniform_real_distribution<float>(0, 1)`: the low 24 bits of one word times `2^-24`.
+    #[inline]
+    pub(super) fn uniform24(&mut self) -> f32 {
+        (self.random() & 0xff_ffff) as f32 * TWO_POW_M24
+    }
+
+    /// `uniform_real_distribution<double>(0, 1)`: the low 53 bits of `random64()` times `2^-53`.
+    #[inline]
+    fn uniform53(&mut self) -> f64 {
+        (self.random64() & ((1u64 << 53) - 1)) as f64 * TWO_POW_M53
+    }
+
+    /// `Tensor.uniform_(low, high)` on float32, AVX2 build: one FMA per element.
+    pub(super) fn uniform_f32(&mut self, low: f64, high: f64, out: &mut [f32]) {
+        let from = low as f32;
+        let to = high as f32;
+        let range = to - from;
+        for o in out {
+            let v = self.uniform24().mul_add(range, from);
+            *o = if v == to { from } else { v };
+        }
+    }
+
+    /// `Tensor.normal_(mean, std)` on a contiguous float32 tensor of `out.len()` elements.
+    pub(super) fn normal_f32(&mut self, mean: f64, std: f64, out: &mut [f32]) {
+        if out.len() < PATH_F_MIN {
+            for o in out {
+                *o = self.standard_normal_f64().mul_add(std, mean) as f32;
+            }
+        } else {
+            self.normal_fill(mean as f32, std as f32, out);
+        }
+    }
+
+    /// `at::normal_distribution<double>` before scaling: takes the cached value if any, else
+    /// draws `u1` then `u2`, returns `r·cos θ` and caches `r·sin θ`. Uses the platform libm
+    /// (`log1p`, `sin`, `cos`), which is glibc on Linux as in PyTorch.
+    fn standard_normal_f64(&mut self) -> f64 {
+        if let Some(z) = self.next_double_normal.take() {
+            return z;
+        }
+        let u1 = self.uniform53();
+        let u2 = self.uniform53();
+        let r = (-2.0 * (-u2).ln_1p()).sqrt();
+        let theta = 2.0 * PI * u1;
+        self.next_double_normal = Some(r * theta.sin());
+        r * theta.cos()
+    }
+
+    /// Path F: uniforms for the whole buffer, Box–Muller-16 on every full block, then 16
+    /// fresh uniforms for the last (overlapping) window when `n % 16 != 0`.
+    fn normal_fill(&mut self, mean: f32, std: f32, out: &mut [f32]) {
+        let n = out.len();
+        for o in out.iter_mut() {
+            *o = self.uniform24();
+        }
+        for block in out.chunks_exact_mut(PATH_F_MIN) {
+            box_muller_16(block, mean, std);
+        }
+        if !n.is_multiple_of(PATH_F_MIN) {
+            let tail = &mut out[n - PATH_F_MIN..];
+            for o in tail.iter_mut() {
+                *o = self.uniform24();
+            }
+            box_muller_16(tail, mean, std);
+        }
+    }
+}
+
+/// The AVX2 `NormalFill16<float>`: 16 uniforms in, 16 normals out.
+fn box_muller_16(d: &mut [f32], mean: f32, std: f32) {
+    let (lo, hi) = d.split_at_mut(8);
+    for (a, b) in lo.iter_mut().zip(hi.iter_mut()) {
+        let u1 = 1.0 - *a;
+        let radius = (-2.0 * log_ps(u1)).sqrt();
+        let (sin, cos) = sincos_ps(TWO_PI_F * *b);
+        *a = (radius * cos).mul_add(std, mean);
+        *b = (radius * sin).mul_add(std, mean);
+    }
+}
