@@ -18,7 +18,7 @@
 //! | `values = [...]` | [`values`] | literal values, broadcast by numpy rules |
 //!
 //! Every function validates its arguments and the parameter's rank first and returns an
-//! [`InitError`](crate::error::InitError) naming the parameter path and the rule; then a
+//! [`InitError`] naming the parameter path and the rule; then a
 //! parameter with zero elements is left as it is (a no-op, nothing drawn).
 
 mod check;
