@@ -10,13 +10,15 @@ pub(crate) fn uniform_plan(path: &str, a: f64, b: f64) -> Result<Plan> {
     check::finite_f32(path, "uniform", "a", a)?;
     check::finite_f32(path, "uniform", "b", b)?;
     check::ordered(path, "uniform", ("a", a), ("b", b))?;
-    Ok(if a == b { Plan::Const(a as f32) } else { Plan::Draw(Dist::Uniform { low: a, high: b }) })
+    // `a == b` still draws (every value is `a`), so a sequential generator stays in step with PyTorch.
+    Ok(Plan::Draw(Dist::Uniform { low: a, high: b }))
 }
 
 pub(crate) fn normal_plan(path: &str, mean: f64, std: f64) -> Result<Plan> {
     check::finite_f32(path, "normal", "mean", mean)?;
     check::non_negative(path, "normal", "std", std)?;
-    Ok(if std == 0.0 { Plan::Const(mean as f32) } else { Plan::Draw(Dist::Normal { mean, std }) })
+    // `std == 0` still draws (every value is `mean`), so a sequential generator stays in step with PyTorch.
+    Ok(Plan::Draw(Dist::Normal { mean, std }))
 }
 
 pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64) -> Result<Plan> {
