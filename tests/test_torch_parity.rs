@@ -246,8 +246,8 @@ fn schemes_match_torch_bit_for_bit() {
 }
 
 /// `uniform_(a, a)` and `normal_(mean, 0)`: PyTorch fills the constant but still runs its
-/// random kernel, so later draws shift; `Init::Uniform`/`Init::Normal` short-circuit to a
-/// constant fill and draw nothing. The values agree (checked above); the draw counts do not.
+/// random kernel, so later draws shift; `Init::Uniform`/`Init::Normal` must draw too, or a
+/// sequential generator falls out of step with PyTorch for every later parameter.
 #[test]
 fn degenerate_ranges_consume_draws_like_torch() {
     let mut report = String::new();
