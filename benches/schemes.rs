@@ -54,7 +54,7 @@ fn cases() -> Vec<(&'static str, Init, Vec<usize>)> {
         ("eye", Init::Eye, n.clone()),
         ("dirac", Init::Dirac { groups: 1 }, vec![4096, 4096, 1]),
         ("sparse", Init::Sparse { sparsity: 0.1, std: 0.01 }, n.clone()),
-        ("values", Init::Values(Values::scalar(0.25)), n.clone()),
+        ("values", Init::Values(Values::scalar(0.25).expect("finite")), n.clone()),
         ("delta_orthogonal", Init::DeltaOrthogonal { gain: 1.0 }, vec![512, 512, 8, 8]),
         ("orthogonal_1024", Init::Orthogonal { gain: 1.0 }, vec![1024, 1024]),
         ("orthogonal_2048", Init::Orthogonal { gain: 1.0 }, vec![2048, 2048]),

@@ -95,7 +95,7 @@ impl fmt::Display for Init {
                     .text("distribution", distribution.name(), Distribution::TruncatedNormal.name())
                     .axes(axes);
             }
-            Init::Values(ref v) => return write!(f, "{v:?}"),
+            Init::Values(ref v) => return write!(f, "{v}"),
             Init::Ones | Init::Zeros | Init::Eye => {}
         }
         args.write(f, self.name())

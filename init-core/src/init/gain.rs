@@ -135,7 +135,7 @@ mod tests {
         // Values printed by torch.nn.init.calculate_gain (reference §1.1).
         assert_eq!(calculate_gain(Nonlinearity::LeakyRelu, None), 1.4141428569978354);
         assert_eq!(calculate_gain(Nonlinearity::LeakyRelu, Some(5f64.sqrt())), 0.5773502691896257);
-        assert_eq!(calculate_gain(Nonlinearity::Relu, None), 1.4142135623730951);
+        assert_eq!(calculate_gain(Nonlinearity::Relu, None).to_bits(), 0x3ff6_a09e_667f_3bcd);
         assert_eq!(calculate_gain(Nonlinearity::Tanh, None), 1.6666666666666667);
         assert_eq!(calculate_gain(Nonlinearity::Selu, None), 0.75);
         for n in &Nonlinearity::ALL[..8] {

@@ -1,4 +1,193 @@
-//! `sparse`. PLACEHOLDER.
-use crate::{Generator, Param, Result};
-/// placeholder
-pub fn sparse(_param: &mut Param, _path: &str, _sparsity: f64, _std: f64, _rng: &mut dyn Generator) -> Result<()> { Ok(()) }
+//! `sparse`: PyTorch's `sparse_` (Martens 2010), a normal matrix with a fixed share of zeros in
+//! every column.
+
+use super::check;
+use crate::error::{ErrorKind, InitError, Result};
+use crate::param::Param;
+use crate::rng::{Dist, Generator};
+
+/// Fill a 2-D parameter with `N(0, std)` draws, then zero `ceil(sparsity * rows)` of the
+/// entries of every column, as PyTorch's `sparse_`.
+///
+/// The rows to zero in column `c` are the first `num_zeros` entries of a random permutation of
+/// `0..rows`, computed as `torch.randperm(rows)` does for `rows < 2^32 / 20` (reference
+/// §4.8) from `rows - 1` words of [`Generator::fill_bits`] at offset `c * (rows - 1)`. With a
+/// [`TorchGenerator`](crate::TorchGenerator) the normal draws and the words come from the same
+/// stream in PyTorch's order, which matches `sparse_` called without a `generator=` (PyTorch
+/// always takes the permutation from its global generator). Every column gets exactly
+/// `num_zeros` zeros (plus a normal draw that is exactly `0.0`, which practically never
+/// happens).
+///
+/// `sparsity` must be in `[0, 1)` and `std` finite and `>= 0`.
+///
+/// ```
+/// use init_core::{Param, Seed, init::sparse};
+/// let mut w = Param::zeros(&[10, 4]);
+/// sparse(&mut w, "fc.weight", 0.25, 0.01, &mut Seed::new(0))?;
+/// let view = w.view();
+/// for c in 0..4 {
+///     assert_eq!(view.index_axis(ndarray::Axis(1), c).iter().filter(|&&x| x == 0.0).count(), 3); // ceil(2.5)
+/// }
+/// let err = sparse(&mut w, "fc.weight", 1.0, 0.01, &mut Seed::new(0)).unwrap_err();
+/// assert_eq!(err.to_string(), "fc.weight: sparse: argument `sparsity` must be in [0, 1), got 1.0");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn sparse(
+    param: &mut Param,
+    path: &str,
+    sparsity: f64,
+    std: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    check::rank(path, param, "sparse", "exactly 2 dimensions", |n| n == 2)?;
+    check::finite(path, "sparse", "sparsity", sparsity)?;
+    if !(0.0..1.0).contains(&sparsity) {
+        return Err(InitError::new(
+            path,
+            ErrorKind::OutOfRange {
+                scheme: "sparse",
+                arg: "sparsity",
+                rule: "in [0, 1)",
+                value: sparsity,
+            },
+        ));
+    }
+    check::non_negative(path, "sparse", "std", std)?;
+    check::finite_f32(path, "sparse", "std", std)?;
+    let (rows, cols) = (param.shape()[0], param.shape()[1]);
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    // sparsity < 1 keeps this <= rows; `min` guards the conversion anyway.
+    let num_zeros = ((sparsity * rows as f64).ceil() as usize).min(rows);
+    let data = param.as_slice_mut();
+    rng.fill(path, Dist::Normal { mean: 0.0, std }, data);
+
+    let draws = rows - 1;
+    let mut words = vec![0u32; draws];
+    let mut perm: Vec<usize> = Vec::with_capacity(rows);
+    for c in 0..cols {
+        rng.fill_bits(path, (c * draws) as u64, &mut words);
+        perm.clear();
+        perm.extend(0..rows);
+        // randperm's swaps from the front: entry i is final after step i, so only the steps
+        // that settle the first `num_zeros` entries are run (the words are drawn regardless,
+        // keeping a sequential generator in step with PyTorch).
+        for (i, &w) in words.iter().enumerate().take(num_zeros) {
+            let z = (u64::from(w) % (rows - i) as u64) as usize;
+            perm.swap(i, i + z);
+        }
+        for &r in &perm[..num_zeros] {
+            data[r * cols + c] = 0.0;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Seed;
+
+    fn zeros_per_column(p: &Param) -> Vec<usize> {
+        let view = p.view();
+        (0..p.shape()[1])
+            .map(|c| view.index_axis(ndarray::Axis(1), c).iter().filter(|&&x| x == 0.0).count())
+            .collect()
+    }
+
+    #[test]
+    fn exact_zero_count_per_column() {
+        for (rows, cols, sparsity, want) in [
+            (100, 30, 0.1, 10),
+            (100, 30, 0.0, 0),
+            (7, 5, 0.5, 4),
+            (1, 3, 0.5, 1),
+            (1, 3, 0.0, 0),
+            (64, 64, 0.99, 64),
+            (10, 1, 0.01, 1),
+            (513, 9, 0.3, 154),
+        ] {
+            let mut p = Param::zeros(&[rows, cols]);
+            sparse(&mut p, "fc.weight", sparsity, 1.0, &mut Seed::new(rows as u64)).unwrap();
+            assert_eq!(
+                zeros_per_column(&p),
+                vec![want; cols],
+                "({rows}, {cols}) sparsity {sparsity}"
+            );
+        }
+    }
+
+    #[test]
+    fn matches_pytorch_bit_for_bit() {
+        // torch.manual_seed(0); nn.init.sparse_(torch.empty(3, 5), 0.5, std=1.0), torch 2.15
+        // (tests/fixtures/torch_init.txt), and the generator is left where PyTorch leaves it.
+        let want: [u32; 15] = [
+            0x3fc53f5c, 0xbe963c50, 0xc00b7149, 0x3f1184b6, 0, 0, 0, 0, 0, 0xbece830b, 0, 0, 0, 0,
+            0,
+        ];
+        let mut g = crate::TorchGenerator::new(0);
+        let mut p = Param::zeros(&[3, 5]);
+        sparse(&mut p, "w", 0.5, 1.0, &mut g).unwrap();
+        assert_eq!(p.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want);
+        let mut next = [0.0f32];
+        g.fill("w", Dist::Uniform { low: 0.0, high: 1.0 }, &mut next);
+        assert_eq!(next[0].to_bits(), 0x3f15a7d8);
+    }
+
+    #[test]
+    fn permutation_follows_randperm() {
+        // A generator whose words are all 0 makes randperm the identity: rows 0..num_zeros.
+        struct ZeroBits;
+        impl Generator for ZeroBits {
+            fn fill(&mut self, _: &str, _: Dist, out: &mut [f32]) {
+                out.fill(1.0);
+            }
+            fn fill_bits(&mut self, _: &str, _: u64, out: &mut [u32]) {
+                out.fill(0);
+            }
+        }
+        let mut p = Param::zeros(&[5, 2]);
+        sparse(&mut p, "w", 0.4, 1.0, &mut ZeroBits).unwrap();
+        assert_eq!(p.as_slice(), &[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn uses_the_generator() {
+        let run = |seed| {
+            let mut p = Param::zeros(&[20, 6]);
+            sparse(&mut p, "w", 0.5, 0.01, &mut Seed::new(seed)).unwrap();
+            p.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+    }
+
+    #[test]
+    fn errors() {
+        let mut g = Seed::new(0);
+        let mut w = Param::zeros(&[4, 4]);
+        let err =
+            sparse(&mut Param::zeros(&[4, 4, 4]), "conv.weight", 0.1, 0.01, &mut g).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "conv.weight: sparse needs a tensor with exactly 2 dimensions, got shape [4, 4, 4]"
+        );
+        let err = sparse(&mut w, "fc.weight", -0.1, 0.01, &mut g).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fc.weight: sparse: argument `sparsity` must be in [0, 1), got -0.1"
+        );
+        let err = sparse(&mut w, "fc.weight", f64::NAN, 0.01, &mut g).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fc.weight: sparse: argument `sparsity` must be finite, got NaN"
+        );
+        let err = sparse(&mut w, "fc.weight", 0.1, -1.0, &mut g).unwrap_err();
+        assert_eq!(err.to_string(), "fc.weight: sparse: argument `std` must be >= 0, got -1.0");
+        let err = sparse(&mut w, "fc.weight", 0.1, f64::INFINITY, &mut g).unwrap_err();
+        assert_eq!(err.to_string(), "fc.weight: sparse: argument `std` must be finite, got inf");
+        let mut empty = Param::zeros(&[0, 3]);
+        sparse(&mut empty, "w", 0.5, 1.0, &mut g).unwrap();
+    }
+}

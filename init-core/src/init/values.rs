@@ -1,7 +1,304 @@
-//! `values`. PLACEHOLDER.
-use crate::{Param, Result};
-/// placeholder
+//! `values`: literal numbers with a shape, copied into a parameter with numpy broadcasting.
+
+use std::fmt;
+
+use ndarray::ArrayD;
+
+use crate::error::{ErrorKind, InitError, Result};
+use crate::param::Param;
+
+/// Literal values with a shape, as written in `#[init(values = [[0, 0, 0], [1, 1, 1]])]`.
+///
+/// Every value is finite and the number of values is the product of the shape; both are
+/// checked when a `Values` is made. Its [`Display`](fmt::Display) reads like the attribute.
+///
+/// ```
+/// use init_core::init::Values;
+/// let v = Values::new(vec![2, 3], vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0])?;
+/// assert_eq!(v.to_string(), "values = [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]");
+/// assert!(Values::new(vec![2, 2], vec![1.0; 3]).is_err());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Values { shape: Vec<usize>, data: Vec<f32> }
-/// placeholder
-pub fn values(_param: &mut Param, _path: &str, _values: &Values) -> Result<()> { Ok(()) }
+pub struct Values {
+    shape: Vec<usize>,
+    data: Vec<f32>,
+}
+
+impl Values {
+    /// Values of the given shape, in row-major order.
+    ///
+    /// Errors: `data.len()` is not the product of `shape` ([`ErrorKind::ValuesLen`]), or a
+    /// value is NaN or infinite ([`ErrorKind::NonFinite`]).
+    ///
+    /// ```
+    /// use init_core::init::Values;
+    /// let err = Values::new(vec![2, 2], vec![1.0; 3]).unwrap_err();
+    /// assert_eq!(err.to_string(), "values: 3 numbers cannot have shape [2, 2]");
+    /// let err = Values::new(vec![1], vec![f32::NAN]).unwrap_err();
+    /// assert_eq!(err.to_string(), "values: argument `values` must be finite, got NaN");
+    /// ```
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Values> {
+        // checked_mul: a shape whose product overflows cannot match any length.
+        let len = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if len != Some(data.len()) {
+            return Err(InitError::new("", ErrorKind::ValuesLen { len: data.len(), shape }));
+        }
+        if let Some(&bad) = data.iter().find(|x| !x.is_finite()) {
+            return Err(InitError::new(
+                "",
+                ErrorKind::NonFinite { scheme: "values", arg: "values", value: f64::from(bad) },
+            ));
+        }
+        Ok(Values { shape, data })
+    }
+
+    /// A single value (shape `[]`), broadcast to every element of a parameter. Errors if it is
+    /// NaN or infinite.
+    ///
+    /// ```
+    /// use init_core::init::Values;
+    /// assert_eq!(Values::scalar(0.5)?.to_string(), "values = 0.5");
+    /// assert!(Values::scalar(f32::INFINITY).is_err());
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn scalar(value: f32) -> Result<Values> {
+        Values::new(Vec::new(), vec![value])
+    }
+
+    /// The shape.
+    ///
+    /// ```
+    /// let v = init_core::init::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
+    /// assert_eq!(v.shape(), &[3, 1]);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The values in row-major order.
+    ///
+    /// ```
+    /// let v = init_core::init::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
+    /// assert_eq!(v.data(), &[1.0, 2.0, 3.0]);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+}
+
+impl TryFrom<ArrayD<f32>> for Values {
+    type Error = InitError;
+
+    /// The array's shape and values (in logical row-major order, whatever its memory layout).
+    ///
+    /// ```
+    /// use init_core::init::Values;
+    /// let v = Values::try_from(ndarray::array![[1.0f32, 2.0], [3.0, 4.0]].into_dyn())?;
+    /// assert_eq!(v.to_string(), "values = [[1.0, 2.0], [3.0, 4.0]]");
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn try_from(array: ArrayD<f32>) -> Result<Values> {
+        Values::new(array.shape().to_vec(), array.iter().copied().collect())
+    }
+}
+
+impl fmt::Display for Values {
+    /// `values = ` and the nested literal, each number with `{:?}` (`1.0`, not `1`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("values = ")?;
+        write_nested(f, &self.shape, &self.data)
+    }
+}
+
+/// Write `data` (of shape `shape`) as nested brackets.
+fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], data: &[f32]) -> fmt::Result {
+    let Some((&outer, inner)) = shape.split_first() else {
+        return data.first().map_or(Ok(()), |x| write!(f, "{x:?}"));
+    };
+    f.write_str("[")?;
+    let step: usize = inner.iter().product();
+    for i in 0..outer {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_nested(f, inner, &data[i * step..(i + 1) * step])?;
+    }
+    f.write_str("]")
+}
+
+/// Copy `values` into `param`, broadcast by numpy's rules (`np.broadcast_to`): the shapes are
+/// aligned at their last dimension, every dimension of `values` must equal the parameter's or
+/// be 1, and `values` may have fewer dimensions (but not more) than the parameter.
+///
+/// So a `[3, 3]` kernel fills every `(out, in)` pair of a `Conv2d(1, 3, 3)` weight of shape
+/// `[3, 1, 3, 3]`, a `[1, 3]` row fills every row and a `[4, 1]` column every column of a
+/// `[4, 3]` matrix. A shape that does not broadcast is an [`ErrorKind::Broadcast`] naming
+/// both shapes, and leaves the parameter unchanged.
+///
+/// ```
+/// use init_core::{Param, init::{Values, values}};
+/// let kernel = Values::new(vec![3, 3], vec![0., 0., 0., 1., 1., 1., 2., 2., 2.])?;
+/// let mut w = Param::zeros(&[3, 1, 3, 3]);
+/// values(&mut w, "conv1.weight", &kernel)?;
+/// assert_eq!(&w.as_slice()[18..27], kernel.data());
+/// let err = values(&mut Param::zeros(&[3, 1, 2, 2]), "conv1.weight", &kernel).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "conv1.weight: values of shape [3, 3] cannot be broadcast to the parameter's shape [3, 1, 2, 2]"
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn values(param: &mut Param, path: &str, values: &Values) -> Result<()> {
+    let target = param.shape();
+    let lead = target.len().checked_sub(values.shape.len());
+    let fits = lead.is_some_and(|lead| {
+        values.shape.iter().zip(&target[lead..]).all(|(&v, &t)| v == t || v == 1)
+    });
+    let Some(lead) = lead.filter(|_| fits) else {
+        return Err(InitError::new(
+            path,
+            ErrorKind::Broadcast { values: values.shape.clone(), param: target.to_vec() },
+        ));
+    };
+    if param.numel() == 0 {
+        return Ok(());
+    }
+    // The values' shape padded with leading 1s to the parameter's rank.
+    let mut padded = vec![1; lead];
+    padded.extend_from_slice(&values.shape);
+    let target = target.to_vec();
+    broadcast_copy(param.as_slice_mut(), &target, &values.data, &padded);
+    Ok(())
+}
+
+/// Fill `out` (shape `target`, non-empty) from `src` (shape `shape`, same rank, each dimension
+/// equal to the target's or 1): whole blocks are copied with `copy_from_slice`, a single value
+/// with `fill`, and a broadcast dimension by copying its first filled slice.
+fn broadcast_copy(out: &mut [f32], target: &[usize], src: &[f32], shape: &[usize]) {
+    if shape == target {
+        out.copy_from_slice(src);
+    } else if let [x] = src {
+        out.fill(*x);
+    } else if let (Some((&t0, t_rest)), Some((&s0, s_rest))) =
+        (target.split_first(), shape.split_first())
+    {
+        let out_step = out.len() / t0;
+        let src_step = src.len() / s0;
+        if s0 == t0 {
+            for (o, s) in out.chunks_exact_mut(out_step).zip(src.chunks_exact(src_step)) {
+                broadcast_copy(o, t_rest, s, s_rest);
+            }
+        } else {
+            let (first, rest) = out.split_at_mut(out_step);
+            broadcast_copy(first, t_rest, src, s_rest);
+            for o in rest.chunks_exact_mut(out_step) {
+                o.copy_from_slice(first);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(shape: &[usize], data: &[f32]) -> Values {
+        Values::new(shape.to_vec(), data.to_vec()).unwrap()
+    }
+
+    fn fill(shape: &[usize], vals: &Values) -> Vec<f32> {
+        let mut p = Param::zeros(shape);
+        values(&mut p, "w", vals).unwrap();
+        p.as_slice().to_vec()
+    }
+
+    #[test]
+    fn broadcast_cases() {
+        assert_eq!(fill(&[2, 3], &Values::scalar(0.5).unwrap()), vec![0.5; 6]);
+        let kernel = v(&[3, 3], &[0., 0., 0., 1., 1., 1., 2., 2., 2.]);
+        assert_eq!(fill(&[3, 1, 3, 3], &kernel), kernel.data().repeat(3));
+        assert_eq!(fill(&[4, 3], &v(&[1, 3], &[1., 2., 3.])), [1., 2., 3.].repeat(4));
+        assert_eq!(fill(&[4, 3], &v(&[3], &[1., 2., 3.])), [1., 2., 3.].repeat(4));
+        assert_eq!(
+            fill(&[4, 3], &v(&[4, 1], &[1., 2., 3., 4.])),
+            vec![1., 1., 1., 2., 2., 2., 3., 3., 3., 4., 4., 4.]
+        );
+        assert_eq!(fill(&[2, 2], &v(&[2, 2], &[1., 2., 3., 4.])), vec![1., 2., 3., 4.]);
+        // Broadcast in the middle and at both ends: [2, 1, 2] -> [2, 3, 2].
+        assert_eq!(
+            fill(&[2, 3, 2], &v(&[2, 1, 2], &[1., 2., 3., 4.])),
+            vec![1., 2., 1., 2., 1., 2., 3., 4., 3., 4., 3., 4.]
+        );
+        // [1, 2, 1] -> [2, 2, 3].
+        assert_eq!(
+            fill(&[2, 2, 3], &v(&[1, 2, 1], &[5., 6.])),
+            vec![5., 5., 5., 6., 6., 6., 5., 5., 5., 6., 6., 6.]
+        );
+        // Size-1 dims may broadcast to 0; an empty parameter takes anything that fits.
+        assert_eq!(fill(&[0, 3], &v(&[1, 3], &[1., 2., 3.])), Vec::<f32>::new());
+        assert_eq!(fill(&[3, 0], &v(&[0], &[])), Vec::<f32>::new());
+    }
+
+    #[test]
+    fn broadcast_failures_name_both_shapes() {
+        let mut p = Param::zeros(&[4, 3]);
+        p.as_slice_mut()[0] = 9.0;
+        let cases: [(&[usize], usize, &str); 4] = [
+            (&[2, 3], 6, "[2, 3]"),
+            (&[1, 4, 3], 12, "[1, 4, 3]"),
+            (&[4], 4, "[4]"),
+            (&[0], 0, "[0]"),
+        ];
+        for (shape, len, text) in cases {
+            let err = values(&mut p, "fc.weight", &v(shape, &vec![1.0; len])).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "fc.weight: values of shape {text} cannot be broadcast to the parameter's shape [4, 3]"
+                )
+            );
+        }
+        assert_eq!(p.as_slice()[0], 9.0);
+    }
+
+    #[test]
+    fn construction_errors() {
+        let err = Values::new(vec![2, 3], vec![1.0; 5]).unwrap_err();
+        assert_eq!(err.to_string(), "values: 5 numbers cannot have shape [2, 3]");
+        let err = Values::new(vec![usize::MAX, 2], vec![1.0; 2]).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::ValuesLen { len: 2, shape: vec![usize::MAX, 2] });
+        let err = Values::new(vec![2], vec![1.0, f32::NEG_INFINITY]).unwrap_err();
+        assert_eq!(err.to_string(), "values: argument `values` must be finite, got -inf");
+        let err = Values::scalar(f32::NAN).unwrap_err();
+        assert_eq!(err.to_string(), "values: argument `values` must be finite, got NaN");
+        let ragged = ArrayD::from_shape_vec(vec![2, 2], vec![1.0f32, 2.0, 3.0]);
+        assert!(ragged.is_err());
+        let err = Values::try_from(ArrayD::from_elem(vec![2], f32::NAN)).unwrap_err();
+        assert_eq!(err.to_string(), "values: argument `values` must be finite, got NaN");
+    }
+
+    #[test]
+    fn display_reads_like_the_attribute() {
+        assert_eq!(
+            v(&[2, 3], &[0., 0., 0., 1., 1., 1.]).to_string(),
+            "values = [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]"
+        );
+        assert_eq!(Values::scalar(0.5).unwrap().to_string(), "values = 0.5");
+        assert_eq!(v(&[3], &[-1.5, 1e-7, 2.0]).to_string(), "values = [-1.5, 1e-7, 2.0]");
+        assert_eq!(v(&[1, 2, 1], &[3., 4.]).to_string(), "values = [[[3.0], [4.0]]]");
+        assert_eq!(v(&[2, 0], &[]).to_string(), "values = [[], []]");
+        assert_eq!(v(&[0], &[]).to_string(), "values = []");
+    }
+
+    #[test]
+    fn from_array_keeps_logical_order() {
+        let a = ndarray::array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]].reversed_axes().into_dyn();
+        let vals = Values::try_from(a).unwrap();
+        assert_eq!(vals.shape(), &[3, 2]);
+        assert_eq!(vals.data(), &[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(vals.to_string(), "values = [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]");
+    }
+}
