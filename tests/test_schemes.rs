@@ -1,7 +1,7 @@
 //! Behaviour of the fan-scaled and plain schemes: statistics against their formulas, exact
 //! error messages, defaults and no-ops.
 
-use init::init as schemes;
+use init::schemes;
 use init::{Distribution, FanAxes, FanMode, Init, Nonlinearity, Param, Seed};
 
 /// Linear-, Conv1d- and Conv2d-shaped weights of about 200k-300k elements each, so a

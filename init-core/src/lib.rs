@@ -5,13 +5,13 @@
 //! Users depend on `init`, which re-exports everything here.
 
 mod error;
-pub mod init;
+pub mod schemes;
 pub mod math;
 mod param;
 pub mod rng;
 
 pub use error::{ErrorKind, InitError, Result};
-pub use init::{Distribution, FanAxes, FanMode, Fans, Init, Nonlinearity, Values, calculate_gain};
+pub use schemes::*;
 pub use param::{Buffer, BufferData, Param};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
 

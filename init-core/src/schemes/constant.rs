@@ -15,7 +15,7 @@ pub(crate) fn constant_plan(path: &str, value: f64) -> Result<Plan> {
 /// Errors: a value that is not a finite `f32`.
 ///
 /// ```
-/// use init_core::{init, Param};
+/// use init_core::{self as init, Param};
 /// let mut b = Param::zeros(&[3]);
 /// init::constant(&mut b, "bn.weight", 0.5)?;
 /// assert_eq!(b.as_slice(), &[0.5; 3]);
@@ -34,7 +34,7 @@ pub fn constant(param: &mut Param, path: &str, value: f64) -> Result<()> {
 ///
 /// ```
 /// let mut w = init_core::Param::zeros(&[2, 2]);
-/// init_core::init::ones(&mut w);
+/// init_core::ones(&mut w);
 /// assert_eq!(w.as_slice(), &[1.0; 4]);
 /// ```
 pub fn ones(param: &mut Param) {
@@ -45,7 +45,7 @@ pub fn ones(param: &mut Param) {
 ///
 /// ```
 /// let mut w = init_core::Param::from_array(ndarray::ArrayD::from_elem(vec![3], 2.0));
-/// init_core::init::zeros(&mut w);
+/// init_core::zeros(&mut w);
 /// assert_eq!(w.as_slice(), &[0.0; 3]);
 /// ```
 pub fn zeros(param: &mut Param) {

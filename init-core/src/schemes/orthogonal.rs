@@ -57,7 +57,7 @@ const PAR: Par = Par::Rayon(NonZeroUsize::new(4).unwrap());
 /// nothing is drawn.
 ///
 /// ```
-/// use init_core::{Param, Seed, init::orthogonal};
+/// use init_core::{Param, Seed, orthogonal};
 /// let mut w = Param::zeros(&[2, 3]);
 /// orthogonal(&mut w, "fc.weight", 1.0, &mut Seed::new(0))?;
 /// let r = w.as_slice();
@@ -95,7 +95,7 @@ pub fn orthogonal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Genera
 /// centre at `(k - 1) / 2` instead. A kernel with no elements is left as it is.
 ///
 /// ```
-/// use init_core::{Param, Seed, init::delta_orthogonal};
+/// use init_core::{Param, Seed, delta_orthogonal};
 /// let mut w = Param::zeros(&[4, 2, 3]);
 /// delta_orthogonal(&mut w, "conv.weight", 1.0, &mut Seed::new(1))?;
 /// let w = w.view();

@@ -40,7 +40,7 @@ pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64)
 /// Errors: `a > b`, or a bound that is not a finite `f32`.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[4, 5]);
 /// init::uniform(&mut w, "w", -0.1, 0.1, &mut Seed::new(0))?;
 /// assert!(w.as_slice().iter().all(|&x| (-0.1..0.1).contains(&x)));
@@ -57,7 +57,7 @@ pub fn uniform(param: &mut Param, path: &str, a: f64, b: f64, rng: &mut dyn Gene
 /// Errors: `std < 0`, non-finite arguments. `std = 0` fills with `mean`.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[768, 768]);
 /// init::normal(&mut w, "h.0.attn.weight", 0.0, 0.02, &mut Seed::new(0))?;
 /// let n = w.numel() as f64;
@@ -77,7 +77,7 @@ pub fn normal(param: &mut Param, path: &str, mean: f64, std: f64, rng: &mut dyn 
 /// a tail. Errors: `std < 0`, `a > b`, non-finite arguments.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[1000]);
 /// init::trunc_normal(&mut w, "w", 0.0, 1.0, -0.5, 0.5, &mut Seed::new(0))?;
 /// assert!(w.as_slice().iter().all(|&x| (-0.5..=0.5).contains(&x)));

@@ -13,7 +13,7 @@ use crate::param::Param;
 /// checked when a `Values` is made. Its [`Display`](fmt::Display) reads like the attribute.
 ///
 /// ```
-/// use init_core::init::Values;
+/// use init_core::Values;
 /// let v = Values::new(vec![2, 3], vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0])?;
 /// assert_eq!(v.to_string(), "values = [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]");
 /// assert!(Values::new(vec![2, 2], vec![1.0; 3]).is_err());
@@ -32,7 +32,7 @@ impl Values {
     /// value is NaN or infinite ([`ErrorKind::NonFinite`]).
     ///
     /// ```
-    /// use init_core::init::Values;
+    /// use init_core::Values;
     /// let err = Values::new(vec![2, 2], vec![1.0; 3]).unwrap_err();
     /// assert_eq!(err.to_string(), "values: 3 numbers cannot have shape [2, 2]");
     /// let err = Values::new(vec![1], vec![f32::NAN]).unwrap_err();
@@ -57,7 +57,7 @@ impl Values {
     /// NaN or infinite.
     ///
     /// ```
-    /// use init_core::init::Values;
+    /// use init_core::Values;
     /// assert_eq!(Values::scalar(0.5)?.to_string(), "values = 0.5");
     /// assert!(Values::scalar(f32::INFINITY).is_err());
     /// # Ok::<(), init_core::InitError>(())
@@ -69,7 +69,7 @@ impl Values {
     /// The shape.
     ///
     /// ```
-    /// let v = init_core::init::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
+    /// let v = init_core::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
     /// assert_eq!(v.shape(), &[3, 1]);
     /// # Ok::<(), init_core::InitError>(())
     /// ```
@@ -80,7 +80,7 @@ impl Values {
     /// The values in row-major order.
     ///
     /// ```
-    /// let v = init_core::init::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
+    /// let v = init_core::Values::new(vec![3, 1], vec![1.0, 2.0, 3.0])?;
     /// assert_eq!(v.data(), &[1.0, 2.0, 3.0]);
     /// # Ok::<(), init_core::InitError>(())
     /// ```
@@ -95,7 +95,7 @@ impl TryFrom<ArrayD<f32>> for Values {
     /// The array's shape and values (in logical row-major order, whatever its memory layout).
     ///
     /// ```
-    /// use init_core::init::Values;
+    /// use init_core::Values;
     /// let v = Values::try_from(ndarray::array![[1.0f32, 2.0], [3.0, 4.0]].into_dyn())?;
     /// assert_eq!(v.to_string(), "values = [[1.0, 2.0], [3.0, 4.0]]");
     /// # Ok::<(), init_core::InitError>(())
@@ -139,7 +139,7 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], data: &[f32]) -> fm
 /// both shapes, and leaves the parameter unchanged.
 ///
 /// ```
-/// use init_core::{Param, init::{Values, values}};
+/// use init_core::{Param, Values, values};
 /// let kernel = Values::new(vec![3, 3], vec![0., 0., 0., 1., 1., 1., 2., 2., 2.])?;
 /// let mut w = Param::zeros(&[3, 1, 3, 3]);
 /// values(&mut w, "conv1.weight", &kernel)?;

@@ -21,7 +21,7 @@ use crate::rng::{Dist, Generator};
 /// `sparsity` must be in `[0, 1)` and `std` finite and `>= 0`.
 ///
 /// ```
-/// use init_core::{Param, Seed, init::sparse};
+/// use init_core::{Param, Seed, sparse};
 /// let mut w = Param::zeros(&[10, 4]);
 /// sparse(&mut w, "fc.weight", 0.25, 0.01, &mut Seed::new(0))?;
 /// let view = w.view();

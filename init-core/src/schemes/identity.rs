@@ -9,7 +9,7 @@ use crate::param::Param;
 /// through (truncated or zero-padded when the sizes differ).
 ///
 /// ```
-/// use init_core::{Param, init::eye};
+/// use init_core::{Param, eye};
 /// let mut w = Param::zeros(&[2, 3]);
 /// eye(&mut w, "fc.weight")?;
 /// assert_eq!(w.as_slice(), &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
@@ -38,7 +38,7 @@ pub fn eye(param: &mut Param, path: &str) -> Result<()> {
 /// `groups` must be at least 1 and divide `out`.
 ///
 /// ```
-/// use init_core::{Param, init::dirac};
+/// use init_core::{Param, dirac};
 /// let mut w = Param::zeros(&[2, 2, 3]);
 /// dirac(&mut w, "conv.weight", 1)?;
 /// assert_eq!(w.as_slice(), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);

@@ -81,7 +81,7 @@ pub(crate) fn variance_scaling_plan(
 /// Errors: fewer than 2 dimensions, non-finite gain.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[30, 20]);
 /// init::xavier_uniform(&mut w, "fc.weight", 1.0, &mut Seed::new(0))?;
 /// let bound = (6.0f32 / 50.0).sqrt();
@@ -95,7 +95,7 @@ pub fn xavier_uniform(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Ge
 /// `xavier_normal_` (Glorot): `N(0, std²)`, `std = gain * sqrt(2 / (fan_in + fan_out))`.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[3]);
 /// let err = init::xavier_normal(&mut w, "fc.bias", 1.0, &mut Seed::new(0)).unwrap_err();
 /// assert_eq!(
@@ -114,7 +114,7 @@ pub fn xavier_normal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Gen
 /// Errors: fewer than 2 dimensions, `mode = fan_avg`, non-finite `a`.
 ///
 /// ```
-/// use init_core::{init, FanMode, Nonlinearity, Param, Seed};
+/// use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
 /// // nn.Linear's default weight init: kaiming_uniform(a = √5) = U(±1/√fan_in).
 /// let mut w = Param::zeros(&[3, 4]);
 /// init::kaiming_uniform(&mut w, "weight", 5f64.sqrt(), FanMode::FanIn, Nonlinearity::LeakyRelu, &mut Seed::new(0))?;
@@ -135,7 +135,7 @@ pub fn kaiming_uniform(
 /// `kaiming_normal_` (He): `N(0, std²)`, `std = gain / sqrt(fan)`.
 ///
 /// ```
-/// use init_core::{init, FanMode, Nonlinearity, Param, Seed};
+/// use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
 /// let mut w = Param::zeros(&[64, 3, 3, 3]);
 /// init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut Seed::new(0))?;
 /// let err = init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanAvg, Nonlinearity::Relu, &mut Seed::new(0))
@@ -161,7 +161,7 @@ pub fn kaiming_normal(
 /// i.e. `U(±sqrt(3 / fan_in))`.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[10, 12]);
 /// init::lecun_uniform(&mut w, "w", &mut Seed::new(0))?;
 /// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
@@ -176,7 +176,7 @@ pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> 
 /// truncated_normal)`: a normal truncated at ±2σ whose variance is exactly `1 / fan_in`.
 ///
 /// ```
-/// use init_core::{init, Param, Seed};
+/// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[256, 100]);
 /// init::lecun_normal(&mut w, "dense.kernel", &mut Seed::new(0))?;
 /// let bound = 2.0 * 0.1 / 0.8796256610342398_f32;
@@ -195,7 +195,7 @@ pub fn lecun_normal(param: &mut Param, path: &str, rng: &mut dyn Generator) -> R
 /// Errors: `scale <= 0`, fewer than 2 dimensions, axes out of range.
 ///
 /// ```
-/// use init_core::{init, Distribution, FanAxes, FanMode, Param, Seed};
+/// use init_core::{self as init, Distribution, FanAxes, FanMode, Param, Seed};
 /// let mut k = Param::zeros(&[3, 3, 16, 32]); // a Keras conv kernel
 /// init::variance_scaling(&mut k, "conv.kernel", 2.0, FanMode::FanIn, Distribution::Uniform, FanAxes::KERAS, &mut Seed::new(0))?;
 /// let limit = (3.0f32 * 2.0 / 144.0).sqrt();
