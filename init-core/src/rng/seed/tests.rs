@@ -1,0 +1,126 @@
+//! Unit tests of the fill machinery: AVX2 against portable builds, vector kernels against a
+//! scalar per-element reference, and the stream views.
+
+use super::kernels::box_muller;
+use super::trunc::{TruncPlan, plan};
+use super::*;
+use crate::rng::Bits;
+
+const DISTS: [Dist; 8] = [
+    Dist::Uniform { low: -0.3, high: 0.7 },
+    Dist::Uniform { low: 1.0, high: 1.0 + 1e-6 },
+    Dist::Normal { mean: 0.5, std: 2.0 },
+    Dist::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 },
+    Dist::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 },
+    Dist::TruncNormal { mean: 1.0, std: 1.0, a: 9.0, b: 10.0 },
+    Dist::TruncNormal { mean: 0.0, std: 1.0, a: -40.0, b: -39.0 },
+    Dist::TruncNormal { mean: 0.0, std: 3.0, a: -1.0, b: 500.0 },
+];
+
+fn word(g: &Seed, path: &str, domain: u32, i: u64) -> u32 {
+    let id = g.id(path, domain);
+    philox4x32_10(id.counter(i / 4), id.key)[(i % 4) as usize]
+}
+
+/// Element `i` of `path` computed alone, with scalar code.
+fn scalar_value(g: &Seed, path: &str, dist: Dist, i: u64) -> f32 {
+    let w = word(g, path, VALUES, i);
+    match dist {
+        Dist::Uniform { low, high } => match uniform_kernel(low, high) {
+            Ok(k) => {
+                let y = k.base + ((w >> 8) as f32) * k.scale;
+                y.max(k.lo).min(k.hi)
+            }
+            Err(c) => c,
+        },
+        Dist::Normal { mean, std } => {
+            let (c, s) = box_muller(word(g, path, VALUES, i & !1), word(g, path, VALUES, i | 1));
+            mean as f32 + std as f32 * if i.is_multiple_of(2) { c } else { s }
+        }
+        Dist::TruncNormal { mean, std, a, b } => match plan(mean, std, a, b) {
+            TruncPlan::Sample(k) => k.value_for_test(w),
+            TruncPlan::Constant(c) => c,
+        },
+    }
+}
+
+#[test]
+fn avx2_and_portable_builds_agree_bit_for_bit() {
+    let g = Seed::new(0xDEC0DE);
+    for dist in DISTS {
+        for (offset, len) in [(0u64, 200_003usize), (13, 100_000), (u64::MAX - 40, 100)] {
+            let mut fast = vec![0f32; len];
+            let mut slow = vec![0f32; len];
+            g.fill_at_with("layer.w", dist, offset, &mut fast, Run::Auto);
+            g.fill_at_with("layer.w", dist, offset, &mut slow, Run::Portable);
+            let same = fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{dist:?} at {offset}");
+        }
+    }
+    let mut fast = vec![0u32; 70_001];
+    let mut slow = vec![0u32; 70_001];
+    let id = g.id("perm", BITS);
+    fill_par(&BitsK, &id, 3, &mut fast);
+    fill_range(&BitsK, &id, 3, &mut slow, true);
+    assert_eq!(fast, slow);
+}
+
+#[test]
+fn vector_kernels_match_the_scalar_reference() {
+    let g = Seed::new(77);
+    for dist in DISTS {
+        let mut all = vec![0f32; 4099];
+        g.fill_at("enc.3.w", dist, 0, &mut all);
+        for i in (0..4099).step_by(7).chain([1, 2, 3, 31, 32, 33, 4098]) {
+            let want = scalar_value(&g, "enc.3.w", dist, i as u64);
+            assert_eq!(all[i].to_bits(), want.to_bits(), "{dist:?} element {i}");
+        }
+    }
+}
+
+#[test]
+fn bit_streams_agree() {
+    let mut g = Seed::new(11);
+    let mut w = [0u32; 10];
+    g.fill_bits("p", 0, &mut w);
+    for (i, x) in w.iter().enumerate() {
+        assert_eq!(*x, word(&g, "p", BITS, i as u64));
+    }
+    let mut bits = Bits::new(&mut g, "p");
+    let mut s = Seed::new(11).stream("p");
+    for _ in 0..40 {
+        assert_eq!(rand_core::Rng::next_u32(&mut bits), rand_core::Rng::next_u32(&mut s));
+    }
+    // The generator itself is the stream of the root path.
+    let mut root = Seed::new(11).stream("");
+    let mut g = Seed::new(11);
+    for _ in 0..9 {
+        assert_eq!(rand_core::Rng::next_u64(&mut g), rand_core::Rng::next_u64(&mut root));
+    }
+}
+
+#[test]
+fn trunc_reach_is_chosen_from_the_window() {
+    let reach = |a: f64, b: f64| match plan(0.0, 1.0, a, b) {
+        TruncPlan::Sample(k) => format!("{k:?}"),
+        TruncPlan::Constant(c) => format!("const {c}"),
+    };
+    assert!(reach(-2.0, 2.0).contains("Near"));
+    assert!(reach(8.0, 9.0).contains("Far"));
+    assert!(reach(-40.0, -39.0).contains("Deep"));
+    assert!(reach(1.0, 1.0).starts_with("const"));
+    assert!(reach(f64::NEG_INFINITY, f64::INFINITY).contains("Near"));
+}
+
+#[test]
+fn uniform_never_returns_high() {
+    // A range so narrow that rounding would hit `high` often without the clamp.
+    let g = Seed::new(3);
+    let (low, high) = (1.0, 1.0 + 3.0 * f64::from(f32::EPSILON));
+    let mut v = vec![0f32; 100_000];
+    g.fill_at("u", Dist::Uniform { low, high }, 0, &mut v);
+    assert!(v.iter().all(|&x| f64::from(x) >= low && f64::from(x) < high));
+    assert!(v.iter().any(|&x| x > 1.0));
+    g.fill_at("u", Dist::Uniform { low: 2.0, high: 2.0 }, 0, &mut v);
+    assert!(v.iter().all(|&x| x == 2.0));
+}
