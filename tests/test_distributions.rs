@@ -233,3 +233,22 @@ fn far_tail_windows_fit() {
         }
     }
 }
+
+/// A window holding everything the normal sampler can write (±6.66σ) changes nothing it can
+/// produce, so `trunc_normal` there draws exactly `normal`'s values; a window just inside that
+/// range takes the inverse-CDF path and respects its bounds.
+#[test]
+fn wide_trunc_normal_windows_draw_the_normal_values() {
+    let g = Seed::new(11);
+    let n = 100_000;
+    let mut normal = vec![0.0f32; n];
+    let mut trunc = vec![0.0f32; n];
+    g.fill_at("w", Dist::Normal { mean: 0.0, std: 0.02 }, 0, &mut normal);
+    g.fill_at("w", Dist::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 }, 0, &mut trunc);
+    assert_eq!(normal, trunc);
+    g.fill_at("w", Dist::Normal { mean: 0.0, std: 1.0 }, 0, &mut normal);
+    let narrow = Dist::TruncNormal { mean: 0.0, std: 1.0, a: -6.0, b: 6.0 };
+    g.fill_at("w", narrow, 0, &mut trunc);
+    assert_ne!(normal, trunc);
+    assert!(trunc.iter().all(|x| (-6.0..=6.0).contains(x)));
+}

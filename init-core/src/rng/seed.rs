@@ -194,10 +194,15 @@ impl Seed {
             Dist::Normal { mean, std } => {
                 run(&NormalK { mean: mean as f32, std: std as f32 }, &id, offset, out, how);
             }
-            Dist::TruncNormal { mean, std, a, b } => match trunc::plan(mean, std, a, b) {
-                TruncPlan::Sample(k) => run(&k, &id, offset, out, how),
-                TruncPlan::Constant(c) => out.fill(c),
-            },
+            Dist::TruncNormal { mean, std, a, b } => {
+                if let Some(k) = trunc::covering_normal(mean, std, a, b) {
+                    return run(&k, &id, offset, out, how);
+                }
+                match trunc::plan(mean, std, a, b) {
+                    TruncPlan::Sample(k) => run(&k, &id, offset, out, how),
+                    TruncPlan::Constant(c) => out.fill(c),
+                }
+            }
         }
     }
 

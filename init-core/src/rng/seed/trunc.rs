@@ -16,10 +16,13 @@
 //! `Φ⁻¹` is AS 241 from `(P, ln P)` (its central branch needs only `P`, its tail branches
 //! only `ln P`), extended by Newton steps below `ln P = −676`. Which branches a fill compiles
 //! in is chosen from the window's smallest reachable `ln P`; lanes compute the same value
-//! whichever is chosen. The default bench case, `std = 0.02` in `[−2, 2]`, sends ~15% of the
-//! lanes to the tail branch.
+//! whichever is chosen.
+//!
+//! A window wide enough to hold everything the Box–Muller normal kernel can write (±6.66σ,
+//! e.g. PyTorch's `trunc_normal(std = 0.02)`, which truncates at ±100σ) skips all this and
+//! draws exactly the values of `normal` ([`covering_normal`]).
 
-use super::kernels::Kernel;
+use super::kernels::{Kernel, NormalK};
 use crate::math::{
     DEEP_LN_P, exp_f64, inv_norm_cdf_lower, ln_f64_pos, log_norm_cdf, norm_cdf, norm_sf,
     ppnd_central, ppnd_is_central, ppnd_tail,
@@ -68,6 +71,27 @@ pub(super) fn f32_at_least(x: f64) -> f32 {
 pub(super) fn f32_at_most(x: f64) -> f32 {
     let f = x as f32;
     if f64::from(f) > x { f.next_down() } else { f }
+}
+
+/// A bound on `|z|` for every standard normal the Box–Muller kernel produces
+/// (its cap is `√(64 ln 2) ≈ 6.6604`).
+const NORMAL_Z_BOUND: f32 = 6.67;
+
+/// The plain normal kernel when the window `[a, b]` holds every value that kernel can write.
+///
+/// Then conditioning on the window changes nothing the sampler can produce (the normal mass
+/// beyond ±6.66σ is below 3e-11), so `trunc_normal` draws exactly what `normal` draws, at
+/// its speed. This is the usual case: `trunc_normal(std = 0.02)` truncates at ±100σ. The test
+/// is done in `f32` the way the kernel computes `mean + std·z`; rounding is monotonic, so no
+/// output can leave the window.
+pub(super) fn covering_normal(mean: f64, std: f64, a: f64, b: f64) -> Option<NormalK> {
+    let (m, s) = (mean as f32, std as f32);
+    if !(s > 0.0 && s.is_finite() && m.is_finite() && a.is_finite() && b.is_finite()) {
+        return None;
+    }
+    let reach = s * NORMAL_Z_BOUND;
+    let inside = m - reach >= f32_at_least(a) && m + reach <= f32_at_most(b);
+    inside.then_some(NormalK { mean: m, std: s })
 }
 
 /// How a truncated normal fill is done.
