@@ -44,7 +44,9 @@ const BITS: u32 = 1;
 ///     `√(64 ln 2) ≈ 6.66σ` (mass beyond: 2.7·10⁻¹¹).
 ///   - `TruncNormal{mean, std, a, b}`: inverse CDF of word `i`'s `u = (w + ½)·2⁻³²`, computed
 ///     on lower-tail probabilities so any window works, however far out; outputs lie in
-///     `[a, b]`. A wide window effectively caps at `±6.35σ` (`u ≥ 2⁻³³`).
+///     `[a, b]`. A window that holds all of `Normal`'s range (`mean ± 6.67·std` in `f32`,
+///     e.g. `std = 0.02` in `[−2, 2]`) draws exactly `Normal`'s values instead: the
+///     truncation cannot change anything that sampler produces.
 ///
 /// ```
 /// use init_core::{Dist, Generator, Seed};
