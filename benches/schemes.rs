@@ -24,7 +24,8 @@ fn best(reps: usize, mut f: impl FnMut()) -> f64 {
 fn cases() -> Vec<(&'static str, Init, Vec<usize>)> {
     let n = vec![4096, 4096];
     let torch = FanAxes::TORCH;
-    let relu = |mode| Init::KaimingNormal { a: 0.0, mode, nonlinearity: Nonlinearity::Relu, axes: torch };
+    let relu =
+        |mode| Init::KaimingNormal { a: 0.0, mode, nonlinearity: Nonlinearity::Relu, axes: torch };
     vec![
         ("zeros", Init::Zeros, n.clone()),
         ("constant", Init::Constant { value: 0.5 }, n.clone()),
@@ -33,7 +34,12 @@ fn cases() -> Vec<(&'static str, Init, Vec<usize>)> {
         ("trunc_normal", Init::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 }, n.clone()),
         (
             "kaiming_uniform",
-            Init::KaimingUniform { a: 0.0, mode: FanMode::FanIn, nonlinearity: Nonlinearity::Relu, axes: torch },
+            Init::KaimingUniform {
+                a: 0.0,
+                mode: FanMode::FanIn,
+                nonlinearity: Nonlinearity::Relu,
+                axes: torch,
+            },
             n.clone(),
         ),
         ("kaiming_normal", relu(FanMode::FanIn), n.clone()),

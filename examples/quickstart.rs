@@ -3,13 +3,18 @@
 //!
 //! Run: `cargo run --example quickstart`
 
-use init::prelude::*;
 use init::ndarray::{self, ArrayD};
+use init::prelude::*;
 
 fn main() -> Result<(), InitError> {
     // Conv2d(1, 3, 3) -> ReLU -> MaxPool2d(2, 2) -> Linear(3 * 13 * 13, 10), as in the thread.
     let kernel = Values::new(vec![3, 3], vec![0., 0., 0., 1., 1., 1., 2., 2., 2.])?;
-    let relu = |mode| Init::KaimingNormal { a: 0.0, mode, nonlinearity: Nonlinearity::Relu, axes: FanAxes::TORCH };
+    let relu = |mode| Init::KaimingNormal {
+        a: 0.0,
+        mode,
+        nonlinearity: Nonlinearity::Relu,
+        axes: FanAxes::TORCH,
+    };
     let plan: Vec<(&str, Vec<usize>, Init)> = vec![
         ("conv1.weight", vec![3, 1, 3, 3], Init::Values(kernel)),
         ("conv1.bias", vec![3], Init::Uniform { a: -1.0 / 3.0, b: 1.0 / 3.0 }),

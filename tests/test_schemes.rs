@@ -67,7 +67,8 @@ fn lecun_and_variance_scaling_std_match_formula() {
     let axes = FanAxes::TORCH;
     check_std(&Init::LecunUniform { axes }, |i, _| (1.0 / i).sqrt());
     check_std(&Init::LecunNormal { axes }, |i, _| (1.0 / i).sqrt());
-    for distribution in [Distribution::TruncatedNormal, Distribution::Normal, Distribution::Uniform] {
+    for distribution in [Distribution::TruncatedNormal, Distribution::Normal, Distribution::Uniform]
+    {
         for (mode, n) in [
             (FanMode::FanIn, (|i, _| i) as fn(f64, f64) -> f64),
             (FanMode::FanOut, |_, o| o),
@@ -100,9 +101,19 @@ fn uniform_bounds_are_pytorchs_exact_double_formula() {
     // kaiming_uniform(a = sqrt(5)) on fan_in 9: PyTorch's bound is 0.33333333333333326.
     let mut w = Param::zeros(&[3, 1, 3, 3]);
     let mut rec = Recorder(Vec::new());
-    schemes::kaiming_uniform(&mut w, "w", 5f64.sqrt(), FanMode::FanIn, Nonlinearity::LeakyRelu, &mut rec)
-        .unwrap();
-    assert_eq!(rec.0, vec![init::Dist::Uniform { low: -0.33333333333333326, high: 0.33333333333333326 }]);
+    schemes::kaiming_uniform(
+        &mut w,
+        "w",
+        5f64.sqrt(),
+        FanMode::FanIn,
+        Nonlinearity::LeakyRelu,
+        &mut rec,
+    )
+    .unwrap();
+    assert_eq!(
+        rec.0,
+        vec![init::Dist::Uniform { low: -0.33333333333333326, high: 0.33333333333333326 }]
+    );
 }
 
 /// A generator that records what it was asked for.
@@ -124,7 +135,10 @@ fn truncated_variance_scaling_bounds_are_two_sigma() {
     let mut rec = Recorder(Vec::new());
     schemes::lecun_normal(&mut w, "w", &mut rec).unwrap();
     let std = 0.2 / 0.879_625_661_034_239_8;
-    assert_eq!(rec.0, vec![init::Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std }]);
+    assert_eq!(
+        rec.0,
+        vec![init::Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std }]
+    );
 }
 
 #[test]
@@ -134,8 +148,15 @@ fn error_messages_name_the_path_and_the_rule() {
     let mut w = Param::zeros(&[8, 4]);
     let cases: Vec<(init::InitError, &str)> = vec![
         (
-            schemes::kaiming_uniform(&mut bias, "fc.bias", 0.0, FanMode::FanIn, Nonlinearity::Relu, &mut rng)
-                .unwrap_err(),
+            schemes::kaiming_uniform(
+                &mut bias,
+                "fc.bias",
+                0.0,
+                FanMode::FanIn,
+                Nonlinearity::Relu,
+                &mut rng,
+            )
+            .unwrap_err(),
             "fc.bias: kaiming_uniform cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [8]",
         ),
         (
@@ -227,9 +248,11 @@ fn zero_element_parameters_are_a_no_op_after_validation() {
     }
     // The rank is still checked on an empty tensor.
     let mut empty_bias = Param::zeros(&[0]);
-    assert!(Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH }
-        .apply(&mut empty_bias, "b", &mut rng)
-        .is_err());
+    assert!(
+        Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH }
+            .apply(&mut empty_bias, "b", &mut rng)
+            .is_err()
+    );
 }
 
 #[test]
@@ -248,7 +271,12 @@ fn degenerate_arguments_give_constants() {
 fn requires_grad_survives_every_scheme() {
     let mut rng = Seed::new(3);
     let mut p = Param::zeros(&[6, 6]);
-    for init in [Init::Zeros, Init::Eye, Init::Orthogonal { gain: 1.0 }, Init::Normal { mean: 0.0, std: 1.0 }] {
+    for init in [
+        Init::Zeros,
+        Init::Eye,
+        Init::Orthogonal { gain: 1.0 },
+        Init::Normal { mean: 0.0, std: 1.0 },
+    ] {
         init.apply(&mut p, "w", &mut rng).unwrap();
         assert!(p.requires_grad(), "{init}");
     }

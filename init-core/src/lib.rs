@@ -5,15 +5,15 @@
 //! Users depend on `init`, which re-exports everything here.
 
 mod error;
-pub mod schemes;
 pub mod math;
 mod param;
 pub mod rng;
+pub mod schemes;
 
 pub use error::{ErrorKind, InitError, Result};
-pub use schemes::*;
 pub use param::{Buffer, BufferData, Param};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
+pub use schemes::*;
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.
 pub use ndarray;

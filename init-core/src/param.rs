@@ -126,7 +126,10 @@ impl Param {
         if src.shape() != self.shape() {
             return Err(InitError::new(
                 "",
-                ErrorKind::ShapeMismatch { expected: self.shape().to_vec(), got: src.shape().to_vec() },
+                ErrorKind::ShapeMismatch {
+                    expected: self.shape().to_vec(),
+                    got: src.shape().to_vec(),
+                },
             ));
         }
         self.value.assign(src);

@@ -4,7 +4,12 @@ use crate::error::{ErrorKind, InitError, Result};
 use crate::param::Param;
 
 /// `value` must be finite.
-pub(crate) fn finite(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+pub(crate) fn finite(
+    path: &str,
+    scheme: &'static str,
+    arg: &'static str,
+    value: f64,
+) -> Result<()> {
     if value.is_finite() {
         Ok(())
     } else {
@@ -13,7 +18,12 @@ pub(crate) fn finite(path: &str, scheme: &'static str, arg: &'static str, value:
 }
 
 /// `value` must be finite and representable as a finite `f32` (it will be written into one).
-pub(crate) fn finite_f32(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+pub(crate) fn finite_f32(
+    path: &str,
+    scheme: &'static str,
+    arg: &'static str,
+    value: f64,
+) -> Result<()> {
     finite(path, scheme, arg, value)?;
     if value.abs() > f64::from(f32::MAX) {
         return Err(InitError::new(
@@ -25,19 +35,35 @@ pub(crate) fn finite_f32(path: &str, scheme: &'static str, arg: &'static str, va
 }
 
 /// `value` must be `>= 0` (and finite).
-pub(crate) fn non_negative(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+pub(crate) fn non_negative(
+    path: &str,
+    scheme: &'static str,
+    arg: &'static str,
+    value: f64,
+) -> Result<()> {
     finite(path, scheme, arg, value)?;
     if value < 0.0 {
-        return Err(InitError::new(path, ErrorKind::OutOfRange { scheme, arg, rule: ">= 0", value }));
+        return Err(InitError::new(
+            path,
+            ErrorKind::OutOfRange { scheme, arg, rule: ">= 0", value },
+        ));
     }
     Ok(())
 }
 
 /// `value` must be `> 0` (and finite).
-pub(crate) fn positive(path: &str, scheme: &'static str, arg: &'static str, value: f64) -> Result<()> {
+pub(crate) fn positive(
+    path: &str,
+    scheme: &'static str,
+    arg: &'static str,
+    value: f64,
+) -> Result<()> {
     finite(path, scheme, arg, value)?;
     if value <= 0.0 {
-        return Err(InitError::new(path, ErrorKind::OutOfRange { scheme, arg, rule: "> 0", value }));
+        return Err(InitError::new(
+            path,
+            ErrorKind::OutOfRange { scheme, arg, rule: "> 0", value },
+        ));
     }
     Ok(())
 }
@@ -50,7 +76,10 @@ pub(crate) fn ordered(
     (hi_name, hi): (&'static str, f64),
 ) -> Result<()> {
     if lo > hi {
-        return Err(InitError::new(path, ErrorKind::InvalidRange { scheme, lo_name, lo, hi_name, hi }));
+        return Err(InitError::new(
+            path,
+            ErrorKind::InvalidRange { scheme, lo_name, lo, hi_name, hi },
+        ));
     }
     Ok(())
 }
@@ -66,6 +95,9 @@ pub(crate) fn rank(
     if ok(param.ndim()) {
         Ok(())
     } else {
-        Err(InitError::new(path, ErrorKind::Rank { scheme, expected, shape: param.shape().to_vec() }))
+        Err(InitError::new(
+            path,
+            ErrorKind::Rank { scheme, expected, shape: param.shape().to_vec() },
+        ))
     }
 }

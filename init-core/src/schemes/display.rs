@@ -2,10 +2,10 @@
 
 use std::fmt::{self, Write as _};
 
+use super::Init;
 use super::distribution::Distribution;
 use super::fan::{FanAxes, FanMode};
 use super::gain::Nonlinearity;
-use super::Init;
 
 /// Collects `name = value` pairs that differ from their defaults.
 struct Args(String);
@@ -79,7 +79,9 @@ impl fmt::Display for Init {
                 args.num("gain", gain, 1.0).axes(axes);
             }
             Init::KaimingUniform { a, mode, nonlinearity, axes }
-            | Init::KaimingNormal { a, mode, nonlinearity, axes } => args = kaiming(a, mode, nonlinearity, axes),
+            | Init::KaimingNormal { a, mode, nonlinearity, axes } => {
+                args = kaiming(a, mode, nonlinearity, axes)
+            }
             Init::Orthogonal { gain } | Init::DeltaOrthogonal { gain } => {
                 args.num("gain", gain, 1.0);
             }
@@ -113,11 +115,17 @@ mod tests {
     #[test]
     fn reads_like_the_attribute() {
         let cases: Vec<(Init, &str)> = vec![
-            (kn(FanMode::FanOut, Nonlinearity::Relu), r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#),
+            (
+                kn(FanMode::FanOut, Nonlinearity::Relu),
+                r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#,
+            ),
             (kn(FanMode::FanIn, Nonlinearity::LeakyRelu), "kaiming_normal"),
             (Init::Uniform { a: -0.1, b: 0.1 }, "uniform(a = -0.1, b = 0.1)"),
             (Init::Normal { mean: 0.0, std: 0.02 }, "normal(std = 0.02)"),
-            (Init::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 }, "trunc_normal(std = 0.02)"),
+            (
+                Init::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 },
+                "trunc_normal(std = 0.02)",
+            ),
             (Init::Constant { value: 0.5 }, "constant(0.5)"),
             (Init::Zeros, "zeros"),
             (Init::Eye, "eye"),
@@ -126,7 +134,10 @@ mod tests {
             (Init::XavierUniform { gain: 2.0, axes: FanAxes::TORCH }, "xavier_uniform(gain = 2.0)"),
             (Init::Orthogonal { gain: 1.0 }, "orthogonal"),
             (Init::Sparse { sparsity: 0.1, std: 0.01 }, "sparse(sparsity = 0.1)"),
-            (Init::LecunNormal { axes: FanAxes::KERAS }, "lecun_normal(in_axis = -2, out_axis = -1)"),
+            (
+                Init::LecunNormal { axes: FanAxes::KERAS },
+                "lecun_normal(in_axis = -2, out_axis = -1)",
+            ),
             (
                 Init::VarianceScaling {
                     scale: 2.0,

@@ -56,7 +56,10 @@ impl Fans {
     /// its error on fewer than 2 dimensions.
     pub fn compute(scheme: &'static str, shape: &[usize], axes: FanAxes) -> Result<Fans> {
         if shape.len() < 2 {
-            return Err(InitError::new("", ErrorKind::FanNeeds2D { scheme, shape: shape.to_vec() }));
+            return Err(InitError::new(
+                "",
+                ErrorKind::FanNeeds2D { scheme, shape: shape.to_vec() },
+            ));
         }
         let resolve = |axis: isize| -> Result<usize> {
             let n = shape.len() as isize;
@@ -169,8 +172,12 @@ mod tests {
 
     #[test]
     fn bad_axes_are_errors() {
-        let e = Fans::compute("lecun_normal", &[3, 4], FanAxes { in_axis: 2, out_axis: 0 }).unwrap_err();
-        assert_eq!(e.to_string(), "lecun_normal: axis 2 is out of range or repeated for shape [3, 4]");
+        let e = Fans::compute("lecun_normal", &[3, 4], FanAxes { in_axis: 2, out_axis: 0 })
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "lecun_normal: axis 2 is out of range or repeated for shape [3, 4]"
+        );
         assert!(Fans::compute("x", &[3, 4], FanAxes { in_axis: -1, out_axis: 1 }).is_err());
     }
 }

@@ -88,10 +88,9 @@ impl FromStr for Nonlinearity {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     fn from_str(s: &str) -> Result<Self, InitError> {
-        Nonlinearity::ALL
-            .into_iter()
-            .find(|n| n.name() == s)
-            .ok_or_else(|| InitError::new("", ErrorKind::UnknownNonlinearity { name: s.to_owned() }))
+        Nonlinearity::ALL.into_iter().find(|n| n.name() == s).ok_or_else(|| {
+            InitError::new("", ErrorKind::UnknownNonlinearity { name: s.to_owned() })
+        })
     }
 }
 

@@ -43,8 +43,8 @@ pub use identity::{dirac, eye};
 pub use orthogonal::{delta_orthogonal, orthogonal};
 pub use random::{normal, trunc_normal, uniform};
 pub use scaled::{
-    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, variance_scaling,
-    xavier_normal, xavier_uniform,
+    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, variance_scaling, xavier_normal,
+    xavier_uniform,
 };
 pub use sparse::sparse;
 pub use values::{Values, values};
@@ -230,12 +230,18 @@ impl Init {
         let plan = match *self {
             Init::Uniform { a, b } => random::uniform_plan(path, a, b)?,
             Init::Normal { mean, std } => random::normal_plan(path, mean, std)?,
-            Init::TruncNormal { mean, std, a, b } => random::trunc_normal_plan(path, mean, std, a, b)?,
+            Init::TruncNormal { mean, std, a, b } => {
+                random::trunc_normal_plan(path, mean, std, a, b)?
+            }
             Init::Constant { value } => constant::constant_plan(path, value)?,
             Init::Ones => Plan::Const(1.0),
             Init::Zeros => Plan::Const(0.0),
-            Init::XavierUniform { gain, axes } => scaled::xavier_plan(path, shape, gain, axes, true)?,
-            Init::XavierNormal { gain, axes } => scaled::xavier_plan(path, shape, gain, axes, false)?,
+            Init::XavierUniform { gain, axes } => {
+                scaled::xavier_plan(path, shape, gain, axes, true)?
+            }
+            Init::XavierNormal { gain, axes } => {
+                scaled::xavier_plan(path, shape, gain, axes, false)?
+            }
             Init::KaimingUniform { a, mode, nonlinearity, axes } => {
                 scaled::kaiming_plan(path, shape, (a, mode, nonlinearity), axes, true)?
             }
@@ -251,9 +257,17 @@ impl Init {
                 scaled::variance_scaling_plan(path, shape, "lecun_normal", args, axes)?
             }
             Init::VarianceScaling { scale, mode, distribution, axes } => {
-                scaled::variance_scaling_plan(path, shape, "variance_scaling", (scale, mode, distribution), axes)?
+                scaled::variance_scaling_plan(
+                    path,
+                    shape,
+                    "variance_scaling",
+                    (scale, mode, distribution),
+                    axes,
+                )?
             }
-            Init::Eye | Init::Dirac { .. } | Init::Orthogonal { .. } | Init::Sparse { .. } => return Ok(None),
+            Init::Eye | Init::Dirac { .. } | Init::Orthogonal { .. } | Init::Sparse { .. } => {
+                return Ok(None);
+            }
             Init::DeltaOrthogonal { .. } | Init::Values(_) => return Ok(None),
         };
         Ok(Some(plan))
@@ -318,13 +332,22 @@ impl Init {
         let numel: usize = shape.iter().product();
         let end = offset.checked_add(out.len()).filter(|&end| end <= numel);
         let Some(_) = end else {
-            let kind = ErrorKind::SliceOutOfBounds { start: offset, end: offset.saturating_add(out.len()), numel };
+            let kind = ErrorKind::SliceOutOfBounds {
+                start: offset,
+                end: offset.saturating_add(out.len()),
+                numel,
+            };
             return Err(InitError::new(path, kind));
         };
         match self.plan(path, shape)? {
             Some(Plan::Draw(dist)) => seed.fill_at(path, dist, offset as u64, out),
             Some(Plan::Const(v)) => plan::fill_const(out, v),
-            None => return Err(InitError::new(path, ErrorKind::NotElementwise { scheme: self.name() })),
+            None => {
+                return Err(InitError::new(
+                    path,
+                    ErrorKind::NotElementwise { scheme: self.name() },
+                ));
+            }
         }
         Ok(())
     }

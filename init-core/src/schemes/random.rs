@@ -48,7 +48,13 @@ pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64)
 /// assert_eq!(err.to_string(), "w: uniform: needs a <= b, got a = 1.0 > b = 0.0");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn uniform(param: &mut Param, path: &str, a: f64, b: f64, rng: &mut dyn Generator) -> Result<()> {
+pub fn uniform(
+    param: &mut Param,
+    path: &str,
+    a: f64,
+    b: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
     Plan::resolve_and_run(param, path, rng, |_| uniform_plan(path, a, b))
 }
 
@@ -65,7 +71,13 @@ pub fn uniform(param: &mut Param, path: &str, a: f64, b: f64, rng: &mut dyn Gene
 /// assert!((var.sqrt() - 0.02).abs() < 0.0002);
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn normal(param: &mut Param, path: &str, mean: f64, std: f64, rng: &mut dyn Generator) -> Result<()> {
+pub fn normal(
+    param: &mut Param,
+    path: &str,
+    mean: f64,
+    std: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
     Plan::resolve_and_run(param, path, rng, |_| normal_plan(path, mean, std))
 }
 

@@ -28,7 +28,13 @@ fn symmetric(uniform: bool, std: f64) -> Plan {
     }
 }
 
-pub(crate) fn xavier_plan(path: &str, shape: &[usize], gain: f64, axes: FanAxes, uniform: bool) -> Result<Plan> {
+pub(crate) fn xavier_plan(
+    path: &str,
+    shape: &[usize],
+    gain: f64,
+    axes: FanAxes,
+    uniform: bool,
+) -> Result<Plan> {
     let scheme = if uniform { "xavier_uniform" } else { "xavier_normal" };
     check::finite(path, scheme, "gain", gain)?;
     let f = fans(path, scheme, shape, axes)?;
@@ -48,7 +54,11 @@ pub(crate) fn kaiming_plan(
     if mode == FanMode::FanAvg {
         return Err(InitError::new(
             path,
-            ErrorKind::UnknownMode { scheme, mode: mode.name().to_owned(), expected: "\"fan_in\", \"fan_out\"" },
+            ErrorKind::UnknownMode {
+                scheme,
+                mode: mode.name().to_owned(),
+                expected: "\"fan_in\", \"fan_out\"",
+            },
         ));
     }
     let fan = fans(path, scheme, shape, axes)?.select(mode);
@@ -88,7 +98,12 @@ pub(crate) fn variance_scaling_plan(
 /// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn xavier_uniform(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Generator) -> Result<()> {
+pub fn xavier_uniform(
+    param: &mut Param,
+    path: &str,
+    gain: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
     Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, true))
 }
 
@@ -103,7 +118,12 @@ pub fn xavier_uniform(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Ge
 ///     "fc.bias: xavier_normal cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [3]"
 /// );
 /// ```
-pub fn xavier_normal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Generator) -> Result<()> {
+pub fn xavier_normal(
+    param: &mut Param,
+    path: &str,
+    gain: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
     Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, false))
 }
 
@@ -129,7 +149,9 @@ pub fn kaiming_uniform(
     nonlinearity: Nonlinearity,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    Plan::resolve_and_run(param, path, rng, |s| kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, true))
+    Plan::resolve_and_run(param, path, rng, |s| {
+        kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, true)
+    })
 }
 
 /// `kaiming_normal_` (He): `N(0, std²)`, `std = gain / sqrt(fan)`.
@@ -154,7 +176,9 @@ pub fn kaiming_normal(
     nonlinearity: Nonlinearity,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    Plan::resolve_and_run(param, path, rng, |s| kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, false))
+    Plan::resolve_and_run(param, path, rng, |s| {
+        kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, false)
+    })
 }
 
 /// LeCun uniform (Keras/JAX `lecun_uniform`): `variance_scaling(1, fan_in, uniform)`,
@@ -169,7 +193,9 @@ pub fn kaiming_normal(
 /// ```
 pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
     let args = (1.0, FanMode::FanIn, Distribution::Uniform);
-    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH))
+    Plan::resolve_and_run(param, path, rng, |s| {
+        variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH)
+    })
 }
 
 /// LeCun normal (Keras/JAX/Flax `lecun_normal`): `variance_scaling(1, fan_in,
@@ -185,7 +211,9 @@ pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> 
 /// ```
 pub fn lecun_normal(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
     let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
-    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH))
+    Plan::resolve_and_run(param, path, rng, |s| {
+        variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH)
+    })
 }
 
 /// Keras/JAX `variance_scaling`: values of variance `scale / n`, where `n` is `fan_in`,
@@ -212,5 +240,7 @@ pub fn variance_scaling(
     rng: &mut dyn Generator,
 ) -> Result<()> {
     let args = (scale, mode, distribution);
-    Plan::resolve_and_run(param, path, rng, |s| variance_scaling_plan(path, s, "variance_scaling", args, axes))
+    Plan::resolve_and_run(param, path, rng, |s| {
+        variance_scaling_plan(path, s, "variance_scaling", args, axes)
+    })
 }
