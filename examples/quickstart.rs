@@ -23,7 +23,7 @@ fn main() -> Result<(), InitError> {
     ];
 
     let mut rng = Seed::new(42);
-    println!("{:<14} {:<14} {:<48} {:>9} {:>9}", "parameter", "shape", "init", "mean", "std");
+    println!("{:<14} {:<14} {:<62} {:>9} {:>9}", "parameter", "shape", "init", "mean", "std");
     let mut params = Vec::new();
     for (path, shape, init) in &plan {
         let mut p = Param::zeros(shape);
@@ -32,7 +32,7 @@ fn main() -> Result<(), InitError> {
         let mean = p.as_slice().iter().map(|&x| f64::from(x)).sum::<f64>() / n;
         let var = p.as_slice().iter().map(|&x| (f64::from(x) - mean).powi(2)).sum::<f64>() / n;
         println!(
-            "{path:<14} {:<14} {:<48} {mean:>9.5} {:>9.5}",
+            "{path:<14} {:<14} {:<62} {mean:>9.5} {:>9.5}",
             format!("{shape:?}"),
             init.to_string(),
             var.sqrt()
@@ -41,7 +41,7 @@ fn main() -> Result<(), InitError> {
     }
 
     // Every output channel of conv1 got the 3x3 kernel, broadcast as in the thread's Method 1.
-    println!("\nconv1.weight[2, 0] = {:?}", params[0].view().slice(ndarray::s![2, 0, .., ..]));
+    println!("\nconv1.weight[2, 0] =\n{}", params[0].view().slice(ndarray::s![2, 0, .., ..]));
 
     // The thread's bug: replacing a [3, 1, 3, 3] weight with a [1, 1, 3, 3] tensor. PyTorch's
     // `.data =` accepts it silently; here a parameter's shape cannot change.
