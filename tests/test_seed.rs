@@ -131,7 +131,7 @@ fn golden_hashes() {
     const SHAPES: [usize; 2] = [3 * 5, 64 * 129];
     const GOLDEN: [(Dist, [u64; 2]); 4] = [
         (UNIFORM, [0x3e9a_ba07_0622_3a02, 0x0d9b_6182_739b_2948]),
-        (NORMAL, [0xc13f_6587_6bf9_01d1, 0xd2e3_b901_9858_b90c]),
+        (NORMAL, [0xc13f_6587_6bf9_01d1, 0xfd81_b2af_3822_90b1]),
         (TRUNC, [0xa49d_3898_c74b_7697, 0xff45_0d59_ee12_403b]),
         (TRUNC_TAIL, [0xaea3_8cf9_d952_ef14, 0xfe06_be8c_a8bd_af29]),
     ];

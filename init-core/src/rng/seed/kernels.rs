@@ -143,15 +143,27 @@ impl Kernel for UniformK {
     }
 }
 
+/// 32-byte aligned scratch (whole AVX2 vectors never straddle a cache line).
+#[repr(C, align(32))]
+struct Align32<T>(T);
+
 /// `Normal(mean, std)` by Box–Muller on word pairs `(2k, 2k+1)`: element `2k` is
-/// `r·cos θ`, element `2k+1` is `r·sin θ`, with `r = √(−2 ln u₁)`,
+/// `mean + std·(r·cos θ)`, element `2k+1` is `mean + std·(r·sin θ)`, with `r = √(−2 ln u₁)`,
 /// `u₁ = (⌊w₂ₖ/2⌋ + ½)·2⁻³¹ ∈ [2⁻³², 1]` and `θ = 2π·w₂ₖ₊₁/2³²`. So `|z| ≤ √(64 ln 2) ≈ 6.66`.
+/// `ln` is [`ln_f32_pos`] (≤ 1 ulp), `sin`/`cos` are [`sin_cos_turns`] (< 1.2·10⁻⁷ absolute).
+///
+/// Vectorized without changing that pair layout: each group is split into its even words
+/// (`u₁`) and odd words (`θ`) by in-lane shuffles, the transform runs branch-free on
+/// `[u32; 16]`/`[f32; 16]` arrays (full-width AVX2), and the results are interleaved back. Pair order inside
+/// the arrays is irrelevant to the values, so portable and AVX2 builds agree bit for bit and
+/// element `i` still depends on words `i & !1` and `i | 1` only.
 pub(super) struct NormalK {
     pub mean: f32,
     pub std: f32,
 }
 
-/// `(r cos θ, r sin θ)` for one word pair.
+/// `(r cos θ, r sin θ)` for one word pair: the scalar reference of [`box_muller_n`].
+#[cfg(test)]
 #[inline(always)]
 pub(super) fn box_muller(w0: u32, w1: u32) -> (f32, f32) {
     let u1 = (w0 >> 1) as i32 as f32 * (1.0 / 2_147_483_648.0) + 1.0 / 4_294_967_296.0;
@@ -160,17 +172,116 @@ pub(super) fn box_muller(w0: u32, w1: u32) -> (f32, f32) {
     (r * c, r * s)
 }
 
+/// [`box_muller`] on `P` pairs at once, `(w0[j], w1[j]) → (zc[j], zs[j])`, then
+/// `mean + std·z`: the same operations in the same order (so the same bits), written as
+/// elementwise loops over fixed-size arrays so LLVM turns every step into full-width vector
+/// instructions, with several independent vectors in flight.
+#[inline(always)]
+fn box_muller_n<const P: usize>(
+    w0: &[u32; P],
+    w1: &[u32; P],
+    mean: f32,
+    std: f32,
+) -> ([f32; P], [f32; P]) {
+    let mut r = [0f32; P];
+    for (r, &w) in r.iter_mut().zip(w0) {
+        let u1 = (w >> 1) as i32 as f32 * (1.0 / 2_147_483_648.0) + 1.0 / 4_294_967_296.0;
+        *r = (-2.0 * ln_f32_pos(u1)).sqrt();
+    }
+    let mut zc = [0f32; P];
+    let mut zs = [0f32; P];
+    for j in 0..P {
+        let (s, c) = sin_cos_turns(w1[j]);
+        zc[j] = mean + std * (r[j] * c);
+        zs[j] = mean + std * (r[j] * s);
+    }
+    (zc, zs)
+}
+
+/// Pair lane `j` of a block of `2P` words (`P` a multiple of 8) is words `2·pair(j)` and
+/// `2·pair(j) + 1`: in each 16 words, the pairs in the order an in-lane even/odd shuffle of
+/// two 8-word vectors leaves them (`0, 1, 4, 5, 2, 3, 6, 7`), so splitting and re-interleaving
+/// costs one in-lane shuffle per vector. The order never affects values.
+#[inline(always)]
+const fn pair(j: usize) -> usize {
+    8 * (j / 8) + [0, 1, 4, 5, 2, 3, 6, 7][j % 8]
+}
+
+impl NormalK {
+    /// `W = 2P` words through [`box_muller_n`], portable.
+    #[inline(always)]
+    fn block<const P: usize, const W: usize>(&self, x: &[u32; W], o: &mut [f32; W]) {
+        let w0: [u32; P] = core::array::from_fn(|j| x[2 * pair(j)]);
+        let w1: [u32; P] = core::array::from_fn(|j| x[2 * pair(j) + 1]);
+        let (zc, zs) = box_muller_n(&w0, &w1, self.mean, self.std);
+        for j in 0..P {
+            o[2 * pair(j)] = zc[j];
+            o[2 * pair(j) + 1] = zs[j];
+        }
+    }
+
+    /// [`block`](Self::block), split and merged with AVX2 in-lane shuffles (same values).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn block_avx2<const P: usize, const W: usize>(&self, x: &[u32; W], o: &mut [f32; W]) {
+        use core::arch::x86_64::*;
+        let mut w0 = Align32([0u32; P]);
+        let mut w1 = Align32([0u32; P]);
+        // SAFETY: `W = 2P` with `P` a multiple of 8, so every access below is in bounds;
+        // loads and stores are unaligned.
+        unsafe {
+            let p = x.as_ptr().cast::<f32>();
+            for v in 0..P / 8 {
+                let a = _mm256_loadu_ps(p.add(16 * v));
+                let b = _mm256_loadu_ps(p.add(16 * v + 8));
+                _mm256_storeu_ps(
+                    w0.0.as_mut_ptr().add(8 * v).cast(),
+                    _mm256_shuffle_ps::<0x88>(a, b),
+                );
+                _mm256_storeu_ps(
+                    w1.0.as_mut_ptr().add(8 * v).cast(),
+                    _mm256_shuffle_ps::<0xdd>(a, b),
+                );
+            }
+            let (zc, zs) = box_muller_n(&w0.0, &w1.0, self.mean, self.std);
+            let (zc, zs) = (Align32(zc), Align32(zs));
+            let q = o.as_mut_ptr();
+            for v in 0..P / 8 {
+                let c = _mm256_load_ps(zc.0.as_ptr().add(8 * v));
+                let s = _mm256_load_ps(zs.0.as_ptr().add(8 * v));
+                _mm256_storeu_ps(q.add(16 * v), _mm256_unpacklo_ps(c, s));
+                _mm256_storeu_ps(q.add(16 * v + 8), _mm256_unpackhi_ps(c, s));
+            }
+        }
+    }
+
+    /// Blocks of `W = 2P` words.
+    #[inline(always)]
+    fn blocks<const P: usize, const W: usize>(&self, w: &[u32], out: &mut [f32], avx: bool) {
+        let (wb, _) = w.as_chunks::<W>();
+        let (ob, _) = out.as_chunks_mut::<W>();
+        for (o, x) in ob.iter_mut().zip(wb) {
+            #[cfg(target_arch = "x86_64")]
+            if avx {
+                // SAFETY: `avx` is true only in the AVX2 build, which runs only on AVX2 CPUs.
+                unsafe { self.block_avx2::<P, W>(x, o) };
+                continue;
+            }
+            let _ = avx;
+            self.block::<P, W>(x, o);
+        }
+    }
+}
+
 impl Kernel for NormalK {
     type Out = f32;
     const SHORT: bool = true;
     #[inline(always)]
-    fn apply(&self, w: &[u32], out: &mut [f32], _avx: bool) {
-        let (wp, _) = w.as_chunks::<2>();
-        let (op, _) = out.as_chunks_mut::<2>();
-        for (o, x) in op.iter_mut().zip(wp) {
-            let (zc, zs) = box_muller(x[0], x[1]);
-            *o = [self.mean + self.std * zc, self.mean + self.std * zs];
-        }
+    fn apply(&self, w: &[u32], out: &mut [f32], avx: bool) {
+        // One group per block. (Two groups at once ran ~15% faster with two threads but, on
+        // some thread stacks, ~40% slower with one.)
+        self.blocks::<{ GROUP / 2 }, GROUP>(w, out, avx);
     }
 }
 

@@ -2,7 +2,7 @@
 //! scalar per-element reference, and the stream views.
 
 use super::kernels::box_muller;
-use super::trunc::{TruncPlan, plan};
+use super::trunc::{TruncPlan, covering_normal, plan};
 use super::*;
 use crate::rng::Bits;
 
@@ -36,6 +36,9 @@ fn scalar_value(g: &Seed, path: &str, dist: Dist, i: u64) -> f32 {
         Dist::Normal { mean, std } => {
             let (c, s) = box_muller(word(g, path, VALUES, i & !1), word(g, path, VALUES, i | 1));
             mean as f32 + std as f32 * if i.is_multiple_of(2) { c } else { s }
+        }
+        Dist::TruncNormal { mean, std, a, b } if covering_normal(mean, std, a, b).is_some() => {
+            scalar_value(g, path, Dist::Normal { mean, std }, i)
         }
         Dist::TruncNormal { mean, std, a, b } => match plan(mean, std, a, b) {
             TruncPlan::Sample(k) => k.value_for_test(w),
