@@ -204,6 +204,12 @@ pub enum ErrorKind {
         /// Number of elements of the parameter.
         numel: usize,
     },
+    /// A shape whose element count (or byte size) does not fit in memory addresses.
+    #[error("shape {shape:?} has more elements than can be addressed")]
+    TooLarge {
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
     /// A copy from an array of another shape.
     #[error("shape mismatch: the parameter has shape {expected:?}, the source has shape {got:?}")]
     ShapeMismatch {

@@ -37,8 +37,38 @@ impl Param {
     ///
     /// The memory comes from a zeroed allocation, so pages are not touched until the first
     /// fill writes them: construction followed by one initialization writes each byte once.
+    ///
+    /// # Panics
+    ///
+    /// If the element count overflows `isize` (as `Vec::with_capacity` does); use
+    /// [`Param::try_zeros`] for shapes that come from outside the program.
     pub fn zeros(shape: &[usize]) -> Self {
         Param { value: ArrayD::zeros(IxDyn(shape)), requires_grad: true }
+    }
+
+    /// [`Param::zeros`] that returns an error instead of panicking when the shape is too large
+    /// to address.
+    ///
+    /// ```
+    /// use init_core::Param;
+    /// assert_eq!(Param::try_zeros(&[2, 3])?.numel(), 6);
+    /// assert!(Param::try_zeros(&[0, usize::MAX]).is_err());
+    /// let err = Param::try_zeros(&[usize::MAX, 2]).unwrap_err();
+    /// assert_eq!(err.to_string(), format!("shape [{}, 2] has more elements than can be addressed", usize::MAX));
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn try_zeros(shape: &[usize]) -> Result<Self> {
+        // ndarray also refuses a product of the non-zero lengths above `isize::MAX`, even
+        // when another length is 0.
+        let bytes = shape
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(size_of::<f32>(), |acc, &d| acc.checked_mul(d))
+            .filter(|&b| isize::try_from(b).is_ok());
+        match bytes {
+            Some(_) => Ok(Param::zeros(shape)),
+            None => Err(InitError::new("", ErrorKind::TooLarge { shape: shape.to_vec() })),
+        }
     }
 
     /// A parameter holding `value` (copied into row-major order if it is not already).
