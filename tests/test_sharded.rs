@@ -86,6 +86,11 @@ fn whole_tensor_schemes_and_bad_slices_are_errors() {
         err.to_string(),
         "w: orthogonal needs the whole tensor and cannot fill a slice of it alone"
     );
+    let err = Init::Zeros.fill_slice("w", &[usize::MAX, 3], 0, &mut out, &seed).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("w: shape [{}, 3] has more elements than can be addressed", usize::MAX)
+    );
     let err = Init::Zeros.fill_slice("w", &[2, 3], 4, &mut out, &seed).unwrap_err();
     assert_eq!(err.to_string(), "w: slice 4..8 is out of bounds for a parameter of 6 elements");
     let err = Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH }

@@ -329,7 +329,9 @@ impl Init {
         out: &mut [f32],
         seed: &Seed,
     ) -> Result<()> {
-        let numel: usize = shape.iter().product();
+        let Some(numel) = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
+            return Err(InitError::new(path, ErrorKind::TooLarge { shape: shape.to_vec() }));
+        };
         let end = offset.checked_add(out.len()).filter(|&end| end <= numel);
         let Some(_) = end else {
             let kind = ErrorKind::SliceOutOfBounds {
