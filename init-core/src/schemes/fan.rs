@@ -77,9 +77,14 @@ impl Fans {
                 ErrorKind::BadAxis { scheme, axis: axes.out_axis, shape: shape.to_vec() },
             ));
         }
-        let receptive: usize =
-            shape.iter().enumerate().filter(|&(k, _)| k != i && k != o).map(|(_, &d)| d).product();
-        Ok(Fans { fan_in: shape[i] * receptive, fan_out: shape[o] * receptive })
+        let mul = |a: usize, b: usize| a.checked_mul(b);
+        let fans = shape
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != i && k != o)
+            .try_fold(1usize, |acc, (_, &d)| mul(acc, d))
+            .and_then(|rf| Some(Fans { fan_in: mul(shape[i], rf)?, fan_out: mul(shape[o], rf)? }));
+        fans.ok_or_else(|| InitError::new("", ErrorKind::TooLarge { shape: shape.to_vec() }))
     }
 
     /// The fan that `mode` selects, as a float (`fan_avg` is the mean of the two).
@@ -168,6 +173,12 @@ mod tests {
             e.to_string(),
             "xavier_uniform cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [5]"
         );
+    }
+
+    #[test]
+    fn overflowing_shapes_are_errors() {
+        let e = Fans::compute("xavier_normal", &[usize::MAX, 2, 3], FanAxes::TORCH).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::TooLarge { shape: vec![usize::MAX, 2, 3] });
     }
 
     #[test]
