@@ -24,14 +24,26 @@ pub(crate) fn finite_f32(
     arg: &'static str,
     value: f64,
 ) -> Result<()> {
+    finite_and(path, scheme, arg, value, "within the range of f32", |v| {
+        v.abs() <= f64::from(f32::MAX)
+    })
+}
+
+/// `value` must be finite and satisfy `ok`; `rule` says what `ok` checks, in words.
+pub(crate) fn finite_and(
+    path: &str,
+    scheme: &'static str,
+    arg: &'static str,
+    value: f64,
+    rule: &'static str,
+    ok: impl FnOnce(f64) -> bool,
+) -> Result<()> {
     finite(path, scheme, arg, value)?;
-    if value.abs() > f64::from(f32::MAX) {
-        return Err(InitError::new(
-            path,
-            ErrorKind::OutOfRange { scheme, arg, rule: "within the range of f32", value },
-        ));
+    if ok(value) {
+        Ok(())
+    } else {
+        Err(InitError::new(path, ErrorKind::OutOfRange { scheme, arg, rule, value }))
     }
-    Ok(())
 }
 
 /// `value` must be `>= 0` (and finite).
@@ -41,14 +53,7 @@ pub(crate) fn non_negative(
     arg: &'static str,
     value: f64,
 ) -> Result<()> {
-    finite(path, scheme, arg, value)?;
-    if value < 0.0 {
-        return Err(InitError::new(
-            path,
-            ErrorKind::OutOfRange { scheme, arg, rule: ">= 0", value },
-        ));
-    }
-    Ok(())
+    finite_and(path, scheme, arg, value, ">= 0", |v| v >= 0.0)
 }
 
 /// `value` must be `> 0` (and finite).
@@ -58,14 +63,7 @@ pub(crate) fn positive(
     arg: &'static str,
     value: f64,
 ) -> Result<()> {
-    finite(path, scheme, arg, value)?;
-    if value <= 0.0 {
-        return Err(InitError::new(
-            path,
-            ErrorKind::OutOfRange { scheme, arg, rule: "> 0", value },
-        ));
-    }
-    Ok(())
+    finite_and(path, scheme, arg, value, "> 0", |v| v > 0.0)
 }
 
 /// `lo <= hi`.

@@ -2,7 +2,7 @@
 //! every column.
 
 use super::check;
-use crate::error::{ErrorKind, InitError, Result};
+use crate::error::Result;
 use crate::param::Param;
 use crate::rng::{Dist, Generator};
 
@@ -40,18 +40,8 @@ pub fn sparse(
     rng: &mut dyn Generator,
 ) -> Result<()> {
     check::rank(path, param, "sparse", "exactly 2 dimensions", |n| n == 2)?;
-    check::finite(path, "sparse", "sparsity", sparsity)?;
-    if !(0.0..1.0).contains(&sparsity) {
-        return Err(InitError::new(
-            path,
-            ErrorKind::OutOfRange {
-                scheme: "sparse",
-                arg: "sparsity",
-                rule: "in [0, 1)",
-                value: sparsity,
-            },
-        ));
-    }
+    let unit = |v: f64| (0.0..1.0).contains(&v);
+    check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;
     check::non_negative(path, "sparse", "std", std)?;
     check::finite_f32(path, "sparse", "std", std)?;
     let (rows, cols) = (param.shape()[0], param.shape()[1]);
