@@ -286,9 +286,7 @@ impl Init {
     /// ```
     pub fn apply(&self, param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
         if let Some(plan) = self.plan(path, param.shape())? {
-            if param.numel() > 0 {
-                plan.run(param, path, rng);
-            }
+            plan.run(param, path, rng);
             return Ok(());
         }
         match self {

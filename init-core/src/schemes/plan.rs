@@ -19,8 +19,11 @@ pub(crate) enum Plan {
 }
 
 impl Plan {
-    /// Write the plan into a whole parameter.
+    /// Write the plan into a whole parameter; an empty one is left alone and nothing is drawn.
     pub(crate) fn run(self, param: &mut Param, path: &str, rng: &mut dyn Generator) {
+        if param.numel() == 0 {
+            return;
+        }
         match self {
             Plan::Draw(dist) => rng.fill(path, dist, param.as_slice_mut()),
             Plan::Const(v) => fill_const(param.as_slice_mut(), v),
@@ -34,10 +37,7 @@ impl Plan {
         rng: &mut dyn Generator,
         resolve: impl FnOnce(&[usize]) -> Result<Plan>,
     ) -> Result<()> {
-        let plan = resolve(param.shape())?;
-        if param.numel() > 0 {
-            plan.run(param, path, rng);
-        }
+        resolve(param.shape())?.run(param, path, rng);
         Ok(())
     }
 }
