@@ -218,6 +218,34 @@ pub enum ErrorKind {
         /// The source's shape.
         got: Vec<usize>,
     },
+    /// A forward pass got an input it cannot use (wrong rank or size, an index out of range).
+    #[error("{layer}: {rule}")]
+    Input {
+        /// The layer's kind (`"Linear"`).
+        layer: &'static str,
+        /// What is wrong, in words that show the input's shape.
+        rule: String,
+    },
+    /// A layer was configured in a way it cannot work with.
+    #[error("{layer}: {rule}")]
+    Config {
+        /// The layer's kind.
+        layer: &'static str,
+        /// The rule broken.
+        rule: String,
+    },
+}
+
+impl InitError {
+    /// An [`ErrorKind::Input`] error of a layer's forward pass.
+    pub fn input(layer: &'static str, rule: impl Into<String>) -> Self {
+        InitError::new("", ErrorKind::Input { layer, rule: rule.into() })
+    }
+
+    /// An [`ErrorKind::Config`] error of a layer's construction.
+    pub fn config(layer: &'static str, rule: impl Into<String>) -> Self {
+        InitError::new("", ErrorKind::Config { layer, rule: rule.into() })
+    }
 }
 
 /// Shorthand for `Result<T, InitError>`.

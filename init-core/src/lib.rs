@@ -5,13 +5,18 @@
 //! Users depend on `init`, which re-exports everything here.
 
 mod error;
+mod kernels;
+mod layers;
 pub mod math;
+pub mod module;
 mod param;
 pub mod rng;
 pub mod schemes;
 
 pub use error::{ErrorKind, InitError, Result};
-pub use param::{Buffer, BufferData, Param};
+pub use layers::*;
+pub use module::{AsModule, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut};
+pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
 pub use schemes::*;
 

@@ -172,6 +172,118 @@ impl Param {
     }
 }
 
+/// A mutable handle on a [`Param`] that lives inside a module.
+///
+/// It can change the values and `requires_grad`, but it cannot replace the parameter: there
+/// is no way to get a `&mut Param` out of it, so the slot keeps its shape. This is the
+/// guard against the PyTorch thread's bug, where a 3-channel conv weight was silently
+/// replaced by a 1-channel one. Read-only methods come through `Deref<Target = Param>`.
+///
+/// ```
+/// use init_core::{Linear, Module, Seed};
+/// let mut fc = Linear::<3, 2>::new(&mut Seed::new(0))?;
+/// let mut w = fc.weight_mut().expect("Linear has a weight");
+/// init_core::constant(&mut w, "weight", 0.5)?;
+/// assert_eq!(w.shape(), &[2, 3]);
+/// assert!(w.requires_grad());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Debug)]
+pub struct ParamMut<'a> {
+    param: &'a mut Param,
+}
+
+impl ParamMut<'_> {
+    /// A shorter-lived handle on the same parameter, to pass on without giving this one up.
+    pub fn reborrow(&mut self) -> ParamMut<'_> {
+        ParamMut { param: self.param }
+    }
+
+    /// A mutable view: values can change, the shape cannot.
+    pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
+        self.param.view_mut()
+    }
+
+    /// The values in row-major order, mutable.
+    pub fn as_slice_mut(&mut self) -> &mut [f32] {
+        self.param.as_slice_mut()
+    }
+
+    /// [`Param::copy_from`]: a source of another shape is an error and changes nothing.
+    pub fn copy_from(&mut self, src: &ArrayViewD<'_, f32>) -> Result<()> {
+        self.param.copy_from(src)
+    }
+
+    /// Set whether gradients should be computed for this parameter.
+    pub fn set_requires_grad(&mut self, requires_grad: bool) {
+        self.param.set_requires_grad(requires_grad);
+    }
+
+    /// Stop training this parameter (`requires_grad = false`).
+    pub fn freeze(&mut self) {
+        self.param.freeze();
+    }
+
+    /// Train this parameter again (`requires_grad = true`).
+    pub fn unfreeze(&mut self) {
+        self.param.unfreeze();
+    }
+}
+
+impl<'a> From<&'a mut Param> for ParamMut<'a> {
+    /// Wrap a parameter; modules do this when they hand their parameters to a visitor.
+    fn from(param: &'a mut Param) -> Self {
+        ParamMut { param }
+    }
+}
+
+impl std::ops::Deref for ParamMut<'_> {
+    type Target = Param;
+    fn deref(&self) -> &Param {
+        self.param
+    }
+}
+
+mod sealed {
+    /// A value only this crate can make, so only this crate can call `param_mut`.
+    pub struct Token(pub(super) ());
+
+    /// The one way the crate's init functions reach a `&mut Param`.
+    pub trait Sealed {
+        fn param_mut(&mut self, token: Token) -> &mut super::Param;
+    }
+}
+
+/// What an init function can fill: a `&mut Param` the caller owns, or a [`ParamMut`] handed
+/// out by a module. Sealed: the crate decides which types qualify.
+pub trait ParamTarget: sealed::Sealed {}
+
+impl sealed::Sealed for &mut Param {
+    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
+        self
+    }
+}
+impl ParamTarget for &mut Param {}
+
+impl sealed::Sealed for ParamMut<'_> {
+    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
+        self.param
+    }
+}
+impl ParamTarget for ParamMut<'_> {}
+
+impl sealed::Sealed for &mut ParamMut<'_> {
+    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
+        self.param
+    }
+}
+impl ParamTarget for &mut ParamMut<'_> {}
+
+/// The `&mut Param` behind a [`ParamTarget`], for this crate's init functions.
+pub(crate) fn target(param: &mut impl ParamTarget) -> &mut Param {
+    param.param_mut(sealed::Token(()))
+}
+
 /// The element values of a [`Buffer`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum BufferData {
@@ -257,6 +369,39 @@ impl Buffer {
             BufferData::I64(a) => Some(a.view_mut()),
             BufferData::F32(_) => None,
         }
+    }
+}
+
+/// A mutable handle on a [`Buffer`] that lives inside a module: its values can change, its
+/// shape and element type cannot.
+#[derive(Debug)]
+pub struct BufferMut<'a> {
+    buffer: &'a mut Buffer,
+}
+
+impl BufferMut<'_> {
+    /// The `f32` values, mutable, if this is an `f32` buffer.
+    pub fn as_f32_mut(&mut self) -> Option<ArrayViewMutD<'_, f32>> {
+        self.buffer.as_f32_mut()
+    }
+
+    /// The `i64` values, mutable, if this is an `i64` buffer.
+    pub fn as_i64_mut(&mut self) -> Option<ArrayViewMutD<'_, i64>> {
+        self.buffer.as_i64_mut()
+    }
+}
+
+impl<'a> From<&'a mut Buffer> for BufferMut<'a> {
+    /// Wrap a buffer; modules do this when they hand their buffers to a visitor.
+    fn from(buffer: &'a mut Buffer) -> Self {
+        BufferMut { buffer }
+    }
+}
+
+impl std::ops::Deref for BufferMut<'_> {
+    type Target = Buffer;
+    fn deref(&self) -> &Buffer {
+        self.buffer
     }
 }
 

@@ -3,7 +3,7 @@
 use super::check;
 use super::plan::{Plan, fill_const};
 use crate::error::Result;
-use crate::param::Param;
+use crate::param::ParamTarget;
 
 pub(crate) fn constant_plan(path: &str, value: f64) -> Result<Plan> {
     check::finite_f32(path, "constant", "value", value)?;
@@ -22,7 +22,8 @@ pub(crate) fn constant_plan(path: &str, value: f64) -> Result<Plan> {
 /// assert!(init::constant(&mut b, "bn.weight", f64::NAN).is_err());
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn constant(param: &mut Param, path: &str, value: f64) -> Result<()> {
+pub fn constant(mut param: impl ParamTarget, path: &str, value: f64) -> Result<()> {
+    let param = crate::param::target(&mut param);
     let plan = constant_plan(path, value)?;
     if let Plan::Const(v) = plan {
         fill_const(param.as_slice_mut(), v);
@@ -37,7 +38,8 @@ pub fn constant(param: &mut Param, path: &str, value: f64) -> Result<()> {
 /// init_core::ones(&mut w);
 /// assert_eq!(w.as_slice(), &[1.0; 4]);
 /// ```
-pub fn ones(param: &mut Param) {
+pub fn ones(mut param: impl ParamTarget) {
+    let param = crate::param::target(&mut param);
     fill_const(param.as_slice_mut(), 1.0);
 }
 
@@ -48,6 +50,7 @@ pub fn ones(param: &mut Param) {
 /// init_core::zeros(&mut w);
 /// assert_eq!(w.as_slice(), &[0.0; 3]);
 /// ```
-pub fn zeros(param: &mut Param) {
+pub fn zeros(mut param: impl ParamTarget) {
+    let param = crate::param::target(&mut param);
     fill_const(param.as_slice_mut(), 0.0);
 }

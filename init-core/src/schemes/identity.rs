@@ -2,7 +2,7 @@
 
 use super::check;
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
+use crate::param::ParamTarget;
 
 /// Fill a 2-D parameter with the identity matrix, as PyTorch's `eye_`: `1` at `(i, i)` for
 /// `i < min(rows, cols)`, `0` elsewhere, so a `Linear` layer starts by passing its input
@@ -17,7 +17,8 @@ use crate::param::Param;
 /// assert_eq!(err.to_string(), "conv.weight: eye needs a tensor with exactly 2 dimensions, got shape [3, 3, 3]");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn eye(param: &mut Param, path: &str) -> Result<()> {
+pub fn eye(mut param: impl ParamTarget, path: &str) -> Result<()> {
+    let param = crate::param::target(&mut param);
     check::rank(path, param, "eye", "exactly 2 dimensions", |n| n == 2)?;
     let (rows, cols) = (param.shape()[0], param.shape()[1]);
     let data = param.as_slice_mut();
@@ -46,7 +47,8 @@ pub fn eye(param: &mut Param, path: &str) -> Result<()> {
 /// assert_eq!(err.to_string(), "conv.weight: dirac: dim 0 (size 3) must be divisible by groups = 2");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn dirac(param: &mut Param, path: &str, groups: usize) -> Result<()> {
+pub fn dirac(mut param: impl ParamTarget, path: &str, groups: usize) -> Result<()> {
+    let param = crate::param::target(&mut param);
     check::rank(path, param, "dirac", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
     if groups == 0 {
         return Err(InitError::new(

@@ -50,7 +50,7 @@ pub use sparse::sparse;
 pub use values::{Values, values};
 
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
+use crate::param::ParamTarget;
 use crate::rng::{Generator, Seed};
 use plan::Plan;
 
@@ -284,7 +284,13 @@ impl Init {
     /// assert_eq!(err.path(), "fc.bias");
     /// # Ok::<(), init_core::InitError>(())
     /// ```
-    pub fn apply(&self, param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+    pub fn apply(
+        &self,
+        mut param: impl ParamTarget,
+        path: &str,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        let param = crate::param::target(&mut param);
         if let Some(plan) = self.plan(path, param.shape())? {
             plan.run(param, path, rng);
             return Ok(());

@@ -29,7 +29,7 @@ use faer::{Conj, Mat, MatMut, MatRef, Par, Spec};
 
 use super::check;
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
+use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 /// The standard normal the Gaussian matrix is drawn from.
@@ -68,7 +68,13 @@ const PAR: Par = Par::Rayon(NonZeroUsize::new(4).unwrap());
 /// assert_eq!(err.to_string(), "fc.bias: orthogonal needs a tensor with at least 2 dimensions, got shape [4]");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn orthogonal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Generator) -> Result<()> {
+pub fn orthogonal(
+    mut param: impl ParamTarget,
+    path: &str,
+    gain: f64,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    let param = crate::param::target(&mut param);
     check::rank(path, param, "orthogonal", "at least 2 dimensions", |n| n >= 2)?;
     check::finite_f32(path, "orthogonal", "gain", gain)?;
     let numel = param.numel();
@@ -105,11 +111,12 @@ pub fn orthogonal(param: &mut Param, path: &str, gain: f64, rng: &mut dyn Genera
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn delta_orthogonal(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     check::rank(path, param, "delta_orthogonal", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
     check::finite_f32(path, "delta_orthogonal", "gain", gain)?;
     let shape = param.shape();

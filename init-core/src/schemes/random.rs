@@ -3,7 +3,7 @@
 use super::check;
 use super::plan::Plan;
 use crate::error::Result;
-use crate::param::Param;
+use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 pub(crate) fn uniform_plan(path: &str, a: f64, b: f64) -> Result<Plan> {
@@ -49,12 +49,13 @@ pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64)
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn uniform(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     a: f64,
     b: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |_| uniform_plan(path, a, b))
 }
 
@@ -72,12 +73,13 @@ pub fn uniform(
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn normal(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     mean: f64,
     std: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |_| normal_plan(path, mean, std))
 }
 
@@ -96,7 +98,7 @@ pub fn normal(
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn trunc_normal(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     mean: f64,
     std: f64,
@@ -104,5 +106,6 @@ pub fn trunc_normal(
     b: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |_| trunc_normal_plan(path, mean, std, a, b))
 }

@@ -9,7 +9,7 @@ use super::fan::{FanAxes, FanMode, Fans};
 use super::gain::{Nonlinearity, calculate_gain};
 use super::plan::Plan;
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
+use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 /// The standard deviation of a truncated standard normal on [-2, 2] (Keras and JAX's constant).
@@ -99,11 +99,12 @@ pub(crate) fn variance_scaling_plan(
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn xavier_uniform(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, true))
 }
 
@@ -119,11 +120,12 @@ pub fn xavier_uniform(
 /// );
 /// ```
 pub fn xavier_normal(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, false))
 }
 
@@ -142,13 +144,14 @@ pub fn xavier_normal(
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn kaiming_uniform(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     a: f64,
     mode: FanMode,
     nonlinearity: Nonlinearity,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |s| {
         kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, true)
     })
@@ -169,13 +172,14 @@ pub fn kaiming_uniform(
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn kaiming_normal(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     a: f64,
     mode: FanMode,
     nonlinearity: Nonlinearity,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     Plan::resolve_and_run(param, path, rng, |s| {
         kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, false)
     })
@@ -191,7 +195,12 @@ pub fn kaiming_normal(
 /// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+pub fn lecun_uniform(
+    mut param: impl ParamTarget,
+    path: &str,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    let param = crate::param::target(&mut param);
     let args = (1.0, FanMode::FanIn, Distribution::Uniform);
     Plan::resolve_and_run(param, path, rng, |s| {
         variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH)
@@ -209,7 +218,12 @@ pub fn lecun_uniform(param: &mut Param, path: &str, rng: &mut dyn Generator) -> 
 /// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn lecun_normal(param: &mut Param, path: &str, rng: &mut dyn Generator) -> Result<()> {
+pub fn lecun_normal(
+    mut param: impl ParamTarget,
+    path: &str,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    let param = crate::param::target(&mut param);
     let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
     Plan::resolve_and_run(param, path, rng, |s| {
         variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH)
@@ -231,7 +245,7 @@ pub fn lecun_normal(param: &mut Param, path: &str, rng: &mut dyn Generator) -> R
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn variance_scaling(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     scale: f64,
     mode: FanMode,
@@ -239,6 +253,7 @@ pub fn variance_scaling(
     axes: FanAxes,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     let args = (scale, mode, distribution);
     Plan::resolve_and_run(param, path, rng, |s| {
         variance_scaling_plan(path, s, "variance_scaling", args, axes)

@@ -3,7 +3,7 @@
 
 use super::check;
 use crate::error::Result;
-use crate::param::Param;
+use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 /// Fill a 2-D parameter with `N(0, std)` draws, then zero `ceil(sparsity * rows)` of the
@@ -33,12 +33,13 @@ use crate::rng::{Dist, Generator};
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn sparse(
-    param: &mut Param,
+    mut param: impl ParamTarget,
     path: &str,
     sparsity: f64,
     std: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
+    let param = crate::param::target(&mut param);
     check::rank(path, param, "sparse", "exactly 2 dimensions", |n| n == 2)?;
     let unit = |v: f64| (0.0..1.0).contains(&v);
     check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;

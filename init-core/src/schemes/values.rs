@@ -5,7 +5,7 @@ use std::fmt;
 use ndarray::ArrayD;
 
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
+use crate::param::ParamTarget;
 
 /// Literal values with a shape, as written in `#[init(values = [[0, 0, 0], [1, 1, 1]])]`.
 ///
@@ -151,7 +151,8 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], data: &[f32]) -> fm
 /// );
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn values(param: &mut Param, path: &str, values: &Values) -> Result<()> {
+pub fn values(mut param: impl ParamTarget, path: &str, values: &Values) -> Result<()> {
+    let param = crate::param::target(&mut param);
     let target = param.shape();
     let lead = target.len().checked_sub(values.shape.len());
     let fits = lead.is_some_and(|lead| {

@@ -1,0 +1,114 @@
+//! [`Linear`]: `y = x Wᵀ + b`.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::error::Result;
+use crate::kernels::dense;
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, join};
+use crate::param::{Param, ParamMut};
+use crate::rng::Generator;
+use crate::schemes::{FanMode, Nonlinearity, kaiming_uniform, uniform};
+
+/// A fully connected layer, PyTorch's `nn.Linear(IN, OUT, bias=BIAS)`.
+///
+/// Parameters: `weight` of shape `[OUT, IN]` and, when `BIAS`, `bias` of shape `[OUT]`.
+/// Default initialization (PyTorch's `reset_parameters`, in this order):
+/// `kaiming_uniform(weight, a = √5)`, which is U(−1/√IN, 1/√IN), then `bias` from
+/// U(−1/√IN, 1/√IN) (all zeros when `IN = 0`). The forward pass accepts any number of
+/// leading axes: `[..., IN] → [..., OUT]`.
+///
+/// ```
+/// use init_core::{Forward, Linear, Module, Seed};
+/// use ndarray::array;
+///
+/// let fc = Linear::<3, 2>::new(&mut Seed::new(0))?;
+/// let names: Vec<String> = fc.named_parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["weight", "bias"]);
+/// assert_eq!(fc.weight().unwrap().shape(), &[2, 3]);
+/// let bound = 1.0 / 3f32.sqrt();
+/// assert!(fc.weight().unwrap().as_slice().iter().all(|w| w.abs() <= bound));
+///
+/// let y = fc.forward(array![[1.0, 2.0, 3.0]].into_dyn().view())?;
+/// assert_eq!(y.shape(), &[1, 2]);
+///
+/// let no_bias = Linear::<3, 2, false>::zeroed();
+/// assert!(no_bias.bias().is_none());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linear<const IN: usize, const OUT: usize, const BIAS: bool = true> {
+    weight: Param,
+    bias: Option<Param>,
+}
+
+impl<const IN: usize, const OUT: usize, const BIAS: bool> Linear<IN, OUT, BIAS> {
+    /// The layer with every parameter zero, before any initialization (the memory is not
+    /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    pub fn zeroed() -> Self {
+        Linear { weight: Param::zeros(&[OUT, IN]), bias: BIAS.then(|| Param::zeros(&[OUT])) }
+    }
+
+    /// The layer with PyTorch's default initialization, its parameters named `weight` and
+    /// `bias` (for [`Seed`](crate::Seed), the stream keys).
+    pub fn new(rng: &mut dyn Generator) -> Result<Self> {
+        let mut layer = Self::zeroed();
+        layer.reset_parameters("", rng)?;
+        Ok(layer)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, OUT, BIAS> {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Linear
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        v.param("weight", &self.weight);
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        v.param("weight", ParamMut::from(&mut self.weight));
+        if let Some(b) = &mut self.bias {
+            v.param("bias", ParamMut::from(b));
+        }
+    }
+
+    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        reset_dense(&mut self.weight, self.bias.as_mut(), IN, prefix, rng)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, const BIAS: bool> Forward for Linear<IN, OUT, BIAS> {
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        dense::check_last_dim("Linear", &input, IN, "in_features")?;
+        dense::affine("Linear", input, &self.weight, self.bias.as_ref())
+    }
+}
+
+/// PyTorch's `reset_parameters` of `Linear` and of every convolution: `kaiming_uniform(a =
+/// √5)` on the weight, then U(−1/√fan_in, 1/√fan_in) on the bias (bound 0 when fan_in = 0).
+pub(crate) fn reset_dense(
+    weight: &mut Param,
+    bias: Option<&mut Param>,
+    fan_in: usize,
+    prefix: &str,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    let a = 5f64.sqrt();
+    kaiming_uniform(
+        &mut *weight,
+        &join(prefix, "weight"),
+        a,
+        FanMode::FanIn,
+        Nonlinearity::LeakyRelu,
+        rng,
+    )?;
+    if let Some(bias) = bias {
+        let bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
+        uniform(bias, &join(prefix, "bias"), -bound, bound, rng)?;
+    }
+    Ok(())
+}

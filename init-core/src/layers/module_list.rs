@@ -1,0 +1,106 @@
+//! [`ModuleList`]: an indexed list of modules, named `0`, `1`, ...
+
+use crate::module::{LayerKind, Module, Visitor, VisitorMut};
+
+/// PyTorch's `nn.ModuleList`: children named `"0"`, `"1"`, ..., no forward pass of its own.
+///
+/// `ModuleList<M>` holds modules of one type `M`; `ModuleList` (that is,
+/// `ModuleList<dyn Module>`) holds any modules.
+///
+/// ```
+/// use init_core::{Linear, Module, ModuleList, ReLU};
+///
+/// let blocks: ModuleList<Linear<4, 4>> = (0..3).map(|_| Linear::zeroed()).collect();
+/// assert_eq!(blocks.named_parameters().len(), 6);
+/// assert_eq!(blocks.named_parameters()[2].0, "1.weight");
+///
+/// let mixed = ModuleList::new().push_boxed(Box::new(Linear::<4, 2>::zeroed())).push_boxed(Box::new(ReLU));
+/// assert_eq!(mixed.len(), 2);
+/// ```
+pub struct ModuleList<M: Module + ?Sized = dyn Module> {
+    items: Vec<Box<M>>,
+}
+
+impl<M: Module + ?Sized> ModuleList<M> {
+    /// An empty list.
+    pub fn new() -> Self {
+        ModuleList { items: Vec::new() }
+    }
+
+    /// Append a boxed module.
+    #[must_use]
+    pub fn push_boxed(mut self, module: Box<M>) -> Self {
+        self.items.push(module);
+        self
+    }
+
+    /// The number of modules.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The module at `index`.
+    pub fn get(&self, index: usize) -> Option<&M> {
+        self.items.get(index).map(|b| &**b)
+    }
+
+    /// The module at `index`, mutable.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut M> {
+        self.items.get_mut(index).map(|b| &mut **b)
+    }
+
+    /// The modules in order.
+    pub fn iter(&self) -> impl Iterator<Item = &M> {
+        self.items.iter().map(|b| &**b)
+    }
+}
+
+impl<M: Module> ModuleList<M> {
+    /// Append a module.
+    #[must_use]
+    pub fn push(mut self, module: M) -> Self {
+        self.items.push(Box::new(module));
+        self
+    }
+}
+
+impl<M: Module + ?Sized> Default for ModuleList<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Module> FromIterator<M> for ModuleList<M> {
+    fn from_iter<I: IntoIterator<Item = M>>(iter: I) -> Self {
+        ModuleList { items: iter.into_iter().map(Box::new).collect() }
+    }
+}
+
+impl<M: Module + ?Sized> std::fmt::Debug for ModuleList<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.items.iter().map(|m| m.kind())).finish()
+    }
+}
+
+impl<M: Module + ?Sized + 'static> Module for ModuleList<M> {
+    fn kind(&self) -> LayerKind {
+        LayerKind::ModuleList
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for (i, m) in self.items.iter().enumerate() {
+            v.module(&i.to_string(), (**m).as_module());
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        for (i, m) in self.items.iter_mut().enumerate() {
+            v.module(&i.to_string(), (**m).as_module_mut());
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! [`LayerKind`]: what kind of layer a module is, whatever its dimensions.
+
+use std::fmt;
+
+/// The kind of a module, independent of its const-generic dimensions: any `Conv2d` is
+/// [`LayerKind::Conv2d`]. This is the Rust form of PyTorch's `isinstance(m, nn.Conv2d)`.
+///
+/// Its [`Display`](fmt::Display) is PyTorch's class name (`"Conv2d"`, `"BatchNorm2d"`); a
+/// user's own module is [`LayerKind::Custom`] with its type name.
+///
+/// ```
+/// use init_core::{Conv2d, LayerKind, Module};
+/// let conv = Conv2d::<3, 8, 3>::zeroed();
+/// assert_eq!(conv.kind(), LayerKind::Conv2d);
+/// assert_eq!(conv.kind().to_string(), "Conv2d");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LayerKind {
+    /// [`Linear`](crate::Linear).
+    Linear,
+    /// [`Bilinear`](crate::Bilinear).
+    Bilinear,
+    /// [`Conv1d`](crate::Conv1d).
+    Conv1d,
+    /// [`Conv2d`](crate::Conv2d).
+    Conv2d,
+    /// [`Conv3d`](crate::Conv3d).
+    Conv3d,
+    /// [`ConvTranspose2d`](crate::ConvTranspose2d).
+    ConvTranspose2d,
+    /// [`BatchNorm1d`](crate::BatchNorm1d).
+    BatchNorm1d,
+    /// [`BatchNorm2d`](crate::BatchNorm2d).
+    BatchNorm2d,
+    /// [`LayerNorm`](crate::LayerNorm).
+    LayerNorm,
+    /// [`GroupNorm`](crate::GroupNorm).
+    GroupNorm,
+    /// [`Embedding`](crate::Embedding).
+    Embedding,
+    /// [`LSTM`](crate::LSTM).
+    LSTM,
+    /// [`GRU`](crate::GRU).
+    GRU,
+    /// [`MultiheadAttention`](crate::MultiheadAttention).
+    MultiheadAttention,
+    /// [`MaxPool2d`](crate::MaxPool2d).
+    MaxPool2d,
+    /// [`AvgPool2d`](crate::AvgPool2d).
+    AvgPool2d,
+    /// [`AdaptiveAvgPool2d`](crate::AdaptiveAvgPool2d).
+    AdaptiveAvgPool2d,
+    /// [`Flatten`](crate::Flatten).
+    Flatten,
+    /// [`Dropout`](crate::Dropout).
+    Dropout,
+    /// [`Identity`](crate::Identity).
+    Identity,
+    /// [`ReLU`](crate::ReLU).
+    ReLU,
+    /// [`LeakyReLU`](crate::LeakyReLU).
+    LeakyReLU,
+    /// [`GELU`](crate::GELU).
+    GELU,
+    /// [`SiLU`](crate::SiLU).
+    SiLU,
+    /// [`Tanh`](crate::Tanh).
+    Tanh,
+    /// [`Sigmoid`](crate::Sigmoid).
+    Sigmoid,
+    /// [`Sequential`](crate::Sequential).
+    Sequential,
+    /// [`ModuleList`](crate::ModuleList).
+    ModuleList,
+    /// A module defined outside this crate (a user's network), named by its type.
+    Custom(&'static str),
+}
+
+impl LayerKind {
+    /// PyTorch's class name for this kind (the type name for [`LayerKind::Custom`]).
+    pub fn name(self) -> &'static str {
+        use LayerKind::*;
+        match self {
+            Linear => "Linear",
+            Bilinear => "Bilinear",
+            Conv1d => "Conv1d",
+            Conv2d => "Conv2d",
+            Conv3d => "Conv3d",
+            ConvTranspose2d => "ConvTranspose2d",
+            BatchNorm1d => "BatchNorm1d",
+            BatchNorm2d => "BatchNorm2d",
+            LayerNorm => "LayerNorm",
+            GroupNorm => "GroupNorm",
+            Embedding => "Embedding",
+            LSTM => "LSTM",
+            GRU => "GRU",
+            MultiheadAttention => "MultiheadAttention",
+            MaxPool2d => "MaxPool2d",
+            AvgPool2d => "AvgPool2d",
+            AdaptiveAvgPool2d => "AdaptiveAvgPool2d",
+            Flatten => "Flatten",
+            Dropout => "Dropout",
+            Identity => "Identity",
+            ReLU => "ReLU",
+            LeakyReLU => "LeakyReLU",
+            GELU => "GELU",
+            SiLU => "SiLU",
+            Tanh => "Tanh",
+            Sigmoid => "Sigmoid",
+            Sequential => "Sequential",
+            ModuleList => "ModuleList",
+            Custom(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for LayerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

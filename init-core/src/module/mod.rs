@@ -1,0 +1,327 @@
+//! The module tree: one object-safe [`Module`] trait, and every traversal written once over
+//! its visitor.
+//!
+//! A module only says what it holds, in registration order: its own parameters, its buffers
+//! and its child modules ([`Module::visit`] and [`Module::visit_mut`]). Everything else
+//! (`named_modules`, `named_parameters`, `apply`, freezing, lookups by path) is a provided
+//! method built on those two, with PyTorch's names and orders:
+//!
+//! | method | order | PyTorch |
+//! |---|---|---|
+//! | [`named_modules`](Module::named_modules) | pre-order, root `""` | `named_modules()` |
+//! | [`named_children`](Module::named_children) | registration order | `named_children()` |
+//! | [`named_parameters`](Module::named_parameters) | each module's own parameters, modules in pre-order | `named_parameters()` |
+//! | [`named_buffers`](Module::named_buffers) | as parameters | `named_buffers()` |
+//! | [`apply`](Module::apply) | post-order (children first, root last) | `apply(fn)` |
+//!
+//! Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
+//! needs PyTorch's de-duplication: every entry appears once, under its one path.
+
+mod forward;
+mod kind;
+mod traverse;
+
+pub use forward::{Forward, ForwardModule};
+pub use kind::LayerKind;
+
+use std::any::Any;
+
+use crate::error::Result;
+use crate::param::{Buffer, BufferMut, Param, ParamMut};
+use crate::rng::Generator;
+
+/// Receives what a module holds, in registration order (see [`Module::visit`]).
+pub trait Visitor<'a> {
+    /// An own parameter, named relative to the module (`"weight"`).
+    fn param(&mut self, name: &str, param: &'a Param);
+    /// An own buffer (`"running_mean"`).
+    fn buffer(&mut self, name: &str, buffer: &'a Buffer);
+    /// A direct child module (`"conv1"`, `"0"`).
+    fn module(&mut self, name: &str, module: &'a dyn Module);
+}
+
+/// Receives what a module holds, mutably (see [`Module::visit_mut`]).
+///
+/// Parameters and buffers come as [`ParamMut`] and [`BufferMut`]: their values can change,
+/// never their shapes.
+pub trait VisitorMut<'a> {
+    /// An own parameter.
+    fn param(&mut self, name: &str, param: ParamMut<'a>);
+    /// An own buffer.
+    fn buffer(&mut self, name: &str, buffer: BufferMut<'a>);
+    /// A direct child module.
+    fn module(&mut self, name: &str, module: &'a mut dyn Module);
+}
+
+/// Views of any module as `dyn Module` and `dyn Any`; implemented for every module.
+pub trait AsModule {
+    /// This module as a trait object.
+    fn as_module(&self) -> &dyn Module;
+    /// This module as a mutable trait object.
+    fn as_module_mut(&mut self) -> &mut dyn Module;
+    /// This module as `Any`, to downcast to its concrete type.
+    fn as_any(&self) -> &dyn Any;
+    /// This module as mutable `Any`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Module + 'static> AsModule for T {
+    fn as_module(&self) -> &dyn Module {
+        self
+    }
+    fn as_module_mut(&mut self) -> &mut dyn Module {
+        self
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A node of the module tree: a layer, a container, or a user's network.
+///
+/// Implementors write three methods: [`kind`](Module::kind), [`visit`](Module::visit) and
+/// [`visit_mut`](Module::visit_mut), plus [`reset_parameters`](Module::reset_parameters)
+/// for layers that own parameters. `#[derive(Module)]` writes them for a struct of layers.
+/// The trait is object safe: `&dyn Module` and `Box<dyn Module>` work everywhere.
+///
+/// The forum thread's `initialize_weights` loop, in Rust: visit every module, ask what kind
+/// of layer it is whatever its dimensions, and initialize its weight and optional bias.
+///
+/// ```
+/// use init_core::{
+///     BatchNorm2d, Conv2d, FanMode, LayerKind, Linear, Module, Nonlinearity, ReLU, Seed,
+///     Sequential, constant, kaiming_normal, zeros,
+/// };
+///
+/// let mut net = Sequential::new()
+///     .push(Conv2d::<3, 8, 3>::zeroed())
+///     .push(BatchNorm2d::<8>::new())
+///     .push(ReLU)
+///     .push(Linear::<8, 10>::zeroed());
+/// let mut rng = Seed::new(0);
+/// net.try_apply(&mut |path, m| {
+///     let at = |name: &str| if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+///     match m.kind() {
+///         LayerKind::Conv2d | LayerKind::Linear => {
+///             if let Some(w) = m.weight_mut() {
+///                 kaiming_normal(w, &at("weight"), 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut rng)?;
+///             }
+///             if let Some(b) = m.bias_mut() {
+///                 zeros(b);
+///             }
+///         }
+///         LayerKind::BatchNorm2d => {
+///             if let Some(w) = m.weight_mut() {
+///                 constant(w, &at("weight"), 1.0)?;
+///             }
+///             if let Some(b) = m.bias_mut() {
+///                 zeros(b);
+///             }
+///         }
+///         _ => {}
+///     }
+///     Ok(())
+/// })?;
+/// let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]);
+/// assert!(net.named_parameters()[1].1.as_slice().iter().all(|&b| b == 0.0));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub trait Module: AsModule {
+    /// What kind of layer this is (PyTorch's class name through `Display`).
+    fn kind(&self) -> LayerKind;
+
+    /// Hand the visitor this module's own parameters, own buffers and direct children, each
+    /// group in registration order. Parameters registered as absent (a layer built without
+    /// bias) are skipped.
+    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>);
+
+    /// [`visit`](Module::visit), mutably.
+    fn visit_mut<'a>(&'a mut self, visitor: &mut dyn VisitorMut<'a>);
+
+    /// Re-initialize this module and its subtree with PyTorch's default initialization, in
+    /// PyTorch's order of random draws (its construction order). `prefix` is this module's
+    /// path: with [`Seed`](crate::Seed) it keys every parameter's stream.
+    ///
+    /// The provided method resets each child in registration order; layers that own
+    /// parameters override it with their `reset_parameters` formula.
+    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        for (name, child) in traverse::parts_mut(self.as_module_mut()).children {
+            child.reset_parameters(&join(prefix, &name), rng)?;
+        }
+        Ok(())
+    }
+
+    /// Every module of the tree with its path, in pre-order; the root is `""`.
+    fn named_modules(&self) -> Vec<(String, &dyn Module)> {
+        let mut out = Vec::new();
+        traverse::pre_order(self.as_module(), "", &mut |path, m| out.push((path.to_string(), m)));
+        out
+    }
+
+    /// Every module of the tree, in pre-order, starting with this one.
+    fn modules(&self) -> Vec<&dyn Module> {
+        self.named_modules().into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The direct children with their names, in registration order.
+    fn named_children(&self) -> Vec<(String, &dyn Module)> {
+        traverse::parts(self.as_module()).children
+    }
+
+    /// The direct children, in registration order.
+    fn children(&self) -> Vec<&dyn Module> {
+        self.named_children().into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// Every parameter of the tree with its dotted path (`"conv1.weight"`): each module's own
+    /// parameters, modules in pre-order.
+    fn named_parameters(&self) -> Vec<(String, &Param)> {
+        let mut out = Vec::new();
+        traverse::pre_order(self.as_module(), "", &mut |path, m| {
+            let own = traverse::parts(m).params;
+            out.extend(own.into_iter().map(|(name, p)| (join(path, &name), p)));
+        });
+        out
+    }
+
+    /// Every parameter of the tree, in [`named_parameters`](Module::named_parameters) order.
+    fn parameters(&self) -> Vec<&Param> {
+        self.named_parameters().into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// [`named_parameters`](Module::named_parameters), with handles that can change values.
+    fn named_parameters_mut(&mut self) -> Vec<(String, ParamMut<'_>)> {
+        let mut out = Vec::new();
+        traverse::collect_mut(self.as_module_mut(), "", &mut out, &mut Vec::new());
+        out
+    }
+
+    /// Every buffer of the tree with its dotted path, in the order of
+    /// [`named_parameters`](Module::named_parameters).
+    fn named_buffers(&self) -> Vec<(String, &Buffer)> {
+        let mut out = Vec::new();
+        traverse::pre_order(self.as_module(), "", &mut |path, m| {
+            let own = traverse::parts(m).buffers;
+            out.extend(own.into_iter().map(|(name, b)| (join(path, &name), b)));
+        });
+        out
+    }
+
+    /// Every buffer of the tree.
+    fn buffers(&self) -> Vec<&Buffer> {
+        self.named_buffers().into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// [`named_buffers`](Module::named_buffers), with handles that can change values.
+    fn named_buffers_mut(&mut self) -> Vec<(String, BufferMut<'_>)> {
+        let mut out = Vec::new();
+        traverse::collect_mut(self.as_module_mut(), "", &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Call `f(path, module)` on every module of the tree in post-order (children before
+    /// their parent, the root last), as PyTorch's `apply`.
+    fn apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module)) {
+        let _ = traverse::post_order(self.as_module_mut(), "", &mut |path, m| {
+            f(path, m);
+            Ok(())
+        });
+    }
+
+    /// [`apply`](Module::apply) with a fallible function: stops at the first error and
+    /// returns it.
+    fn try_apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module) -> Result<()>) -> Result<()> {
+        traverse::post_order(self.as_module_mut(), "", f)
+    }
+
+    /// The total number of parameter elements in the tree.
+    fn num_parameters(&self) -> usize {
+        self.parameters().iter().map(|p| p.numel()).sum()
+    }
+
+    /// Freeze every parameter of the subtree (`requires_grad = false`).
+    fn freeze(&mut self) {
+        for (_, mut p) in self.named_parameters_mut() {
+            p.freeze();
+        }
+    }
+
+    /// Unfreeze every parameter of the subtree (`requires_grad = true`).
+    fn unfreeze(&mut self) {
+        for (_, mut p) in self.named_parameters_mut() {
+            p.unfreeze();
+        }
+    }
+
+    /// The parameter at a dotted path (`"layer1.0.conv1.weight"`), if there is one.
+    fn get_parameter(&self, path: &str) -> Option<&Param> {
+        self.named_parameters().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+    }
+
+    /// The parameter at a dotted path, mutable (values only).
+    fn get_parameter_mut(&mut self, path: &str) -> Option<ParamMut<'_>> {
+        self.named_parameters_mut().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+    }
+
+    /// The submodule at a dotted path (`""` is this module).
+    fn get_submodule(&self, path: &str) -> Option<&dyn Module> {
+        self.named_modules().into_iter().find(|(n, _)| n == path).map(|(_, m)| m)
+    }
+
+    /// This module's own parameter named `weight`, if it has one.
+    fn weight(&self) -> Option<&Param> {
+        traverse::parts(self.as_module())
+            .params
+            .into_iter()
+            .find(|(n, _)| n == "weight")
+            .map(|(_, p)| p)
+    }
+
+    /// This module's own `weight`, mutable (values only).
+    fn weight_mut(&mut self) -> Option<ParamMut<'_>> {
+        traverse::own_param_mut(self.as_module_mut(), "weight")
+    }
+
+    /// This module's own parameter named `bias`, if it has one.
+    fn bias(&self) -> Option<&Param> {
+        traverse::parts(self.as_module())
+            .params
+            .into_iter()
+            .find(|(n, _)| n == "bias")
+            .map(|(_, p)| p)
+    }
+
+    /// This module's own `bias`, mutable (values only).
+    fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
+        traverse::own_param_mut(self.as_module_mut(), "bias")
+    }
+}
+
+impl dyn Module {
+    /// The concrete layer behind this trait object, if it is a `T`.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, ReLU, Sequential};
+    /// let seq = Sequential::new().push(Linear::<4, 2>::zeroed()).push(ReLU);
+    /// let first = seq.children()[0];
+    /// assert!(first.downcast_ref::<Linear<4, 2>>().is_some());
+    /// assert!(first.downcast_ref::<ReLU>().is_none());
+    /// ```
+    pub fn downcast_ref<T: Module + 'static>(&self) -> Option<&T> {
+        self.as_any().downcast_ref()
+    }
+
+    /// The concrete layer behind this trait object, mutable, if it is a `T`.
+    pub fn downcast_mut<T: Module + 'static>(&mut self) -> Option<&mut T> {
+        self.as_any_mut().downcast_mut()
+    }
+}
+
+/// `prefix.name`, or `name` alone at the root.
+pub fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+}

@@ -1,0 +1,101 @@
+//! The traversals behind [`Module`]'s provided methods, each written once over the visitor.
+
+use super::{Module, Visitor, VisitorMut, join};
+use crate::error::Result;
+use crate::param::{Buffer, BufferMut, Param, ParamMut};
+
+/// What one module holds, as its visitor reported it.
+pub(crate) struct Parts<'a> {
+    pub(crate) params: Vec<(String, &'a Param)>,
+    pub(crate) buffers: Vec<(String, &'a Buffer)>,
+    pub(crate) children: Vec<(String, &'a dyn Module)>,
+}
+
+impl<'a> Visitor<'a> for Parts<'a> {
+    fn param(&mut self, name: &str, param: &'a Param) {
+        self.params.push((name.to_string(), param));
+    }
+    fn buffer(&mut self, name: &str, buffer: &'a Buffer) {
+        self.buffers.push((name.to_string(), buffer));
+    }
+    fn module(&mut self, name: &str, module: &'a dyn Module) {
+        self.children.push((name.to_string(), module));
+    }
+}
+
+/// What one module holds, mutably.
+pub(crate) struct PartsMut<'a> {
+    pub(crate) params: Vec<(String, ParamMut<'a>)>,
+    pub(crate) buffers: Vec<(String, BufferMut<'a>)>,
+    pub(crate) children: Vec<(String, &'a mut dyn Module)>,
+}
+
+impl<'a> VisitorMut<'a> for PartsMut<'a> {
+    fn param(&mut self, name: &str, param: ParamMut<'a>) {
+        self.params.push((name.to_string(), param));
+    }
+    fn buffer(&mut self, name: &str, buffer: BufferMut<'a>) {
+        self.buffers.push((name.to_string(), buffer));
+    }
+    fn module(&mut self, name: &str, module: &'a mut dyn Module) {
+        self.children.push((name.to_string(), module));
+    }
+}
+
+pub(crate) fn parts(m: &dyn Module) -> Parts<'_> {
+    let mut parts = Parts { params: Vec::new(), buffers: Vec::new(), children: Vec::new() };
+    m.visit(&mut parts);
+    parts
+}
+
+pub(crate) fn parts_mut(m: &mut dyn Module) -> PartsMut<'_> {
+    let mut parts = PartsMut { params: Vec::new(), buffers: Vec::new(), children: Vec::new() };
+    m.visit_mut(&mut parts);
+    parts
+}
+
+/// Call `f(path, module)` on `m` and then on its subtree, depth first (PyTorch's
+/// `named_modules` order).
+pub(crate) fn pre_order<'a>(
+    m: &'a dyn Module,
+    path: &str,
+    f: &mut dyn FnMut(&str, &'a dyn Module),
+) {
+    f(path, m);
+    for (name, child) in parts(m).children {
+        pre_order(child, &join(path, &name), f);
+    }
+}
+
+/// Call `f(path, module)` on the subtree of `m` and then on `m` (PyTorch's `apply` order),
+/// stopping at the first error.
+pub(crate) fn post_order(
+    m: &mut dyn Module,
+    path: &str,
+    f: &mut dyn FnMut(&str, &mut dyn Module) -> Result<()>,
+) -> Result<()> {
+    for (name, child) in parts_mut(m).children {
+        post_order(child, &join(path, &name), f)?;
+    }
+    f(path, m)
+}
+
+/// Every parameter and buffer of the subtree of `m`, in pre-order of modules.
+pub(crate) fn collect_mut<'a>(
+    m: &'a mut dyn Module,
+    path: &str,
+    params: &mut Vec<(String, ParamMut<'a>)>,
+    buffers: &mut Vec<(String, BufferMut<'a>)>,
+) {
+    let parts = parts_mut(m);
+    params.extend(parts.params.into_iter().map(|(n, p)| (join(path, &n), p)));
+    buffers.extend(parts.buffers.into_iter().map(|(n, b)| (join(path, &n), b)));
+    for (name, child) in parts.children {
+        collect_mut(child, &join(path, &name), params, buffers);
+    }
+}
+
+/// The own parameter of `m` called `name`.
+pub(crate) fn own_param_mut<'a>(m: &'a mut dyn Module, name: &str) -> Option<ParamMut<'a>> {
+    parts_mut(m).params.into_iter().find(|(n, _)| n == name).map(|(_, p)| p)
+}
