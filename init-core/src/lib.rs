@@ -11,6 +11,7 @@ pub mod math;
 pub mod module;
 mod param;
 pub mod rng;
+pub mod rules;
 pub mod schemes;
 
 pub use error::{ErrorKind, InitError, Result};
@@ -18,6 +19,7 @@ pub use layers::*;
 pub use module::{AsModule, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut};
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
+pub use rules::{Rule, Rules, Target};
 pub use schemes::*;
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.

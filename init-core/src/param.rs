@@ -1,5 +1,7 @@
 //! [`Param`], a trainable tensor whose shape never changes, and [`Buffer`], state that is not trained.
 
+use std::sync::Arc;
+
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 
 use crate::error::{ErrorKind, InitError, Result};
@@ -26,10 +28,19 @@ use crate::error::{ErrorKind, InitError, Result};
 /// assert!(w.requires_grad());
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Param {
     value: ArrayD<f32>,
     requires_grad: bool,
+    origin: Option<Arc<str>>,
+}
+
+/// Equal values (bit patterns aside: `==` on `f32`) and equal `requires_grad`; the
+/// [`origin`](Param::origin) note is not compared.
+impl PartialEq for Param {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.requires_grad == other.requires_grad
+    }
 }
 
 impl Param {
@@ -43,7 +54,7 @@ impl Param {
     /// If the element count overflows `isize` (as `Vec::with_capacity` does); use
     /// [`Param::try_zeros`] for shapes that come from outside the program.
     pub fn zeros(shape: &[usize]) -> Self {
-        Param { value: ArrayD::zeros(IxDyn(shape)), requires_grad: true }
+        Param { value: ArrayD::zeros(IxDyn(shape)), requires_grad: true, origin: None }
     }
 
     /// [`Param::zeros`] that returns an error instead of panicking when the shape is too large
@@ -83,7 +94,7 @@ impl Param {
         } else {
             value.as_standard_layout().into_owned()
         };
-        Param { value, requires_grad: true }
+        Param { value, requires_grad: true, origin: None }
     }
 
     /// The shape, fixed for the life of the parameter.
@@ -136,6 +147,7 @@ impl Param {
 
     /// A mutable view: values can change, the shape cannot.
     pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
+        self.origin = None;
         self.value.view_mut()
     }
 
@@ -147,6 +159,7 @@ impl Param {
 
     /// The values in row-major order, mutable.
     pub fn as_slice_mut(&mut self) -> &mut [f32] {
+        self.origin = None;
         self.value.as_slice_mut().unwrap_or(&mut [])
     }
 
@@ -163,7 +176,21 @@ impl Param {
             ));
         }
         self.value.assign(src);
+        self.origin = None;
         Ok(())
+    }
+
+    /// Which rule set the current values, when a module initialized them
+    /// (`"kaiming_normal(mode = \"fan_out\") by #[init(Conv2d = ...)] on Net"`,
+    /// `"default: Linear"`). `None` after any other write: a scheme called by hand, a copy, a
+    /// mutable view.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Record which rule set the values (the module tree's init does this).
+    pub(crate) fn set_origin(&mut self, origin: Arc<str>) {
+        self.origin = Some(origin);
     }
 
     /// Consume the parameter and return its values.
@@ -228,6 +255,11 @@ impl ParamMut<'_> {
     pub fn unfreeze(&mut self) {
         self.param.unfreeze();
     }
+
+    /// Record which rule set the values.
+    pub(crate) fn set_origin(&mut self, origin: std::sync::Arc<str>) {
+        self.param.set_origin(origin);
+    }
 }
 
 impl<'a> From<&'a mut Param> for ParamMut<'a> {
@@ -280,8 +312,11 @@ impl sealed::Sealed for &mut ParamMut<'_> {
 impl ParamTarget for &mut ParamMut<'_> {}
 
 /// The `&mut Param` behind a [`ParamTarget`], for this crate's init functions.
+/// Every write through it forgets the parameter's [`origin`](Param::origin).
 pub(crate) fn target(param: &mut impl ParamTarget) -> &mut Param {
-    param.param_mut(sealed::Token(()))
+    let param = param.param_mut(sealed::Token(()));
+    param.origin = None;
+    param
 }
 
 /// The element values of a [`Buffer`].

@@ -76,8 +76,13 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, 
         }
     }
 
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
-        reset_dense(&mut self.weight, self.bias.as_mut(), IN, prefix, rng)
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        init_dense(&mut self.weight, self.bias.as_mut(), IN, prefix, ruled, rng)
     }
 }
 
@@ -97,16 +102,23 @@ pub(crate) fn reset_dense(
     prefix: &str,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    let a = 5f64.sqrt();
-    kaiming_uniform(
-        &mut *weight,
-        &join(prefix, "weight"),
-        a,
-        FanMode::FanIn,
-        Nonlinearity::LeakyRelu,
-        rng,
-    )?;
-    if let Some(bias) = bias {
+    init_dense(weight, bias, fan_in, prefix, &|_| false, rng)
+}
+
+/// [`reset_dense`] for the parameters that no rule fills (`ruled(name)` false).
+pub(crate) fn init_dense(
+    weight: &mut Param,
+    bias: Option<&mut Param>,
+    fan_in: usize,
+    prefix: &str,
+    ruled: &dyn Fn(&str) -> bool,
+    rng: &mut dyn Generator,
+) -> Result<()> {
+    if !ruled("weight") {
+        let (a, path) = (5f64.sqrt(), join(prefix, "weight"));
+        kaiming_uniform(&mut *weight, &path, a, FanMode::FanIn, Nonlinearity::LeakyRelu, rng)?;
+    }
+    if let Some(bias) = bias.filter(|_| !ruled("bias")) {
         let bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
         uniform(bias, &join(prefix, "bias"), -bound, bound, rng)?;
     }

@@ -104,3 +104,54 @@ impl<M: Module + ?Sized + 'static> Module for ModuleList<M> {
         }
     }
 }
+
+/// A `Vec` of modules is a module list: children named `"0"`, `"1"`, ..., as a PyTorch
+/// `nn.ModuleList` assigned to the field holding it.
+///
+/// ```
+/// use init_core::{Linear, Module};
+/// let blocks: Vec<Linear<2, 2>> = vec![Linear::zeroed(), Linear::zeroed()];
+/// assert_eq!(blocks.named_parameters()[3].0, "1.bias");
+/// ```
+impl<M: Module + 'static> Module for Vec<M> {
+    fn kind(&self) -> LayerKind {
+        LayerKind::ModuleList
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for (i, m) in self.iter().enumerate() {
+            v.module(&i.to_string(), m);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        for (i, m) in self.iter_mut().enumerate() {
+            v.module(&i.to_string(), m);
+        }
+    }
+}
+
+/// An array of modules is a module list, like a `Vec`.
+///
+/// ```
+/// use init_core::{Linear, Module};
+/// let heads: [Linear<4, 1>; 3] = [Linear::zeroed(), Linear::zeroed(), Linear::zeroed()];
+/// assert_eq!(heads.named_children().len(), 3);
+/// ```
+impl<M: Module + 'static, const N: usize> Module for [M; N] {
+    fn kind(&self) -> LayerKind {
+        LayerKind::ModuleList
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for (i, m) in self.iter().enumerate() {
+            v.module(&i.to_string(), m);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        for (i, m) in self.iter_mut().enumerate() {
+            v.module(&i.to_string(), m);
+        }
+    }
+}

@@ -19,7 +19,7 @@
 
 mod forward;
 mod kind;
-mod traverse;
+pub(crate) mod traverse;
 
 pub use forward::{Forward, ForwardModule};
 pub use kind::LayerKind;
@@ -29,6 +29,7 @@ use std::any::Any;
 use crate::error::Result;
 use crate::param::{Buffer, BufferMut, Param, ParamMut};
 use crate::rng::Generator;
+use crate::rules::Rule;
 
 /// Receives what a module holds, in registration order (see [`Module::visit`]).
 pub trait Visitor<'a> {
@@ -146,13 +147,45 @@ pub trait Module: AsModule {
     /// PyTorch's order of random draws (its construction order). `prefix` is this module's
     /// path: with [`Seed`](crate::Seed) it keys every parameter's stream.
     ///
-    /// The provided method resets each child in registration order; layers that own
-    /// parameters override it with their `reset_parameters` formula.
+    /// The provided method runs [`init_defaults`](Module::init_defaults) on the module's
+    /// own parameters, then resets each child in registration order. A layer whose PyTorch
+    /// order differs (MultiheadAttention builds `out_proj` first) overrides it.
     fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        self.init_defaults(prefix, &|_| false, rng)?;
         for (name, child) in traverse::parts_mut(self.as_module_mut()).children {
             child.reset_parameters(&join(prefix, &name), rng)?;
         }
         Ok(())
+    }
+
+    /// PyTorch's default initialization of this module's **own** parameters, except those
+    /// for which `ruled(name)` is true (a rule will fill them), in PyTorch's draw order.
+    /// Layers that own parameters implement it; the provided method does nothing.
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        let _ = (prefix, ruled, rng);
+        Ok(())
+    }
+
+    /// The initialization rules this module declares for its subtree, with paths relative
+    /// to it. `#[derive(Module)]` turns `#[init(...)]` attributes into these; the provided
+    /// method declares none.
+    fn init_rules(&self) -> Vec<Rule> {
+        Vec::new()
+    }
+
+    /// Initialize every parameter of the tree exactly once: by the nearest matching rule
+    /// (see [`rules`](crate::rules)), else by its layer's PyTorch default. A subtree that no
+    /// rule touches goes through [`reset_parameters`](Module::reset_parameters), so a model
+    /// without rules gets exactly PyTorch's values and draw order. Returns nothing; every
+    /// parameter's [`origin`](Param::origin) says which rule set it.
+    fn init_weights(&mut self, rng: &mut dyn Generator) -> Result<()> {
+        crate::rules::run(self.as_module_mut(), &[], crate::rules::Fallback::Default, rng)
+            .map(|_| ())
     }
 
     /// Every module of the tree with its path, in pre-order; the root is `""`.

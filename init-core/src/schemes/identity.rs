@@ -81,6 +81,7 @@ pub fn dirac(mut param: impl ParamTarget, path: &str, groups: usize) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::param::Param;
 
     fn ones_at(p: &Param) -> Vec<Vec<usize>> {
         let view = p.view();

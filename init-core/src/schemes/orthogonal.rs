@@ -258,6 +258,7 @@ fn transpose_into(a: &mut Mat<f32>, data: &[f32], cols: usize) {
 mod tests {
     use super::*;
     use crate::Seed;
+    use crate::param::Param;
 
     /// max |G - gain² I| where G is the Gram matrix of the rows (wide) or columns (tall).
     fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {

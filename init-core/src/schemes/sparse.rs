@@ -79,6 +79,7 @@ pub fn sparse(
 mod tests {
     use super::*;
     use crate::Seed;
+    use crate::param::Param;
 
     fn zeros_per_column(p: &Param) -> Vec<usize> {
         let view = p.view();

@@ -205,6 +205,7 @@ fn broadcast_copy(out: &mut [f32], target: &[usize], src: &[f32], shape: &[usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::param::Param;
 
     fn v(shape: &[usize], data: &[f32]) -> Values {
         Values::new(shape.to_vec(), data.to_vec()).unwrap()

@@ -1,0 +1,149 @@
+//! The one walk behind [`Module::init_weights`] and [`Rules::apply`](super::Rules::apply).
+
+use std::sync::Arc;
+
+use super::{Rule, Target, glob};
+use crate::error::Result;
+use crate::module::traverse::{parts, parts_mut};
+use crate::module::{LayerKind, Module, join};
+use crate::rng::Generator;
+
+/// What happens to a parameter that no rule matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Its layer's PyTorch default.
+    Default,
+    /// Nothing: it keeps its values.
+    Keep,
+}
+
+/// The rules in scope at one module: its own, then its ancestors' (nearest first).
+struct Frame<'a> {
+    base: String,
+    rules: &'a [Rule],
+    parent: Option<&'a Frame<'a>>,
+}
+
+impl<'a> Frame<'a> {
+    fn frames(&'a self) -> impl Iterator<Item = &'a Frame<'a>> {
+        std::iter::successors(Some(self), |f| f.parent)
+    }
+
+    /// The rule for parameter `name` of the module at `module_path`: the first match of
+    /// the nearest frame, ordinary rules before layer-default ones.
+    fn lookup(&'a self, module_path: &str, kind: LayerKind, name: &str) -> Option<&'a Rule> {
+        let ordinary = self.frames().find_map(|f| {
+            f.rules.iter().find(|r| !r.fallback && f.matches(r, module_path, kind, name))
+        });
+        ordinary.or_else(|| {
+            self.frames().find_map(|f| {
+                f.rules.iter().find(|r| r.fallback && f.matches(r, module_path, kind, name))
+            })
+        })
+    }
+
+    fn matches(&self, rule: &Rule, module_path: &str, kind: LayerKind, name: &str) -> bool {
+        if rule.param.as_deref().is_some_and(|p| p != name) {
+            return false;
+        }
+        match &rule.target {
+            Target::Module(rel) => {
+                join(&self.base, rel) == module_path || (rel.is_empty() && self.base == module_path)
+            }
+            Target::Kind(k) => *k == kind,
+            Target::Glob(pattern) => {
+                let full = join(module_path, name);
+                let rel = if self.base.is_empty() {
+                    full.as_str()
+                } else {
+                    full.strip_prefix(&self.base).and_then(|r| r.strip_prefix('.')).unwrap_or("")
+                };
+                glob::matches(pattern, rel)
+            }
+        }
+    }
+}
+
+/// Initialize the tree under `model` with `rules` (highest priority) plus, when `fallback`
+/// is [`Fallback::Default`], the rules its modules declare and the layers' defaults.
+/// Returns the paths written.
+pub(crate) fn run(
+    model: &mut dyn Module,
+    rules: &[Rule],
+    fallback: Fallback,
+    rng: &mut dyn Generator,
+) -> Result<Vec<String>> {
+    let root = Frame { base: String::new(), rules, parent: None };
+    let mut written = Vec::new();
+    walk(model, "", &root, fallback, rng, &mut written)?;
+    Ok(written)
+}
+
+fn walk(
+    m: &mut dyn Module,
+    prefix: &str,
+    outer: &Frame<'_>,
+    fallback: Fallback,
+    rng: &mut dyn Generator,
+    written: &mut Vec<String>,
+) -> Result<()> {
+    let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
+    let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
+    if fallback == Fallback::Default && !touched(m, prefix, &here) {
+        m.reset_parameters(prefix, rng)?;
+        mark_defaults(m, prefix, written);
+        return Ok(());
+    }
+    let kind = m.kind();
+    let names: Vec<String> = parts(m).params.into_iter().map(|(n, _)| n).collect();
+    let chosen: Vec<Option<&Rule>> = names.iter().map(|n| here.lookup(prefix, kind, n)).collect();
+    if fallback == Fallback::Default {
+        let ruled = |n: &str| names.iter().zip(&chosen).any(|(x, c)| x == n && c.is_some());
+        m.init_defaults(prefix, &ruled, rng)?;
+    }
+    let default_origin: Arc<str> = format!("default: {kind}").into();
+    for (name, mut p) in parts_mut(m).params {
+        let path = join(prefix, &name);
+        match names.iter().position(|n| *n == name).and_then(|i| chosen[i]) {
+            Some(rule) => {
+                rule.init.apply(&mut p, &path, rng)?;
+                p.set_origin(rule.to_string().into());
+            }
+            None if fallback == Fallback::Default => p.set_origin(default_origin.clone()),
+            None => continue,
+        }
+        written.push(path);
+    }
+    for (name, child) in parts_mut(m).children {
+        walk(child, &join(prefix, &name), &here, fallback, rng, written)?;
+    }
+    Ok(())
+}
+
+/// Whether an ordinary rule in scope (or declared inside the subtree) matches a parameter
+/// of the subtree under `m`.
+fn touched(m: &dyn Module, prefix: &str, here: &Frame<'_>) -> bool {
+    let kind = m.kind();
+    let p = parts(m);
+    let own =
+        p.params.iter().any(|(n, _)| here.lookup(prefix, kind, n).is_some_and(|r| !r.fallback));
+    own || p.children.into_iter().any(|(name, child)| {
+        let path = join(prefix, &name);
+        let declared = child.init_rules();
+        let inner = Frame { base: path.clone(), rules: &declared, parent: Some(here) };
+        touched(child, &path, &inner)
+    })
+}
+
+/// Record "default: <kind>" on every parameter of the subtree (after `reset_parameters`).
+fn mark_defaults(m: &mut dyn Module, prefix: &str, written: &mut Vec<String>) {
+    let origin: Arc<str> = format!("default: {}", m.kind()).into();
+    let p = parts_mut(m);
+    for (name, mut param) in p.params {
+        param.set_origin(origin.clone());
+        written.push(join(prefix, &name));
+    }
+    for (name, child) in p.children {
+        mark_defaults(child, &join(prefix, &name), written);
+    }
+}

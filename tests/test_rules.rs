@@ -1,0 +1,148 @@
+//! Initialization rules: declared by modules (what `#[init(...)]` becomes) and built at run
+//! time; precedence, exactly-once fills, PyTorch parity when no rule applies, provenance.
+
+use init::{
+    Init, LayerKind, Linear, Module, Rule, Rules, Seed, Sequential, TorchGenerator, Visitor,
+    VisitorMut,
+};
+
+/// A hand-written stand-in for a derived struct: `#[init(Linear = zeros)]` on the struct and
+/// `#[init(weight = ones)]` on field `b`.
+struct Pair {
+    a: Linear<4, 3>,
+    b: Linear<3, 2>,
+}
+
+impl Module for Pair {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Custom("Pair")
+    }
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        v.module("a", &self.a);
+        v.module("b", &self.b);
+    }
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        v.module("a", &mut self.a);
+        v.module("b", &mut self.b);
+    }
+    fn init_rules(&self) -> Vec<Rule> {
+        vec![
+            Rule::module("b", "weight", Init::Ones).with_origin("#[init(weight = ones)] on Pair.b"),
+            Rule::kind(LayerKind::Linear, "weight", Init::Zeros)
+                .with_origin("#[init(Linear = zeros)] on Pair"),
+        ]
+    }
+}
+
+fn pair() -> Pair {
+    Pair { a: Linear::zeroed(), b: Linear::zeroed() }
+}
+
+#[test]
+fn field_rule_beats_struct_rule_beats_default() {
+    let mut p = pair();
+    p.init_weights(&mut Seed::new(1)).unwrap();
+    let get = |n: &str| p.get_parameter(n).unwrap();
+    assert!(get("a.weight").as_slice().iter().all(|&v| v == 0.0));
+    assert!(get("b.weight").as_slice().iter().all(|&v| v == 1.0));
+    // Biases: no rule, so Linear's default U(-1/sqrt(in), 1/sqrt(in)), not all zero.
+    assert!(get("a.bias").as_slice().iter().any(|&v| v != 0.0));
+    assert!(get("a.bias").as_slice().iter().all(|&v| v.abs() <= 0.5));
+    assert_eq!(get("a.weight").origin(), Some("zeros by #[init(Linear = zeros)] on Pair"));
+    assert_eq!(get("b.weight").origin(), Some("ones by #[init(weight = ones)] on Pair.b"));
+    assert_eq!(get("b.bias").origin(), Some("default: Linear"));
+}
+
+#[test]
+fn nearest_declaring_module_wins() {
+    // An outer sequence holding a Pair: the outer runtime rule for every Linear weight loses
+    // to nothing here because runtime rules apply alone; declared rules are nested frames.
+    struct Outer {
+        inner: Pair,
+        head: Linear<2, 2>,
+    }
+    impl Module for Outer {
+        fn kind(&self) -> LayerKind {
+            LayerKind::Custom("Outer")
+        }
+        fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+            v.module("inner", &self.inner);
+            v.module("head", &self.head);
+        }
+        fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+            v.module("inner", &mut self.inner);
+            v.module("head", &mut self.head);
+        }
+        fn init_rules(&self) -> Vec<Rule> {
+            vec![Rule::kind(LayerKind::Linear, "weight", Init::Constant { value: 0.5 })]
+        }
+    }
+    let mut o = Outer { inner: pair(), head: Linear::zeroed() };
+    o.init_weights(&mut Seed::new(0)).unwrap();
+    let get = |n: &str| o.get_parameter(n).unwrap().as_slice().to_vec();
+    assert!(get("inner.a.weight").iter().all(|&v| v == 0.0), "Pair's own rule is nearer");
+    assert!(get("inner.b.weight").iter().all(|&v| v == 1.0));
+    assert!(get("head.weight").iter().all(|&v| v == 0.5), "Outer's rule reaches its own field");
+}
+
+#[test]
+fn without_rules_init_weights_is_pytorchs_default_bit_for_bit() {
+    // torch.manual_seed(7); Sequential(Linear(4, 8), Linear(8, 2)): the same draws as
+    // building each layer with TorchGenerator in order.
+    let mut seq = Sequential::new().push(Linear::<4, 8>::zeroed()).push(Linear::<8, 2>::zeroed());
+    seq.init_weights(&mut TorchGenerator::new(7)).unwrap();
+    let mut g = TorchGenerator::new(7);
+    let a = Linear::<4, 8>::new(&mut g).unwrap();
+    let b = Linear::<8, 2>::new(&mut g).unwrap();
+    let p = seq.named_parameters();
+    assert_eq!(p[0].1, a.weight().unwrap());
+    assert_eq!(p[1].1, a.bias().unwrap());
+    assert_eq!(p[2].1, b.weight().unwrap());
+    assert_eq!(p[3].1, b.bias().unwrap());
+    assert!(p.iter().all(|(_, p)| p.origin() == Some("default: Linear")));
+}
+
+#[test]
+fn runtime_rules_touch_only_what_they_match() {
+    let mut seq = Sequential::new().push(Linear::<4, 8>::zeroed()).push(Linear::<8, 2>::zeroed());
+    seq.init_weights(&mut Seed::new(0)).unwrap();
+    let before = seq.get_parameter("0.weight").unwrap().clone();
+    let rules = Rules::new().glob("1.*", Init::Zeros).glob("*.bias", Init::Ones);
+    let written = rules.apply(&mut seq, &mut Seed::new(5)).unwrap();
+    assert_eq!(written, ["0.bias", "1.weight", "1.bias"]);
+    assert_eq!(seq.get_parameter("0.weight").unwrap(), &before);
+    // First matching rule wins: "1.bias" matches "1.*" before "*.bias".
+    assert!(seq.get_parameter("1.bias").unwrap().as_slice().iter().all(|&v| v == 0.0));
+    assert!(seq.get_parameter("0.bias").unwrap().as_slice().iter().all(|&v| v == 1.0));
+}
+
+#[test]
+fn a_rule_that_does_not_fit_names_the_parameter() {
+    let mut seq = Sequential::new().push(Linear::<4, 8>::zeroed());
+    let rules = Rules::new().glob("*.bias", Init::Orthogonal { gain: 1.0 });
+    let err = rules.apply(&mut seq, &mut Seed::new(0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "0.bias: orthogonal needs a tensor with at least 2 dimensions, got shape [8]"
+    );
+}
+
+#[test]
+fn each_parameter_is_filled_once() {
+    // A counting generator: the weight ruled by `ones` draws nothing; the bias draws once.
+    struct Count(Seed, Vec<String>);
+    impl init::Generator for Count {
+        fn fill(&mut self, path: &str, dist: init::Dist, out: &mut [f32]) {
+            self.1.push(path.to_string());
+            init::Generator::fill(&mut self.0, path, dist, out);
+        }
+        fn fill_bits(&mut self, path: &str, offset: u64, out: &mut [u32]) {
+            self.1.push(path.to_string());
+            self.0.fill_bits(path, offset, out);
+        }
+    }
+    let mut p = pair();
+    let mut g = Count(Seed::new(0), Vec::new());
+    p.init_weights(&mut g).unwrap();
+    assert_eq!(g.1, ["a.bias", "b.bias"]);
+}
