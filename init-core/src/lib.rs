@@ -13,14 +13,18 @@ mod param;
 pub mod rng;
 pub mod rules;
 pub mod schemes;
+pub mod spec;
 
 pub use error::{ErrorKind, InitError, Result};
 pub use layers::*;
-pub use module::{AsModule, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut};
+pub use module::{
+    AsModule, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut, Zeroed,
+};
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;
+pub use spec::{LayerSpec, ParamSpec, ParamTable};
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.
 pub use ndarray;

@@ -4,10 +4,11 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::dense;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, join};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::schemes::{FanMode, Nonlinearity, kaiming_uniform, uniform};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// A fully connected layer, PyTorch's `nn.Linear(IN, OUT, bias=BIAS)`.
 ///
@@ -55,6 +56,18 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Linear<IN, OUT, BIAS> 
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }
+}
+
+impl<const IN: usize, const OUT: usize, const BIAS: bool> Zeroed for Linear<IN, OUT, BIAS> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const IN: usize, const OUT: usize, const BIAS: bool> LayerSpec for Linear<IN, OUT, BIAS> {
+    const KIND: LayerKind = LayerKind::Linear;
+    const PARAMS: ParamTable =
+        ParamTable::EMPTY.with("weight", &[OUT, IN]).with_if(BIAS, "bias", &[OUT]);
 }
 
 impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, OUT, BIAS> {

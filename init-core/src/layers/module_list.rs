@@ -1,6 +1,6 @@
 //! [`ModuleList`]: an indexed list of modules, named `0`, `1`, ...
 
-use crate::module::{LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
 
 /// PyTorch's `nn.ModuleList`: children named `"0"`, `"1"`, ..., no forward pass of its own.
 ///
@@ -72,6 +72,26 @@ impl<M: Module> ModuleList<M> {
 impl<M: Module + ?Sized> Default for ModuleList<M> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl<M: Module + ?Sized> Zeroed for ModuleList<M> {
+    /// An empty list.
+    fn zeroed() -> Self {
+        Self::new()
+    }
+}
+
+/// An empty `Vec`: its length is not known from the type, so fill it, then initialize.
+impl<M: Module> Zeroed for Vec<M> {
+    fn zeroed() -> Self {
+        Vec::new()
+    }
+}
+
+impl<M: Module + Zeroed, const N: usize> Zeroed for [M; N] {
+    fn zeroed() -> Self {
+        std::array::from_fn(|_| M::zeroed())
     }
 }
 

@@ -3,7 +3,7 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 
 /// PyTorch's `nn.Sequential`: children named `"0"`, `"1"`, ... in the order they were
 /// pushed; the forward pass feeds each layer's output to the next.
@@ -69,6 +69,13 @@ impl Sequential {
     /// The layer at `index`, mutable.
     pub fn get_mut(&mut self, index: usize) -> Option<&mut dyn Module> {
         self.layers.get_mut(index).map(|l| (**l).as_module_mut())
+    }
+}
+
+impl Zeroed for Sequential {
+    /// An empty sequence.
+    fn zeroed() -> Self {
+        Sequential::new()
     }
 }
 

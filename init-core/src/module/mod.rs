@@ -131,6 +131,11 @@ impl<T: Module + 'static> AsModule for T {
 /// assert!(net.named_parameters()[1].1.as_slice().iter().all(|&b| b == 0.0));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a module",
+    label = "not a module",
+    note = "a field of a `#[derive(Module)]` struct must be a layer, a derived module, or `Vec`, an array, `Option` or `Box` of those; mark any other field `#[module(skip)]`"
+)]
 pub trait Module: AsModule {
     /// What kind of layer this is (PyTorch's class name through `Display`).
     fn kind(&self) -> LayerKind;
@@ -332,6 +337,23 @@ pub trait Module: AsModule {
     fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
         traverse::own_param_mut(self.as_module_mut(), "bias")
     }
+}
+
+/// Modules that can be built with every parameter zero and nothing initialized; a tree is
+/// built this way, then initialized once ([`Module::init_weights`]). `#[derive(Module)]`
+/// implements it for a struct whose fields all implement it.
+///
+/// ```
+/// use init_core::{Linear, Module, Zeroed};
+/// fn build<M: Module + Zeroed>() -> M {
+///     M::zeroed()
+/// }
+/// let fc: Linear<3, 2> = build();
+/// assert!(fc.weight().unwrap().as_slice().iter().all(|&w| w == 0.0));
+/// ```
+pub trait Zeroed {
+    /// The module, all parameters zero, buffers at their PyTorch starting values or zero.
+    fn zeroed() -> Self;
 }
 
 impl dyn Module {
