@@ -257,7 +257,7 @@ impl ParamMut<'_> {
     }
 
     /// Record which rule set the values.
-    pub(crate) fn set_origin(&mut self, origin: std::sync::Arc<str>) {
+    pub(crate) fn set_origin(&mut self, origin: Arc<str>) {
         self.param.set_origin(origin);
     }
 }

@@ -351,6 +351,11 @@ pub trait Module: AsModule {
 /// let fc: Linear<3, 2> = build();
 /// assert!(fc.weight().unwrap().as_slice().iter().all(|&w| w == 0.0));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be built zeroed, so it is not a module field",
+    label = "not a module",
+    note = "mark fields that are not part of the module tree `#[module(skip)]` (they start from `Default`)"
+)]
 pub trait Zeroed {
     /// The module, all parameters zero, buffers at their PyTorch starting values or zero.
     fn zeroed() -> Self;

@@ -199,7 +199,7 @@ impl Rules {
     /// written, in `named_parameters` order. Stops at the first error, which names the
     /// parameter and the rule broken.
     pub fn apply(&self, model: &mut dyn Module, rng: &mut dyn Generator) -> Result<Vec<String>> {
-        engine::run(model, &self.rules, engine::Fallback::Keep, rng)
+        run(model, &self.rules, Fallback::Keep, rng)
     }
 }
 

@@ -1,25 +1,34 @@
-//! The compile-time checks `#[derive(Module)]` emits, as `const fn`s that panic with a
-//! message naming the field, the parameter and the rule (the panic becomes the compile
-//! error, placed on the attribute).
+//! The compile-time checks `#[derive(Module)]` emits. Each is a `const fn` returning a
+//! [`Msg`]: empty when the check passes, else the message naming the field, the parameter
+//! and the rule. The derive panics with that message in a `const` item placed on the
+//! user's attribute, so the panic is a compile error there.
 
 use super::ParamTable;
-use super::message::{Msg, str_eq};
+pub use super::message::Msg;
+use super::message::str_eq;
 
 /// The field's layer must have parameters at all.
-pub const fn check_has_params(table: &ParamTable, ty: &str, field: &str) {
-    if table.is_empty() {
-        Msg::new()
-            .str("field `")
-            .str(field)
-            .str("`: ")
-            .str(ty)
-            .str(" has no parameters to initialize")
-            .fail();
+pub const fn check_has_params(table: &ParamTable, ty: &str, field: &str) -> Msg {
+    if !table.is_empty() {
+        return Msg::new();
     }
+    Msg::new().str("field `").str(field).str("`: ").str(ty).str(" has no parameters to initialize")
 }
 
 /// `param` must exist on the field's layer, have a rank in `min_rank..=max_rank` (the
 /// requirement of `scheme`), and, for `values`, fit `values` by numpy broadcasting.
+///
+/// ```
+/// use init_core::{LayerSpec, Linear};
+/// use init_core::spec::check_param;
+/// let table = <Linear<3, 10> as LayerSpec>::PARAMS;
+/// assert!(check_param(&table, "Linear<3, 10>", "fc", "weight", "values", 0, usize::MAX, Some(&[3])).message().is_none());
+/// let verdict = check_param(&table, "Linear<3, 10>", "fc", "bias", "eye", 2, 2, None);
+/// assert_eq!(
+///     verdict.message(),
+///     Some("field `fc`: eye needs a parameter with exactly 2 dimensions, but fc.bias has shape [10]")
+/// );
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub const fn check_param(
     table: &ParamTable,
@@ -30,68 +39,74 @@ pub const fn check_param(
     min_rank: usize,
     max_rank: usize,
     values: Option<&[usize]>,
-) {
-    check_has_params(table, ty, field);
+) -> Msg {
+    let verdict = check_has_params(table, ty, field);
+    if verdict.message().is_some() {
+        return verdict;
+    }
     let Some(spec) = table.find(param) else {
         if table.is_truncated() {
-            return;
+            return Msg::new();
         }
-        let mut m = Msg::new().str("field `").str(field).str("`: ").str(ty);
-        m = if str_eq(param, "bias") {
-            m.str(" has no `bias` (it is built without one)")
-        } else {
-            m.str(" has no parameter `").str(param).str("`")
-        };
-        m = m.str("; its parameters are: ");
-        let mut i = 0;
-        while let Some(s) = table.get(i) {
-            if i > 0 {
-                m = m.str(", ");
-            }
-            m = m.str(s.name());
-            i += 1;
-        }
-        m.fail();
+        return unknown_param(table, ty, field, param);
     };
     let shape = spec.shape();
     if shape.len() < min_rank || shape.len() > max_rank {
-        let mut m = Msg::new()
+        let m = Msg::new()
             .str("field `")
             .str(field)
             .str("`: ")
             .str(scheme)
             .str(" needs a parameter with ");
-        m = if min_rank == max_rank {
+        let m = if min_rank == max_rank {
             m.str("exactly ").num(min_rank)
         } else if max_rank == usize::MAX {
             m.str("at least ").num(min_rank)
         } else {
             m.num(min_rank).str(" to ").num(max_rank)
         };
-        m.str(" dimensions, but ")
+        return m
+            .str(" dimensions, but ")
             .str(field)
             .str(".")
             .str(param)
             .str(" has shape ")
-            .shape(shape)
-            .fail();
+            .shape(shape);
     }
-    if let Some(v) = values {
-        if !broadcasts(v, shape) {
-            Msg::new()
-                .str("field `")
-                .str(field)
-                .str("`: values of shape ")
-                .shape(v)
-                .str(" cannot be broadcast to ")
-                .str(field)
-                .str(".")
-                .str(param)
-                .str(" of shape ")
-                .shape(shape)
-                .fail();
+    match values {
+        Some(v) if !broadcasts(v, shape) => Msg::new()
+            .str("field `")
+            .str(field)
+            .str("`: values of shape ")
+            .shape(v)
+            .str(" cannot be broadcast to ")
+            .str(field)
+            .str(".")
+            .str(param)
+            .str(" of shape ")
+            .shape(shape),
+        _ => Msg::new(),
+    }
+}
+
+/// "has no parameter `x`; its parameters are: ..."
+const fn unknown_param(table: &ParamTable, ty: &str, field: &str, param: &str) -> Msg {
+    let mut m = Msg::new().str("field `").str(field).str("`: ").str(ty);
+    m = if str_eq(param, "bias") {
+        m.str(" has no `bias` (it is built without one)")
+    } else {
+        m.str(" has no parameter `").str(param).str("`")
+    };
+    m = m.str("; its parameters are: ");
+    let mut i = 0;
+    while let Some(s) = table.get(i) {
+        if i > 0 {
+            m = m.str(", ");
         }
+        m = m.str(s.name());
+        i += 1;
     }
+    m
 }
 
 /// numpy broadcasting of `values` to `target`: no more dimensions, and each trailing

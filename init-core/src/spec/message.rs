@@ -3,8 +3,9 @@
 /// Room for one message; longer text is cut.
 const CAP: usize = 600;
 
-/// A message under construction.
-pub(crate) struct Msg {
+/// A message under construction: the verdict of a compile-time check (empty when it passed).
+#[derive(Clone, Copy, Debug)]
+pub struct Msg {
     buf: [u8; CAP],
     len: usize,
 }
@@ -58,13 +59,17 @@ impl Msg {
         self.str("]")
     }
 
-    /// Stop compilation with this message.
-    pub(crate) const fn fail(&self) -> ! {
+    /// The error message, or `None` when the check passed. `#[derive(Module)]` panics with
+    /// it in a `const` item placed on the user's attribute, which makes it a compile error.
+    pub const fn message(&self) -> Option<&str> {
+        if self.len == 0 {
+            return None;
+        }
         let (text, _) = self.buf.split_at(self.len);
         match core::str::from_utf8(text) {
-            Ok(s) => panic!("{}", s),
+            Ok(s) => Some(s),
             // Only possible if a multi-byte character was cut at the capacity.
-            Err(_) => panic!("init: compile-time check failed (message too long)"),
+            Err(_) => Some("init: compile-time check failed (message too long)"),
         }
     }
 }

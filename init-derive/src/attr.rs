@@ -1,0 +1,167 @@
+//! `#[init(...)]` and `#[module(...)]`, parsed into typed items with their spans.
+//!
+//! ```text
+//! #[init(kaiming_normal(nonlinearity = "relu"))]      // the layer's weight
+//! #[init(values = [[0, 0, 0], [1, 1, 1]])]            // the layer's weight, literal values
+//! #[init(weight = xavier_uniform, bias = zeros)]      // parameters by name
+//! #[init(Conv2d = kaiming_normal(mode = "fan_out"))]  // struct level: every Conv2d weight
+//! #[init(BatchNorm2d(weight = ones, bias = zeros))]   // struct level: several parameters
+//! #[init("*.bias" = zeros)]                           // struct level: a glob over paths
+//! #[module(skip)]                                     // a field that is not a module
+//! ```
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::scheme::{self, Scheme};
+use crate::values;
+
+/// One comma-separated item of an `#[init(...)]` attribute.
+pub(crate) struct Item {
+    pub(crate) kind: ItemKind,
+    /// The item's tokens, to place errors and checks on exactly what the user wrote.
+    pub(crate) tokens: TokenStream,
+}
+
+pub(crate) enum ItemKind {
+    /// `scheme` or `values = ...` (target `None`: the layer's weight) or `name = scheme`.
+    Param { target: Option<Ident>, scheme: Scheme },
+    /// `Kind = scheme` or `Kind(name = scheme, ...)`.
+    Kind { kind: Ident, assigns: Vec<(Option<Ident>, Scheme)> },
+    /// `"glob" = scheme`.
+    Glob { pattern: LitStr, scheme: Scheme },
+}
+
+impl Item {
+    /// Span of the first and last token of the item.
+    pub(crate) fn spans(&self) -> (Span, Span) {
+        let mut iter = self.tokens.clone().into_iter();
+        let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+        let last = iter.last().map_or(first, |t| t.span());
+        (first, last)
+    }
+}
+
+/// The `#[init]` items and the `#[module(skip)]` flag of a field or of the struct.
+#[derive(Default)]
+pub(crate) struct Attrs {
+    pub(crate) items: Vec<Item>,
+    pub(crate) skip: Option<Span>,
+    /// Spans of each `#[init]` attribute, to report contradictions.
+    pub(crate) init_attrs: Vec<Span>,
+}
+
+/// Read every `#[init]` and `#[module]` attribute; errors go to `cx`.
+pub(crate) fn get(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
+    let mut out = Attrs::default();
+    for attr in attrs {
+        if attr.path().is_ident("init") {
+            out.init_attrs.push(attr.path().get_ident().map_or_else(Span::call_site, Ident::span));
+            match attr.parse_args_with(|input: ParseStream<'_>| items(cx, input)) {
+                Ok(items) => out.items.extend(items),
+                Err(e) => cx.syn_error(e),
+            }
+        } else if attr.path().is_ident("module") {
+            // #[module(skip)]
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("skip") {
+                    if out.skip.is_some() {
+                        return Err(meta.error("duplicate `skip`"));
+                    }
+                    out.skip =
+                        Some(meta.path.get_ident().map_or_else(Span::call_site, Ident::span));
+                    Ok(())
+                } else {
+                    let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                    Err(meta.error(format!("unknown module attribute `{name}`; expected `skip`")))
+                }
+            });
+            if let Err(e) = result {
+                cx.syn_error(e);
+            }
+        }
+    }
+    out
+}
+
+/// Split at top-level commas and parse each item.
+fn items(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Item>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        let mut tokens = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            tokens.extend([input.parse::<TokenTree>()?]);
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+        if tokens.is_empty() {
+            return Err(input.error("expected an init item"));
+        }
+        let parsed = (|item: ParseStream<'_>| item_kind(cx, item)).parse2(tokens.clone());
+        match parsed {
+            Ok(Some(kind)) => out.push(Item { kind, tokens }),
+            Ok(None) => {}
+            Err(e) => cx.syn_error(e),
+        }
+    }
+    Ok(out)
+}
+
+/// One item; `Ok(None)` when its scheme had errors (already reported).
+fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>> {
+    if input.peek(LitStr) {
+        // "h.*.mlp.weight" = scheme
+        let pattern: LitStr = input.parse()?;
+        input.parse::<Token![=]>()?;
+        return Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Glob { pattern, scheme }));
+    }
+    let ident: Ident = input.fork().parse()?;
+    let text = ident.to_string();
+    let is_kind = text.starts_with(|c: char| c.is_ascii_uppercase());
+    if text == "values" && input.peek2(Token![=]) {
+        // values = [[0, 0, 0], [1, 1, 1]]
+        let name: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let literal = values::parse(input)?;
+        let scheme = scheme::values_scheme(literal, name.span());
+        return Ok(Some(ItemKind::Param { target: None, scheme }));
+    }
+    if input.peek2(Token![=]) {
+        // weight = xavier_uniform      |  Conv2d = kaiming_normal(...)
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let scheme = scheme::parse(cx, input)?;
+        return Ok(scheme.map(|scheme| {
+            if is_kind {
+                ItemKind::Kind { kind: key, assigns: vec![(None, scheme)] }
+            } else {
+                ItemKind::Param { target: Some(key), scheme }
+            }
+        }));
+    }
+    if is_kind && input.peek2(syn::token::Paren) {
+        // BatchNorm2d(weight = ones, bias = zeros)
+        let kind: Ident = input.parse()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let mut assigns = Vec::new();
+        let mut ok = true;
+        while !content.is_empty() {
+            let name: Ident = content.parse()?;
+            content.parse::<Token![=]>()?;
+            match scheme::parse(cx, &content)? {
+                Some(s) => assigns.push((Some(name), s)),
+                None => ok = false,
+            }
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+        return Ok(ok.then_some(ItemKind::Kind { kind, assigns }));
+    }
+    // kaiming_normal(nonlinearity = "relu")   |   zeros
+    Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Param { target: None, scheme }))
+}

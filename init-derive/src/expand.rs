@@ -1,0 +1,366 @@
+//! Writing the impls: `Module` (children in declaration order, `init_rules` from the
+//! attributes), `Zeroed`, `new`, and the `const` checks that need the fields' types.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{DeriveInput, GenericParam, Ident, Type, WherePredicate, parse_quote};
+
+use crate::ast::{self, Field, Input, Shape};
+use crate::attr::{Item, ItemKind};
+use crate::ctxt::Ctxt;
+use crate::{fallback, valid};
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    try_expand(input).unwrap_or_else(|err| fallback::expand(input, &err))
+}
+
+fn try_expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let parsed = Input::from_syn(&cx, input);
+    if let Some(parsed) = &parsed {
+        valid::check(&cx, parsed);
+    }
+    cx.check()?;
+    match parsed {
+        Some(parsed) => Ok(impl_struct(&parsed)),
+        None => Err(syn::Error::new(Span::call_site(), "init-derive: no struct to expand")),
+    }
+}
+
+fn impl_struct(input: &Input<'_>) -> TokenStream {
+    let ident = &input.original.ident;
+    let name = input.name();
+    let type_params: Vec<&Ident> = input
+        .original
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| if let GenericParam::Type(t) = p { Some(&t.ident) } else { None })
+        .collect();
+    let generic = |ty: &Type| mentions(ty, &type_params);
+    let modules: Vec<&Field<'_>> = input.fields.iter().filter(|f| f.attrs.skip.is_none()).collect();
+
+    // Bounds only for field types that mention a type parameter (as thiserror does).
+    let mut module_bounds: Vec<WherePredicate> =
+        type_params.iter().map(|t| parse_quote!(#t: 'static)).collect();
+    module_bounds.extend(modules.iter().filter(|f| generic(f.module_ty())).map(|f| {
+        let ty = f.module_ty();
+        parse_quote!(#ty: ::init::Module)
+    }));
+    let checks: Vec<(TokenStream, bool)> = input
+        .fields
+        .iter()
+        .flat_map(|f| f.attrs.items.iter().map(move |item| (f, item)))
+        .filter_map(|(f, item)| check_call(f, item).map(|call| (call, generic(f.module_ty()))))
+        .collect();
+    module_bounds.extend(
+        input.fields.iter().filter(|f| !f.attrs.items.is_empty() && generic(f.module_ty())).map(
+            |f| -> WherePredicate {
+                let ty = f.module_ty();
+                parse_quote!(#ty: ::init::__private::LayerSpec)
+            },
+        ),
+    );
+    let mut zeroed_bounds: Vec<WherePredicate> = Vec::new();
+    for f in input.fields.iter().filter(|f| generic(f.ty)) {
+        let ty = f.module_ty();
+        zeroed_bounds.push(match (f.attrs.skip, &f.shape) {
+            (Some(_), _) => {
+                let ty = f.ty;
+                parse_quote!(#ty: ::core::default::Default)
+            }
+            (None, Shape::Optional(_)) => continue,
+            (None, _) => parse_quote!(#ty: ::init::Zeroed),
+        });
+    }
+
+    let module_generics = with_bounds(&input.original.generics, &module_bounds);
+    let (impl_g, ty_g, where_module) = module_generics.split_for_impl();
+
+    let visits = modules.iter().map(|f| visit(f, false));
+    let visits_mut = modules.iter().map(|f| visit(f, true));
+    let rules = input
+        .attrs
+        .items
+        .iter()
+        .map(|item| struct_rules(&name, item))
+        .chain(input.fields.iter().map(|f| field_rules(&name, f)));
+
+    // Checks on concrete types run as free constants (always evaluated); checks on
+    // generic types run when the struct is instantiated, through associated constants
+    // that `init_rules` refers to.
+    let free_checks = checks.iter().filter(|(_, g)| !g).map(|(c, _)| quote!(const _: () = #c;));
+    let assoc: Vec<(Ident, &TokenStream)> = checks
+        .iter()
+        .filter(|(_, g)| *g)
+        .enumerate()
+        .map(|(i, (c, _))| (format_ident!("__INIT_CHECK_{}", i), c))
+        .collect();
+    let assoc_defs = assoc.iter().map(|(id, c)| quote!(#[doc(hidden)] const #id: () = #c;));
+    let assoc_refs = assoc.iter().map(|(id, _)| quote!(let () = Self::#id;));
+    let assoc_impl = (!assoc.is_empty()).then(|| {
+        quote! {
+            #[automatically_derived]
+            #[allow(unused_qualifications, non_upper_case_globals)]
+            impl #impl_g #ident #ty_g #where_module { #(#assoc_defs)* }
+        }
+    });
+
+    let zeroed = zeroed_impl(input, &zeroed_bounds, &module_bounds);
+    quote! {
+        #[automatically_derived]
+        #[allow(unused_qualifications)]
+        impl #impl_g ::init::Module for #ident #ty_g #where_module {
+            fn kind(&self) -> ::init::LayerKind {
+                ::init::LayerKind::Custom(#name)
+            }
+            fn visit<'__a>(&'__a self, __visitor: &mut dyn ::init::Visitor<'__a>) {
+                #(#visits)*
+            }
+            fn visit_mut<'__a>(&'__a mut self, __visitor: &mut dyn ::init::VisitorMut<'__a>) {
+                #(#visits_mut)*
+            }
+            fn init_rules(&self) -> ::std::vec::Vec<::init::Rule> {
+                #(#assoc_refs)*
+                let mut __rules = ::std::vec::Vec::new();
+                #(#rules)*
+                __rules
+            }
+        }
+        #assoc_impl
+        #(#free_checks)*
+        #zeroed
+    }
+}
+
+/// `__visitor.module("conv1", &self.conv1);`, placed on the field's type so that a field
+/// that is not a module is reported there.
+fn visit(f: &Field<'_>, mutable: bool) -> TokenStream {
+    let (member, name) = (&f.member, &f.name);
+    let span = f.span();
+    let (r, as_module) = if mutable {
+        (quote_spanned!(span=> &mut), quote_spanned!(span=> as_module_mut))
+    } else {
+        (quote_spanned!(span=> &), quote_spanned!(span=> as_module))
+    };
+    match f.shape {
+        Shape::Plain => quote_spanned!(span=> __visitor.module(#name, #r self.#member);),
+        Shape::Optional(_) => quote_spanned! {span=>
+            if let ::core::option::Option::Some(__child) = #r self.#member {
+                __visitor.module(#name, __child);
+            }
+        },
+        Shape::Boxed(_) => {
+            quote_spanned!(span=> __visitor.module(#name, ::init::AsModule::#as_module(#r *self.#member));)
+        }
+    }
+}
+
+/// The rules a field's attributes declare: `Rule::module("conv1", "weight", init)`.
+fn field_rules(struct_name: &str, f: &Field<'_>) -> TokenStream {
+    let name = &f.name;
+    let origin = format!("#[init] on {struct_name}.{name}");
+    let rules = f.attrs.items.iter().filter_map(|item| {
+        let ItemKind::Param { target, scheme } = &item.kind else { return None };
+        let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+        let init = scheme.to_init();
+        Some(quote! {
+            __rules.push(::init::Rule::module(#name, #param, #init).with_origin(#origin));
+        })
+    });
+    quote!(#(#rules)*)
+}
+
+/// The rules of one struct-level item.
+fn struct_rules(struct_name: &str, item: &Item) -> TokenStream {
+    match &item.kind {
+        ItemKind::Kind { kind, assigns } => {
+            let origin = if assigns.len() == 1 && assigns[0].0.is_none() {
+                format!("#[init({kind} = ...)] on {struct_name}")
+            } else {
+                format!("#[init({kind}(...))] on {struct_name}")
+            };
+            let rules = assigns.iter().map(|(target, scheme)| {
+                let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+                let init = scheme.to_init();
+                quote! {
+                    __rules.push(::init::Rule::kind(::init::LayerKind::#kind, #param, #init).with_origin(#origin));
+                }
+            });
+            quote!(#(#rules)*)
+        }
+        ItemKind::Glob { pattern, scheme } => {
+            let origin = format!("#[init(\"{}\" = ...)] on {struct_name}", pattern.value());
+            let init = scheme.to_init();
+            quote!(__rules.push(::init::Rule::glob(#pattern, #init).with_origin(#origin));)
+        }
+        ItemKind::Param { .. } => TokenStream::new(),
+    }
+}
+
+/// The `const` check of one field item, spanning the item's tokens: the parameter exists,
+/// its rank suits the scheme, `values` broadcast to its shape.
+fn check_call(f: &Field<'_>, item: &Item) -> Option<TokenStream> {
+    let ItemKind::Param { target, scheme } = &item.kind else { return None };
+    let ty = f.module_ty();
+    let ty_text = ast::type_text(ty);
+    let field = &f.name;
+    let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+    let scheme_name = scheme.def.name;
+    let (min, max) = (scheme.def.min_rank, scheme.def.max_rank);
+    let values = match scheme.values_shape() {
+        Some(shape) => quote!(::core::option::Option::Some(&[#(#shape),*])),
+        None => quote!(::core::option::Option::None),
+    };
+    let (first, last) = item.spans();
+    // Every token carries the item's first span, and the panic's argument list its last,
+    // so the compiler underlines the whole item when the check fails.
+    let mut panic_args =
+        Group::new(Delimiter::Parenthesis, quote_spanned!(first=> "{}", __message));
+    panic_args.set_span(last);
+    Some(quote_spanned! {first=>
+        match ::init::__private::check_param(
+            &<#ty as ::init::__private::LayerSpec>::PARAMS, #ty_text, #field, #param, #scheme_name, #min, #max, #values
+        ).message() {
+            ::core::option::Option::Some(__message) => ::core::panic! #panic_args,
+            ::core::option::Option::None => (),
+        }
+    })
+}
+
+/// `impl Zeroed` and `new`, unless a field is `Box<dyn ...>` (which has no zeroed value).
+fn zeroed_impl(
+    input: &Input<'_>,
+    zeroed_bounds: &[WherePredicate],
+    module_bounds: &[WherePredicate],
+) -> TokenStream {
+    if input.fields.iter().any(Field::is_boxed_dyn) {
+        return TokenStream::new();
+    }
+    let ident = &input.original.ident;
+    let inits = input.fields.iter().map(|f| {
+        let member = &f.member;
+        let span = f.span();
+        let ty = f.module_ty();
+        let value = match (f.attrs.skip, &f.shape) {
+            (Some(_), _) => quote_spanned!(span=> ::core::default::Default::default()),
+            (None, Shape::Optional(_)) => quote!(::core::option::Option::None),
+            (None, Shape::Boxed(_)) => {
+                quote_spanned!(span=> ::std::boxed::Box::new(<#ty as ::init::Zeroed>::zeroed()))
+            }
+            (None, Shape::Plain) => quote_spanned!(span=> <#ty as ::init::Zeroed>::zeroed()),
+        };
+        quote!(#member: #value)
+    });
+    let zg = with_bounds(&input.original.generics, zeroed_bounds);
+    let (impl_g, ty_g, where_z) = zg.split_for_impl();
+    let mut both = module_bounds.to_vec();
+    both.extend_from_slice(zeroed_bounds);
+    let ng = with_bounds(&input.original.generics, &both);
+    let (impl_n, _, where_n) = ng.split_for_impl();
+    let doc = format!(
+        "Build a `{ident}` with every parameter initialized exactly once: by its `#[init]` attribute, else by the nearest struct rule, else by its layer's PyTorch default (one pass, no fill before the real fill)."
+    );
+    quote! {
+        #[automatically_derived]
+        #[allow(unused_qualifications)]
+        impl #impl_g ::init::Zeroed for #ident #ty_g #where_z {
+            fn zeroed() -> Self {
+                Self { #(#inits),* }
+            }
+        }
+        #[automatically_derived]
+        #[allow(unused_qualifications)]
+        impl #impl_n #ident #ty_g #where_n {
+            #[doc = #doc]
+            pub fn new(rng: &mut dyn ::init::Generator) -> ::core::result::Result<Self, ::init::InitError> {
+                let mut __module = <Self as ::init::Zeroed>::zeroed();
+                ::init::Module::init_weights(&mut __module, rng)?;
+                ::core::result::Result::Ok(__module)
+            }
+        }
+    }
+}
+
+/// The struct's generics with extra where-predicates.
+fn with_bounds(generics: &syn::Generics, bounds: &[WherePredicate]) -> syn::Generics {
+    let mut g = generics.clone();
+    g.make_where_clause().predicates.extend(bounds.iter().cloned());
+    g
+}
+
+/// Whether `ty` mentions one of `params`.
+fn mentions(ty: &Type, params: &[&Ident]) -> bool {
+    fn walk(ts: TokenStream, params: &[&Ident]) -> bool {
+        ts.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => params.iter().any(|p| **p == i),
+            TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && walk(quote!(#ty), params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(input: DeriveInput) -> String {
+        derive(&input).to_string()
+    }
+
+    #[test]
+    fn a_valid_struct_expands_to_module_zeroed_and_new() {
+        let out = expand(parse_quote! {
+            struct Net {
+                #[init(values = [[0, 0, 0], [1, 1, 1], [2, 2, 2]])]
+                conv1: Conv2d<1, 3, 3>,
+                pool: MaxPool2d<2, 2>,
+                #[init(kaiming_normal(nonlinearity = "relu"))]
+                fc: Linear<3, 10>,
+                #[module(skip)]
+                label: String,
+            }
+        });
+        assert!(out.contains("impl :: init :: Module for Net"), "{out}");
+        assert!(out.contains("impl :: init :: Zeroed for Net"), "{out}");
+        assert!(out.contains("pub fn new"), "{out}");
+        assert!(out.contains("Nonlinearity :: Relu"), "{out}");
+        assert!(!out.contains("\"label\""), "skipped fields are not children: {out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn several_mistakes_are_reported_together() {
+        let out = expand(parse_quote! {
+            #[init(Conv2 = zeros)]
+            struct Net {
+                #[init(kaimng_normal)]
+                a: Linear<2, 2>,
+                #[init(normal(std = -1.0))]
+                b: Linear<2, 2>,
+            }
+        });
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        assert!(out.contains("unknown layer kind `Conv2`; did you mean `Conv2d`?"), "{out}");
+        assert!(
+            out.contains("unknown init scheme `kaimng_normal`; did you mean `kaiming_normal`?"),
+            "{out}"
+        );
+        assert!(out.contains("normal: argument `std` must be >= 0, got -1.0"), "{out}");
+        assert!(
+            out.contains("impl :: init :: Module for Net"),
+            "the fallback stub is emitted: {out}"
+        );
+    }
+
+    #[test]
+    fn enums_are_refused() {
+        let out = expand(parse_quote!(
+            enum E {
+                A,
+            }
+        ));
+        assert!(out.contains("Module can only be derived for structs, not enums"), "{out}");
+    }
+}

@@ -1,0 +1,175 @@
+//! Checks that need more than one attribute, or the layer-kind table. One function per
+//! rule; every error is collected, so several mistakes show up in one build.
+//! (Checks that need a field's type run in the expansion, as `const` evaluations.)
+
+use std::collections::BTreeMap;
+
+use quote::ToTokens;
+use syn::Ident;
+
+use crate::ast::{Field, Input};
+use crate::attr::{Item, ItemKind};
+use crate::ctxt::Ctxt;
+use crate::kinds;
+use crate::scheme::Scheme;
+use crate::suggest;
+
+pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
+    check_struct_items_are_rules(cx, input);
+    check_kind_rules(cx, input);
+    check_no_duplicate_rules(cx, input);
+    for field in &input.fields {
+        check_skip_has_no_init(cx, field);
+        check_field_items_are_targets(cx, field);
+        check_field_targets_once(cx, field);
+    }
+}
+
+/// A struct-level item must say which layers it is for.
+fn check_struct_items_are_rules(cx: &Ctxt, input: &Input<'_>) {
+    for item in &input.attrs.items {
+        if let ItemKind::Param { .. } = item.kind {
+            cx.error_spanned_by(
+                &item.tokens,
+                "a struct-level #[init] rule must name a layer kind or a path pattern, e.g. `Conv2d = kaiming_normal` or `\"*.bias\" = zeros`; put a field's own init on the field",
+            );
+        }
+    }
+    if let Some(skip) = input.attrs.skip {
+        cx.error_at(
+            skip,
+            "#[module(skip)] belongs on a field that is not a module, not on the struct",
+        );
+    }
+}
+
+/// `Conv2d = ...` names a known kind, parameters it has, of a rank the scheme accepts.
+fn check_kind_rules(cx: &Ctxt, input: &Input<'_>) {
+    for item in &input.attrs.items {
+        let ItemKind::Kind { kind, assigns } = &item.kind else { continue };
+        let name = kind.to_string();
+        let Some(def) = kinds::find(&name) else {
+            let hint = suggest::hint(&name, kinds::KINDS.iter().map(|k| k.name));
+            cx.error_spanned_by(kind, format!("unknown layer kind `{name}`{hint}"));
+            continue;
+        };
+        if def.params.is_empty() {
+            cx.error_spanned_by(kind, format!("{name} has no parameters to initialize"));
+            continue;
+        }
+        for (target, scheme) in assigns {
+            check_kind_param(cx, def, kind, target.as_ref(), scheme);
+        }
+    }
+}
+
+fn check_kind_param(
+    cx: &Ctxt,
+    def: &kinds::Kind,
+    kind: &Ident,
+    target: Option<&Ident>,
+    scheme: &Scheme,
+) {
+    let param = target.map_or_else(|| "weight".to_string(), ToString::to_string);
+    let Some(p) = def.param(&param) else {
+        let names = def.param_names();
+        let hint = suggest::hint(&param, names.iter().map(String::as_str));
+        let msg = format!(
+            "{} has no parameter `{param}`; its parameters are: {}{hint}",
+            def.name,
+            names.join(", ")
+        );
+        match target {
+            Some(t) => cx.error_spanned_by(t, msg),
+            None => cx.error_spanned_by(kind, msg),
+        }
+        return;
+    };
+    let Some(rank) = p.rank else { return };
+    let d = scheme.def;
+    if rank < d.min_rank || rank > d.max_rank {
+        let need = if d.min_rank == d.max_rank {
+            format!("exactly {}", d.min_rank)
+        } else if d.max_rank == usize::MAX {
+            format!("at least {}", d.min_rank)
+        } else {
+            format!("{} to {}", d.min_rank, d.max_rank)
+        };
+        cx.error_at(
+            scheme.span,
+            format!(
+                "{} needs a parameter with {need} dimensions, but {}.{param} has {rank}",
+                d.name, def.name
+            ),
+        );
+    }
+}
+
+/// The same struct rule twice (same kind and parameter, or the same pattern) contradicts.
+fn check_no_duplicate_rules(cx: &Ctxt, input: &Input<'_>) {
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    for item in &input.attrs.items {
+        let keys: Vec<String> = match &item.kind {
+            ItemKind::Kind { kind, assigns } => assigns
+                .iter()
+                .map(|(t, _)| {
+                    format!(
+                        "{kind}.{}",
+                        t.as_ref().map_or_else(|| "weight".into(), ToString::to_string)
+                    )
+                })
+                .collect(),
+            ItemKind::Glob { pattern, .. } => vec![format!("\"{}\"", pattern.value())],
+            ItemKind::Param { .. } => continue,
+        };
+        for key in keys {
+            if seen.insert(key.clone(), ()).is_some() {
+                cx.error_spanned_by(
+                    &item.tokens,
+                    format!("contradictory attributes: {key} has two rules"),
+                );
+            }
+        }
+    }
+}
+
+/// A field that is not a module has nothing to initialize.
+fn check_skip_has_no_init(cx: &Ctxt, field: &Field<'_>) {
+    if let (Some(_), Some(item)) = (field.attrs.skip, field.attrs.items.first()) {
+        cx.error_spanned_by(
+            &item.tokens,
+            format!("contradictory attributes: field `{}` is #[module(skip)], so it has nothing to initialize", field.name),
+        );
+    }
+}
+
+/// Layer-kind rules and patterns go on the struct.
+fn check_field_items_are_targets(cx: &Ctxt, field: &Field<'_>) {
+    for item in &field.attrs.items {
+        if !matches!(item.kind, ItemKind::Param { .. }) {
+            cx.error_spanned_by(
+                &item.tokens,
+                format!(
+                    "field `{}`: layer-kind rules and path patterns go on the struct (`#[init(...)]` above `struct`); on a field, write `scheme` or `param = scheme`",
+                    field.name
+                ),
+            );
+        }
+    }
+}
+
+/// Each parameter of a field gets at most one init.
+fn check_field_targets_once(cx: &Ctxt, field: &Field<'_>) {
+    let mut seen: BTreeMap<String, &Item> = BTreeMap::new();
+    for item in &field.attrs.items {
+        let ItemKind::Param { target, .. } = &item.kind else { continue };
+        let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+        if seen.insert(param.clone(), item).is_some() {
+            let shown = item.tokens.to_token_stream();
+            cx.error_spanned_by(
+                shown,
+                format!("contradictory attributes: `{}.{param}` is initialized twice", field.name),
+            );
+        }
+    }
+}
