@@ -136,15 +136,17 @@ struct Written {
 }
 
 enum WrittenValue {
-    Number(f64, Span),
+    /// The number and its tokens (`-` and the literal).
+    Number(f64, TokenStream),
     Str(LitStr),
 }
 
 impl WrittenValue {
-    fn span(&self) -> Span {
+    /// The value's tokens, to place errors on all of `-0.02`.
+    fn tokens(&self) -> TokenStream {
         match self {
-            WrittenValue::Number(_, s) => *s,
-            WrittenValue::Str(s) => s.span(),
+            WrittenValue::Number(_, t) => t.clone(),
+            WrittenValue::Str(s) => quote!(#s),
         }
     }
 }
@@ -203,8 +205,15 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Written> {
     let value = if input.peek(LitStr) {
         WrittenValue::Str(input.parse()?)
     } else {
-        let span = input.span();
-        WrittenValue::Number(values::number(input)?, span)
+        let fork = input.fork();
+        let number = values::number(input)?;
+        // The tokens the number took: `-` (if any) and the literal.
+        let mut tokens = TokenStream::new();
+        while fork.cursor() != input.cursor() {
+            let tt: proc_macro2::TokenTree = fork.parse()?;
+            tokens.extend([tt]);
+        }
+        WrittenValue::Number(number, tokens)
     };
     Ok(Written { key, value })
 }
@@ -216,7 +225,7 @@ fn resolve(
     name: &Ident,
     written: Vec<Written>,
 ) -> Option<Scheme> {
-    let mut slots: Vec<Option<(Value, Span)>> = def.args.iter().map(|_| None).collect();
+    let mut slots: Vec<Option<(Value, TokenStream)>> = def.args.iter().map(|_| None).collect();
     let mut ok = true;
     let mut seen_key = false;
     for (position, w) in written.into_iter().enumerate() {
@@ -247,18 +256,14 @@ fn resolve(
                 }
             }
             None if seen_key => {
-                cx.error_at(
-                    w.value.span(),
-                    "positional arguments must come before `name = value` arguments",
-                );
+                let msg = "positional arguments must come before `name = value` arguments";
+                cx.error_spanned_by(w.value.tokens(), msg);
                 ok = false;
                 continue;
             }
             None if position >= def.args.len() => {
-                cx.error_at(
-                    w.value.span(),
-                    format!("{} takes {} argument(s)", def.name, def.args.len()),
-                );
+                let msg = format!("{} takes {} argument(s)", def.name, def.args.len());
+                cx.error_spanned_by(w.value.tokens(), msg);
                 ok = false;
                 continue;
             }
@@ -266,15 +271,18 @@ fn resolve(
         };
         let arg = &def.args[index];
         if slots[index].is_some() {
-            let at = w.key.as_ref().map_or(w.value.span(), Ident::span);
-            cx.error_at(at, format!("duplicate argument `{}` for {}", arg.name, def.name));
+            let msg = format!("duplicate argument `{}` for {}", arg.name, def.name);
+            match &w.key {
+                Some(key) => cx.error_spanned_by(key, msg),
+                None => cx.error_spanned_by(w.value.tokens(), msg),
+            }
             ok = false;
             continue;
         }
         match typed(def, arg, &w.value) {
-            Ok(v) => slots[index] = Some((v, w.value.span())),
+            Ok(v) => slots[index] = Some((v, w.value.tokens())),
             Err(msg) => {
-                cx.error_at(w.value.span(), msg);
+                cx.error_spanned_by(w.value.tokens(), msg);
                 ok = false;
             }
         }
@@ -297,8 +305,9 @@ fn resolve(
         return None;
     }
     if let Err(msg) = check_ranges(def, &args) {
-        let span = slots.iter().flatten().map(|(_, s)| *s).next().unwrap_or_else(|| name.span());
-        cx.error_at(span, msg);
+        // On every argument written, from the first to the last.
+        let written: TokenStream = slots.iter().flatten().map(|(_, t)| t.clone()).collect();
+        cx.error_spanned_by(written, msg);
         return None;
     }
     Some(Scheme { def, args, values: None, span: name.span() })
