@@ -37,7 +37,19 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         .iter()
         .filter_map(|p| if let GenericParam::Type(t) = p { Some(&t.ident) } else { None })
         .collect();
-    let generic = |ty: &Type| mentions(ty, &type_params);
+    // Const parameters count too: a check on `Linear<D, D>` cannot be a free constant.
+    let all_params: Vec<&Ident> = input
+        .original
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(&t.ident),
+            GenericParam::Const(c) => Some(&c.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let generic = |ty: &Type| mentions(ty, &all_params);
     let modules: Vec<&Field<'_>> = input.fields.iter().filter(|f| f.attrs.skip.is_none()).collect();
 
     // Bounds only for field types that mention a type parameter (as thiserror does).
