@@ -18,7 +18,8 @@ pub mod spec;
 pub use error::{ErrorKind, InitError, Result};
 pub use layers::*;
 pub use module::{
-    AsModule, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut, Zeroed,
+    AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
+    Zeroed,
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};

@@ -132,18 +132,27 @@ impl Recurrent {
 
     /// PyTorch's `RNNBase.reset_parameters`: `stdv = 1/√hidden` (0 when hidden = 0), then
     /// `uniform_(−stdv, stdv)` on every parameter in `parameters()` order.
-    pub(crate) fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+    /// Parameters for which `ruled(name)` is true are left for their rule.
+    pub(crate) fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
         let stdv = if self.hidden > 0 { 1.0 / (self.hidden as f64).sqrt() } else { 0.0 };
         let directions = self.directions;
         for (i, cell) in self.cells.iter_mut().enumerate() {
             let [w_ih, w_hh, b_ih, b_hh] = names(i, directions);
-            uniform(&mut cell.weight_ih, &join(prefix, &w_ih), -stdv, stdv, rng)?;
-            uniform(&mut cell.weight_hh, &join(prefix, &w_hh), -stdv, stdv, rng)?;
-            if let Some(b) = &mut cell.bias_ih {
-                uniform(b, &join(prefix, &b_ih), -stdv, stdv, rng)?;
-            }
-            if let Some(b) = &mut cell.bias_hh {
-                uniform(b, &join(prefix, &b_hh), -stdv, stdv, rng)?;
+            let params = [
+                (Some(&mut cell.weight_ih), w_ih),
+                (Some(&mut cell.weight_hh), w_hh),
+                (cell.bias_ih.as_mut(), b_ih),
+                (cell.bias_hh.as_mut(), b_hh),
+            ];
+            for (param, name) in params {
+                if let Some(p) = param.filter(|_| !ruled(&name)) {
+                    uniform(p, &join(prefix, &name), -stdv, stdv, rng)?;
+                }
             }
         }
         Ok(())

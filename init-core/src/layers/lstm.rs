@@ -4,8 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::recurrent::{CellKind, Recurrent};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable, recurrent_table};
 
 /// A stacked LSTM, PyTorch's `nn.LSTM(IN, HIDDEN, num_layers=LAYERS,
 /// bidirectional=BIDIRECTIONAL, bias=BIAS)`.
@@ -158,6 +159,31 @@ impl<
     const LAYERS: usize,
     const BIDIRECTIONAL: bool,
     const BIAS: bool,
+> Zeroed for LSTM<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
+{
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<
+    const IN: usize,
+    const HIDDEN: usize,
+    const LAYERS: usize,
+    const BIDIRECTIONAL: bool,
+    const BIAS: bool,
+> LayerSpec for LSTM<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
+{
+    const KIND: LayerKind = LayerKind::LSTM;
+    const PARAMS: ParamTable = recurrent_table(4, IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS);
+}
+
+impl<
+    const IN: usize,
+    const HIDDEN: usize,
+    const LAYERS: usize,
+    const BIDIRECTIONAL: bool,
+    const BIAS: bool,
 > Module for LSTM<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
 {
     fn kind(&self) -> LayerKind {
@@ -174,8 +200,13 @@ impl<
 
     /// PyTorch's `RNNBase.reset_parameters`: every parameter, in registration order, from
     /// U(−1/√HIDDEN, 1/√HIDDEN).
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
-        self.inner.reset_parameters(prefix, rng)
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        self.inner.init_defaults(prefix, ruled, rng)
     }
 }
 

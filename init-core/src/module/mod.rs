@@ -19,10 +19,12 @@
 
 mod forward;
 mod kind;
+mod summary;
 pub(crate) mod traverse;
 
 pub use forward::{Forward, ForwardModule};
 pub use kind::LayerKind;
+pub use summary::{Summary, SummaryRow};
 
 use std::any::Any;
 
