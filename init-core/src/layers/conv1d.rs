@@ -1,1 +1,173 @@
-//! Placeholder: this layer is being written.
+//! [`Conv1d`]: a 1-d convolution over `[N, C, L]` sequences.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::linear::reset_dense;
+use crate::error::Result;
+use crate::kernels::conv::{self, ConvSpec};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::param::{Param, ParamMut};
+use crate::rng::Generator;
+
+/// A 1-d convolution, PyTorch's `nn.Conv1d(IN, OUT, K, stride=STRIDE, padding=PAD,
+/// dilation=DIL, groups=GROUPS, bias=BIAS)` with zero padding.
+///
+/// Parameters: `weight` of shape `[OUT, IN / GROUPS, K]` and, when `BIAS`, `bias` of
+/// shape `[OUT]`. Default initialization (PyTorch's `reset_parameters`, in this order):
+/// `kaiming_uniform(weight, a = √5)`, which is U(−b, b) with `b = 1/√fan_in` and `fan_in =
+/// (IN / GROUPS) · K`, then `bias` from the same U(−b, b).
+///
+/// The forward pass maps `[N, IN, L]` to `[N, OUT, L']` (or `[IN, L]` to `[OUT, L']` without
+/// a batch axis), with `L' = (L + 2·PAD − DIL·(K − 1) − 1) / STRIDE + 1`. An input of another
+/// rank or channel count, or too small for the kernel (`L'` below 1), is an error.
+///
+/// ```
+/// use init_core::{Conv1d, Forward, Module, Seed};
+/// use ndarray::ArrayD;
+///
+/// // nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2)
+/// let conv = Conv1d::<4, 6, 3, 2, 1, 1, 2>::new(&mut Seed::new(0))?;
+/// assert_eq!(conv.weight().unwrap().shape(), &[6, 2, 3]);
+/// let bound = 1.0 / (2.0f32 * 3.0).sqrt();
+/// assert!(conv.weight().unwrap().as_slice().iter().all(|w| w.abs() <= bound));
+///
+/// let y = conv.forward(ArrayD::zeros(vec![5, 4, 11]).view())?;
+/// assert_eq!(y.shape(), &[5, 6, 6]);
+/// // Without a batch axis.
+/// assert_eq!(conv.forward(ArrayD::zeros(vec![4, 11]).view())?.shape(), &[6, 6]);
+///
+/// let err = conv.forward(ArrayD::zeros(vec![4, 11, 1, 1]).view()).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "Conv1d: input of shape [4, 11, 1, 1] must have 3 dimensions [N, C, L], or 2 [C, L] \
+///      without a batch axis"
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+///
+/// # Configurations that do not compile
+///
+/// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible by
+/// `GROUPS` are rejected when the layer is built (`cargo build` or `cargo test`; `cargo
+/// check` does not evaluate the assertion):
+///
+/// ```compile_fail,E0080
+/// // a stride of 0
+/// let conv = init_core::Conv1d::<3, 8, 3, 0>::zeroed();
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv1d<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize = 1,
+    const PAD: usize = 0,
+    const DIL: usize = 1,
+    const GROUPS: usize = 1,
+    const BIAS: bool = true,
+> {
+    weight: Param,
+    bias: Option<Param>,
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    const CHECK: () = {
+        assert!(K > 0, "Conv1d: kernel_size must be positive");
+        assert!(STRIDE > 0, "Conv1d: stride must be positive");
+        assert!(DIL > 0, "Conv1d: dilation must be positive");
+        assert!(GROUPS > 0, "Conv1d: groups must be positive");
+        assert!(IN.is_multiple_of(GROUPS), "Conv1d: in_channels must be divisible by groups");
+        assert!(OUT.is_multiple_of(GROUPS), "Conv1d: out_channels must be divisible by groups");
+    };
+
+    const SPEC: ConvSpec = ConvSpec {
+        layer: "Conv1d",
+        dims: 1,
+        in_channels: IN,
+        out_channels: OUT,
+        kernel: K,
+        stride: STRIDE,
+        padding: PAD,
+        dilation: DIL,
+        groups: GROUPS,
+    };
+
+    /// The layer with every parameter zero, before any initialization (the memory is not
+    /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    pub fn zeroed() -> Self {
+        let () = Self::CHECK;
+        Conv1d {
+            weight: Param::zeros(&[OUT, IN / GROUPS, K]),
+            bias: BIAS.then(|| Param::zeros(&[OUT])),
+        }
+    }
+
+    /// The layer with PyTorch's default initialization, its parameters named `weight` and
+    /// `bias` (for [`Seed`](crate::Seed), the stream keys).
+    pub fn new(rng: &mut dyn Generator) -> Result<Self> {
+        let mut layer = Self::zeroed();
+        layer.reset_parameters("", rng)?;
+        Ok(layer)
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Module for Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    fn kind(&self) -> LayerKind {
+        LayerKind::Conv1d
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        v.param("weight", &self.weight);
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        v.param("weight", ParamMut::from(&mut self.weight));
+        if let Some(b) = &mut self.bias {
+            v.param("bias", ParamMut::from(b));
+        }
+    }
+
+    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        let fan_in = (IN / GROUPS) * K;
+        reset_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, rng)
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Forward for Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        conv::conv(&Self::SPEC, input, &self.weight, self.bias.as_ref())
+    }
+}

@@ -1,1 +1,195 @@
-//! Placeholder: this layer is being written.
+//! [`ConvTranspose2d`]: a 2-d transposed convolution over `[N, C, H, W]` images.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::linear::reset_dense;
+use crate::error::Result;
+use crate::kernels::conv::{self, ConvSpec};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::param::{Param, ParamMut};
+use crate::rng::Generator;
+
+/// A 2-d transposed convolution (the gradient of [`Conv2d`](crate::Conv2d) with respect to its
+/// input, sometimes called a deconvolution), PyTorch's `nn.ConvTranspose2d(IN, OUT, K,
+/// stride=STRIDE, padding=PAD, output_padding=OUT_PAD, groups=GROUPS, bias=BIAS,
+/// dilation=DIL)` with a square `K × K` kernel and the same settings on both axes.
+///
+/// Note the order of the const parameters: PyTorch's, with `OUT_PAD` before `DIL`.
+///
+/// Parameters: `weight` of shape `[IN, OUT / GROUPS, K, K]` (PyTorch's transposed layout) and,
+/// when `BIAS`, `bias` of shape `[OUT]`. Default initialization (PyTorch's
+/// `reset_parameters`, in this order): `kaiming_uniform(weight, a = √5)`, which is U(−b, b)
+/// with `b = 1/√fan_in` where, as PyTorch computes it from the weight's dimension 1, `fan_in =
+/// (OUT / GROUPS) · K²`; then `bias` from the same U(−b, b).
+///
+/// The forward pass maps `[N, IN, H, W]` to `[N, OUT, H', W']` (or `[IN, H, W]` to `[OUT, H',
+/// W']` without a batch axis), with `H' = (H − 1)·STRIDE − 2·PAD + DIL·(K − 1) + OUT_PAD + 1`
+/// and the same for `W'`. An input of another rank or channel count, or one that gives an
+/// output size below 1, is an error. PyTorch's optional `output_size` argument of `forward`
+/// is not offered: choose `OUT_PAD` instead.
+///
+/// ```
+/// use init_core::{ConvTranspose2d, Forward, Module, Seed};
+/// use ndarray::ArrayD;
+///
+/// // nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1): doubles the resolution
+/// let up = ConvTranspose2d::<16, 8, 4, 2, 1>::new(&mut Seed::new(0))?;
+/// assert_eq!(up.weight().unwrap().shape(), &[16, 8, 4, 4]);
+/// let bound = 1.0 / (8.0f32 * 16.0).sqrt();
+/// assert!(up.weight().unwrap().as_slice().iter().all(|w| w.abs() <= bound));
+/// assert!(up.bias().unwrap().as_slice().iter().all(|b| b.abs() <= bound));
+///
+/// let y = up.forward(ArrayD::zeros(vec![2, 16, 7, 9]).view())?;
+/// assert_eq!(y.shape(), &[2, 8, 14, 18]);
+///
+/// let err = up.forward(ArrayD::zeros(vec![16, 9]).view()).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "ConvTranspose2d: input of shape [16, 9] must have 4 dimensions [N, C, H, W], or 3 \
+///      [C, H, W] without a batch axis"
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+///
+/// # Configurations that do not compile
+///
+/// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, `IN` or `OUT` not divisible by `GROUPS`,
+/// and an output padding that is not smaller than either the stride or the dilation are
+/// rejected when the layer is built (`cargo build` or `cargo test`; `cargo check` does not
+/// evaluate the assertion):
+///
+/// ```compile_fail,E0080
+/// // output_padding = 2 is not smaller than stride = 2 or dilation = 1
+/// let up = init_core::ConvTranspose2d::<4, 4, 3, 2, 1, 2>::zeroed();
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConvTranspose2d<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize = 1,
+    const PAD: usize = 0,
+    const OUT_PAD: usize = 0,
+    const DIL: usize = 1,
+    const GROUPS: usize = 1,
+    const BIAS: bool = true,
+> {
+    weight: Param,
+    bias: Option<Param>,
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const OUT_PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+{
+    const CHECK: () = {
+        assert!(K > 0, "ConvTranspose2d: kernel_size must be positive");
+        assert!(STRIDE > 0, "ConvTranspose2d: stride must be positive");
+        assert!(DIL > 0, "ConvTranspose2d: dilation must be positive");
+        assert!(GROUPS > 0, "ConvTranspose2d: groups must be positive");
+        assert!(
+            IN.is_multiple_of(GROUPS),
+            "ConvTranspose2d: in_channels must be divisible by groups"
+        );
+        assert!(
+            OUT.is_multiple_of(GROUPS),
+            "ConvTranspose2d: out_channels must be divisible by groups"
+        );
+        assert!(
+            OUT_PAD < STRIDE || OUT_PAD < DIL,
+            "ConvTranspose2d: output_padding must be smaller than either stride or dilation"
+        );
+    };
+
+    const SPEC: ConvSpec = ConvSpec {
+        layer: "ConvTranspose2d",
+        dims: 2,
+        in_channels: IN,
+        out_channels: OUT,
+        kernel: K,
+        stride: STRIDE,
+        padding: PAD,
+        dilation: DIL,
+        groups: GROUPS,
+    };
+
+    /// The layer with every parameter zero, before any initialization (the memory is not
+    /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    pub fn zeroed() -> Self {
+        let () = Self::CHECK;
+        ConvTranspose2d {
+            weight: Param::zeros(&[IN, OUT / GROUPS, K, K]),
+            bias: BIAS.then(|| Param::zeros(&[OUT])),
+        }
+    }
+
+    /// The layer with PyTorch's default initialization, its parameters named `weight` and
+    /// `bias` (for [`Seed`](crate::Seed), the stream keys).
+    pub fn new(rng: &mut dyn Generator) -> Result<Self> {
+        let mut layer = Self::zeroed();
+        layer.reset_parameters("", rng)?;
+        Ok(layer)
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const OUT_PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Module for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+{
+    fn kind(&self) -> LayerKind {
+        LayerKind::ConvTranspose2d
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        v.param("weight", &self.weight);
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        v.param("weight", ParamMut::from(&mut self.weight));
+        if let Some(b) = &mut self.bias {
+            v.param("bias", ParamMut::from(b));
+        }
+    }
+
+    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        // PyTorch's fan_in comes from the weight's dimension 1, here OUT / GROUPS.
+        let fan_in = (OUT / GROUPS) * K * K;
+        reset_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, rng)
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const OUT_PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Forward for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+{
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        conv::conv_transpose(&Self::SPEC, OUT_PAD, input, &self.weight, self.bias.as_ref())
+    }
+}
