@@ -2,12 +2,13 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use super::linear::reset_dense;
+use super::linear::init_dense;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// A 3-d convolution, PyTorch's `nn.Conv3d(IN, OUT, K, stride=STRIDE, padding=PAD,
 /// dilation=DIL, groups=GROUPS, bias=BIAS)` with a cubic `K × K × K` kernel, the same stride,
@@ -131,6 +132,39 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
+> Zeroed for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> LayerSpec for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    const KIND: LayerKind = LayerKind::Conv3d;
+    const PARAMS: ParamTable = ParamTable::EMPTY
+        .with("weight", &[OUT, IN / GROUPS, K, K, K])
+        .with_if(BIAS, "bias", &[OUT]);
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
 > Module for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
     fn kind(&self) -> LayerKind {
@@ -151,9 +185,14 @@ impl<
         }
     }
 
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
         let fan_in = (IN / GROUPS) * K * K * K;
-        reset_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, rng)
+        init_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, ruled, rng)
     }
 }
 

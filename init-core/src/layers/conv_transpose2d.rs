@@ -2,12 +2,13 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use super::linear::reset_dense;
+use super::linear::init_dense;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// A 2-d transposed convolution (the gradient of [`Conv2d`](crate::Conv2d) with respect to its
 /// input, sometimes called a deconvolution), PyTorch's `nn.ConvTranspose2d(IN, OUT, K,
@@ -150,6 +151,40 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
+> Zeroed for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+{
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const OUT_PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> LayerSpec for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+{
+    const KIND: LayerKind = LayerKind::ConvTranspose2d;
+    const PARAMS: ParamTable =
+        ParamTable::EMPTY.with("weight", &[IN, OUT / GROUPS, K, K]).with_if(BIAS, "bias", &[OUT]);
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const OUT_PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
 > Module for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
 {
     fn kind(&self) -> LayerKind {
@@ -170,10 +205,15 @@ impl<
         }
     }
 
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
         // PyTorch's fan_in comes from the weight's dimension 1, here OUT / GROUPS.
         let fan_in = (OUT / GROUPS) * K * K;
-        reset_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, rng)
+        init_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, ruled, rng)
     }
 }
 
