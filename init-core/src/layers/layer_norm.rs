@@ -30,7 +30,11 @@ use crate::rng::Generator;
 /// parameter).
 ///
 /// Configurations that do not compile: `D0 = 0` (nothing to normalize over; PyTorch's
-/// zero-size normalized shapes are not expressible), and a non-zero `D2` after `D1 = 0`.
+/// zero-size normalized shapes are not expressible), and a non-zero `D2` after `D1 = 0`:
+///
+/// ```compile_fail,E0080
+/// let ln = init_core::LayerNorm::<4, 0, 5>::new(); // a gap in the normalized shape
+/// ```
 ///
 /// ```
 /// use init_core::{Forward, LayerNorm, Module};
