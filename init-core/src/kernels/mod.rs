@@ -3,4 +3,6 @@
 
 pub(crate) mod conv;
 pub(crate) mod dense;
+pub(crate) mod embedding;
+pub(crate) mod norm;
 pub(crate) mod recurrent;

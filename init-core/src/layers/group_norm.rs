@@ -1,1 +1,157 @@
-//! Placeholder: this layer is being written.
+//! [`GroupNorm`]: normalization over groups of channels of each sample.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::error::{InitError, Result};
+use crate::kernels::norm;
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::param::{Param, ParamMut};
+use crate::rng::Generator;
+
+/// Group normalization, PyTorch's `nn.GroupNorm(GROUPS, C)`.
+///
+/// The `C` channels of input `[N, C, *]` are split into `GROUPS` groups of `C / GROUPS`
+/// consecutive channels; each group of each sample is normalized with its own mean and biased
+/// variance (over its channels and every spatial position), then each channel is scaled and
+/// shifted: `(x − mean) / √(var + eps) · weight[c] + bias[c]`.
+///
+/// Parameters (PyTorch's `affine=True`): `weight` and `bias` of shape `[C]`; default
+/// initialization weight ones, bias zeros (no random draw). eps defaults to `1e-5`
+/// ([`with_eps`](GroupNorm::with_eps)); [`without_affine`](GroupNorm::without_affine) is
+/// PyTorch's `affine=False`.
+///
+/// Configurations that do not compile: `GROUPS = 0`, and `C` not divisible by `GROUPS`:
+///
+/// ```compile_fail,E0080
+/// let gn = init_core::GroupNorm::<4, 6>::new(); // 6 channels cannot form 4 equal groups
+/// ```
+///
+/// ```
+/// use init_core::{Forward, GroupNorm, Module};
+/// use ndarray::ArrayD;
+///
+/// let gn = GroupNorm::<2, 6>::new();
+/// assert_eq!(gn.weight().unwrap().as_slice(), &[1.0; 6]);
+/// assert_eq!(gn.bias().unwrap().as_slice(), &[0.0; 6]);
+/// let y = gn.forward(ArrayD::from_elem(vec![3, 6, 4, 4], 2.0).view())?;
+/// assert_eq!(y.shape(), &[3, 6, 4, 4]); // constant groups normalize to 0
+/// assert!(y.iter().all(|&v| v == 0.0));
+/// let err = gn.forward(ArrayD::zeros(vec![3, 4, 4, 4]).view()).unwrap_err();
+/// assert_eq!(err.to_string(), "GroupNorm: input of shape [3, 4, 4, 4] must be [N, C, *] with C = 6 (num_channels)");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupNorm<const GROUPS: usize, const C: usize> {
+    weight: Option<Param>,
+    bias: Option<Param>,
+    eps: f64,
+}
+
+impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
+    const CHECK: () = {
+        assert!(GROUPS > 0, "GroupNorm: num_groups must be > 0");
+        assert!(
+            C.is_multiple_of(GROUPS),
+            "GroupNorm: num_channels must be divisible by num_groups"
+        );
+    };
+
+    /// The layer with weight and bias zero, before any initialization, eps `1e-5`.
+    pub fn zeroed() -> Self {
+        let () = Self::CHECK;
+        GroupNorm { weight: Some(Param::zeros(&[C])), bias: Some(Param::zeros(&[C])), eps: 1e-5 }
+    }
+
+    /// The layer with PyTorch's default initialization: weight ones, bias zeros (no random
+    /// draw, so no generator is needed).
+    pub fn new() -> Self {
+        let mut layer = Self::zeroed();
+        layer.reset();
+        layer
+    }
+
+    /// The same layer with another `eps`, added to the variance before its square root
+    /// (PyTorch's default `1e-5`). Error: `eps` negative or not finite.
+    pub fn with_eps(mut self, eps: f64) -> Result<Self> {
+        self.eps = norm::check_eps("GroupNorm", eps)?;
+        Ok(self)
+    }
+
+    /// The same layer without `weight` and `bias` (PyTorch's `affine=False`).
+    pub fn without_affine(mut self) -> Self {
+        self.weight = None;
+        self.bias = None;
+        self
+    }
+
+    /// The value added to the variance before its square root.
+    pub fn eps(&self) -> f64 {
+        self.eps
+    }
+
+    fn reset(&mut self) {
+        if let Some(w) = &mut self.weight {
+            w.as_slice_mut().fill(1.0);
+        }
+        if let Some(b) = &mut self.bias {
+            b.as_slice_mut().fill(0.0);
+        }
+    }
+}
+
+impl<const GROUPS: usize, const C: usize> Default for GroupNorm<GROUPS, C> {
+    /// [`GroupNorm::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
+    fn kind(&self) -> LayerKind {
+        LayerKind::GroupNorm
+    }
+
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        if let Some(w) = &self.weight {
+            v.param("weight", w);
+        }
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        if let Some(w) = &mut self.weight {
+            v.param("weight", ParamMut::from(w));
+        }
+        if let Some(b) = &mut self.bias {
+            v.param("bias", ParamMut::from(b));
+        }
+    }
+
+    /// PyTorch's `reset_parameters`: weight ones, bias zeros; no random draw.
+    fn reset_parameters(&mut self, _prefix: &str, _rng: &mut dyn Generator) -> Result<()> {
+        self.reset();
+        Ok(())
+    }
+}
+
+impl<const GROUPS: usize, const C: usize> Forward for GroupNorm<GROUPS, C> {
+    /// `[N, C, *] → [N, C, *]` (any number of spatial axes, including none).
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        if input.ndim() < 2 || input.shape()[1] != C {
+            return Err(InitError::input(
+                "GroupNorm",
+                format!(
+                    "input of shape {:?} must be [N, C, *] with C = {C} (num_channels)",
+                    input.shape()
+                ),
+            ));
+        }
+        let spatial = input.shape()[2..].iter().product();
+        let (w, b) =
+            (self.weight.as_ref().map(Param::as_slice), self.bias.as_ref().map(Param::as_slice));
+        let y = norm::group_norm(&norm::row_major(&input), C, GROUPS, spatial, w, b, self.eps);
+        norm::shaped("GroupNorm", input.shape(), y)
+    }
+}
