@@ -214,10 +214,15 @@ impl BatchNorm {
 
     /// PyTorch's `reset_parameters`: `reset_running_stats()` (mean 0, variance 1, count 0),
     /// then weight ones and bias zeros. No random draw.
-    pub(crate) fn reset(&mut self) {
+    /// Parameters for which `ruled(name)` is true are left for their rule.
+    pub(crate) fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
         self.reset_running_stats();
-        self.weight.as_slice_mut().fill(1.0);
-        self.bias.as_slice_mut().fill(0.0);
+        if !ruled("weight") {
+            crate::schemes::ones(&mut self.weight);
+        }
+        if !ruled("bias") {
+            crate::schemes::zeros(&mut self.bias);
+        }
     }
 
     /// PyTorch's `reset_running_stats`.

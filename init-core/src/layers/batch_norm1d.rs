@@ -4,8 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm::{self, BatchNorm};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Batch normalization over 2-D or 3-D input, PyTorch's `nn.BatchNorm1d(C)`.
 ///
@@ -64,7 +65,7 @@ impl<const C: usize> BatchNorm1d<C> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.inner.reset();
+        layer.inner.reset(&|_| false);
         layer
     }
 
@@ -150,6 +151,17 @@ impl<const C: usize> Default for BatchNorm1d<C> {
     }
 }
 
+impl<const C: usize> Zeroed for BatchNorm1d<C> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const C: usize> LayerSpec for BatchNorm1d<C> {
+    const KIND: LayerKind = LayerKind::BatchNorm1d;
+    const PARAMS: ParamTable = ParamTable::EMPTY.with("weight", &[C]).with("bias", &[C]);
+}
+
 impl<const C: usize> Module for BatchNorm1d<C> {
     fn kind(&self) -> LayerKind {
         LayerKind::BatchNorm1d
@@ -165,8 +177,13 @@ impl<const C: usize> Module for BatchNorm1d<C> {
 
     /// PyTorch's `reset_parameters`: running statistics reset, weight ones, bias zeros; no
     /// random draw.
-    fn reset_parameters(&mut self, _prefix: &str, _rng: &mut dyn Generator) -> Result<()> {
-        self.inner.reset();
+    fn init_defaults(
+        &mut self,
+        _prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        _rng: &mut dyn Generator,
+    ) -> Result<()> {
+        self.inner.reset(ruled);
         Ok(())
     }
 }

@@ -4,8 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm::{self, BatchNorm};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Batch normalization over 4-D input `[N, C, H, W]`, PyTorch's `nn.BatchNorm2d(C)`: the
 /// statistics of each channel are taken over `N`, `H` and `W`.
@@ -66,7 +67,7 @@ impl<const C: usize> BatchNorm2d<C> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.inner.reset();
+        layer.inner.reset(&|_| false);
         layer
     }
 
@@ -150,6 +151,17 @@ impl<const C: usize> Default for BatchNorm2d<C> {
     }
 }
 
+impl<const C: usize> Zeroed for BatchNorm2d<C> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const C: usize> LayerSpec for BatchNorm2d<C> {
+    const KIND: LayerKind = LayerKind::BatchNorm2d;
+    const PARAMS: ParamTable = ParamTable::EMPTY.with("weight", &[C]).with("bias", &[C]);
+}
+
 impl<const C: usize> Module for BatchNorm2d<C> {
     fn kind(&self) -> LayerKind {
         LayerKind::BatchNorm2d
@@ -165,8 +177,13 @@ impl<const C: usize> Module for BatchNorm2d<C> {
 
     /// PyTorch's `reset_parameters`: running statistics reset, weight ones, bias zeros; no
     /// random draw.
-    fn reset_parameters(&mut self, _prefix: &str, _rng: &mut dyn Generator) -> Result<()> {
-        self.inner.reset();
+    fn init_defaults(
+        &mut self,
+        _prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        _rng: &mut dyn Generator,
+    ) -> Result<()> {
+        self.inner.reset(ruled);
         Ok(())
     }
 }

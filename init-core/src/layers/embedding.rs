@@ -4,10 +4,11 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::embedding;
-use crate::module::{LayerKind, Module, Visitor, VisitorMut, join};
+use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::schemes::normal;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// A lookup table, PyTorch's `nn.Embedding(NUM, DIM, padding_idx=...)`.
 ///
@@ -104,6 +105,17 @@ impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
     }
 }
 
+impl<const NUM: usize, const DIM: usize> Zeroed for Embedding<NUM, DIM> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const NUM: usize, const DIM: usize> LayerSpec for Embedding<NUM, DIM> {
+    const KIND: LayerKind = LayerKind::Embedding;
+    const PARAMS: ParamTable = ParamTable::EMPTY.with("weight", &[NUM, DIM]);
+}
+
 impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
     fn kind(&self) -> LayerKind {
         LayerKind::Embedding
@@ -118,9 +130,16 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
     }
 
     /// PyTorch's `reset_parameters`: `normal(weight, 0, 1)`, then the padding row zeroed.
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
-        normal(&mut self.weight, &join(prefix, "weight"), 0.0, 1.0, rng)?;
-        self.zero_padding_row();
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        if !ruled("weight") {
+            normal(&mut self.weight, &join(prefix, "weight"), 0.0, 1.0, rng)?;
+            self.zero_padding_row();
+        }
         Ok(())
     }
 }

@@ -4,9 +4,10 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Group normalization, PyTorch's `nn.GroupNorm(GROUPS, C)`.
 ///
@@ -66,7 +67,7 @@ impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.reset();
+        layer.reset(&|_| false);
         layer
     }
 
@@ -89,12 +90,12 @@ impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
         self.eps
     }
 
-    fn reset(&mut self) {
-        if let Some(w) = &mut self.weight {
-            w.as_slice_mut().fill(1.0);
+    fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
+        if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
+            crate::schemes::ones(w);
         }
-        if let Some(b) = &mut self.bias {
-            b.as_slice_mut().fill(0.0);
+        if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
+            crate::schemes::zeros(b);
         }
     }
 }
@@ -104,6 +105,17 @@ impl<const GROUPS: usize, const C: usize> Default for GroupNorm<GROUPS, C> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl<const GROUPS: usize, const C: usize> Zeroed for GroupNorm<GROUPS, C> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const GROUPS: usize, const C: usize> LayerSpec for GroupNorm<GROUPS, C> {
+    const KIND: LayerKind = LayerKind::GroupNorm;
+    const PARAMS: ParamTable = ParamTable::EMPTY.with("weight", &[C]).with("bias", &[C]);
 }
 
 impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
@@ -130,8 +142,13 @@ impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
     }
 
     /// PyTorch's `reset_parameters`: weight ones, bias zeros; no random draw.
-    fn reset_parameters(&mut self, _prefix: &str, _rng: &mut dyn Generator) -> Result<()> {
-        self.reset();
+    fn init_defaults(
+        &mut self,
+        _prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        _rng: &mut dyn Generator,
+    ) -> Result<()> {
+        self.reset(ruled);
         Ok(())
     }
 }

@@ -4,9 +4,10 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Layer normalization, PyTorch's `nn.LayerNorm(normalized_shape)`.
 ///
@@ -88,7 +89,7 @@ impl<const D0: usize, const D1: usize, const D2: usize> LayerNorm<D0, D1, D2> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.reset();
+        layer.reset(&|_| false);
         layer
     }
 
@@ -117,12 +118,12 @@ impl<const D0: usize, const D1: usize, const D2: usize> LayerNorm<D0, D1, D2> {
         self.eps
     }
 
-    fn reset(&mut self) {
-        if let Some(w) = &mut self.weight {
-            w.as_slice_mut().fill(1.0);
+    fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
+        if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
+            crate::schemes::ones(w);
         }
-        if let Some(b) = &mut self.bias {
-            b.as_slice_mut().fill(0.0);
+        if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
+            crate::schemes::zeros(b);
         }
     }
 }
@@ -132,6 +133,19 @@ impl<const D0: usize, const D1: usize, const D2: usize> Default for LayerNorm<D0
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> Zeroed for LayerNorm<D0, D1, D2> {
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> LayerSpec for LayerNorm<D0, D1, D2> {
+    const KIND: LayerKind = LayerKind::LayerNorm;
+    const PARAMS: ParamTable = ParamTable::EMPTY
+        .with("weight", Self::NORMALIZED_SHAPE)
+        .with("bias", Self::NORMALIZED_SHAPE);
 }
 
 impl<const D0: usize, const D1: usize, const D2: usize> Module for LayerNorm<D0, D1, D2> {
@@ -158,8 +172,13 @@ impl<const D0: usize, const D1: usize, const D2: usize> Module for LayerNorm<D0,
     }
 
     /// PyTorch's `reset_parameters`: weight ones, bias zeros; no random draw.
-    fn reset_parameters(&mut self, _prefix: &str, _rng: &mut dyn Generator) -> Result<()> {
-        self.reset();
+    fn init_defaults(
+        &mut self,
+        _prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        _rng: &mut dyn Generator,
+    ) -> Result<()> {
+        self.reset(ruled);
         Ok(())
     }
 }
