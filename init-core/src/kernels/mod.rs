@@ -1,4 +1,5 @@
 //! Non-generic forward kernels over runtime sizes. The const-generic layers are thin shells
 //! that check their input and call these, so monomorphizing many layer sizes stays cheap.
 
+pub(crate) mod bilinear;
 pub(crate) mod dense;
