@@ -4,10 +4,11 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::bilinear;
-use crate::module::{LayerKind, Module, Visitor, VisitorMut, join};
+use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::schemes::uniform;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// A bilinear layer, PyTorch's `nn.Bilinear(IN1, IN2, OUT, bias=BIAS)`:
 /// `y[.., o] = Σᵢⱼ x1[.., i] · weight[o, i, j] · x2[.., j] + bias[o]`.
@@ -92,6 +93,22 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
     }
 }
 
+impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Zeroed
+    for Bilinear<IN1, IN2, OUT, BIAS>
+{
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> LayerSpec
+    for Bilinear<IN1, IN2, OUT, BIAS>
+{
+    const KIND: LayerKind = LayerKind::Bilinear;
+    const PARAMS: ParamTable =
+        ParamTable::EMPTY.with("weight", &[OUT, IN1, IN2]).with_if(BIAS, "bias", &[OUT]);
+}
+
 impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Module
     for Bilinear<IN1, IN2, OUT, BIAS>
 {
@@ -115,10 +132,17 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Mod
 
     /// PyTorch's `Bilinear.reset_parameters`: `bound = 1/√IN1` (the weight's dim 1), weight
     /// then bias from U(−bound, bound).
-    fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
         let bound = 1.0 / (IN1 as f64).sqrt();
-        uniform(&mut self.weight, &join(prefix, "weight"), -bound, bound, rng)?;
-        if let Some(b) = &mut self.bias {
+        if !ruled("weight") {
+            uniform(&mut self.weight, &join(prefix, "weight"), -bound, bound, rng)?;
+        }
+        if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
             uniform(b, &join(prefix, "bias"), -bound, bound, rng)?;
         }
         Ok(())

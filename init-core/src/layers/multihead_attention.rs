@@ -6,10 +6,13 @@ use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix1, Ix2};
 use crate::error::{InitError, Result};
 use crate::kernels::attention::{self, Call, Projections};
 use crate::layers::Linear;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, join};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
+use crate::rules::Rule;
+use crate::schemes::Init;
 use crate::schemes::{xavier_uniform, zeros};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Multi-head attention, PyTorch's `nn.MultiheadAttention(E, HEADS, bias=BIAS, kdim=KDIM,
 /// vdim=VDIM)` with `add_bias_kv=False`, `add_zero_attn=False`.
@@ -289,6 +292,29 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
 }
 
 impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
+    Zeroed for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
+{
+    fn zeroed() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
+    LayerSpec for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
+{
+    const KIND: LayerKind = LayerKind::MultiheadAttention;
+    const PARAMS: ParamTable = if KDIM == E && VDIM == E {
+        ParamTable::EMPTY.with("in_proj_weight", &[3 * E, E])
+    } else {
+        ParamTable::EMPTY
+            .with("q_proj_weight", &[E, E])
+            .with("k_proj_weight", &[E, KDIM])
+            .with("v_proj_weight", &[E, VDIM])
+    }
+    .with_if(BIAS, "in_proj_bias", &[3 * E]);
+}
+
+impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
     Module for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
 {
     fn kind(&self) -> LayerKind {
@@ -330,22 +356,55 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
     /// `out_proj`'s Linear default init, `xavier_uniform` on the input projection weights,
     /// then zero biases.
     fn reset_parameters(&mut self, prefix: &str, rng: &mut dyn Generator) -> Result<()> {
+        // PyTorch builds `out_proj` first: its Linear init draws before the in-projection.
         self.out_proj.reset_parameters(&join(prefix, "out_proj"), rng)?;
-        match &mut self.in_proj {
-            InProj::Packed(w) => xavier_uniform(w, &join(prefix, "in_proj_weight"), 1.0, rng)?,
-            InProj::Separate(w) => {
-                xavier_uniform(&mut w.q, &join(prefix, "q_proj_weight"), 1.0, rng)?;
-                xavier_uniform(&mut w.k, &join(prefix, "k_proj_weight"), 1.0, rng)?;
-                xavier_uniform(&mut w.v, &join(prefix, "v_proj_weight"), 1.0, rng)?;
-            }
-        }
-        if let Some(b) = &mut self.in_proj_bias {
-            zeros(b);
+        self.init_defaults(prefix, &|_| false, rng)?;
+        if BIAS {
             if let Some(out_b) = self.out_proj.bias_mut() {
                 zeros(out_b);
             }
         }
         Ok(())
+    }
+
+    /// The in-projection's defaults: xavier_uniform on the weight(s), zero bias.
+    fn init_defaults(
+        &mut self,
+        prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        rng: &mut dyn Generator,
+    ) -> Result<()> {
+        let weights: Vec<(&mut Param, &str)> = match &mut self.in_proj {
+            InProj::Packed(w) => vec![(w, "in_proj_weight")],
+            InProj::Separate(w) => {
+                vec![
+                    (&mut w.q, "q_proj_weight"),
+                    (&mut w.k, "k_proj_weight"),
+                    (&mut w.v, "v_proj_weight"),
+                ]
+            }
+        };
+        for (w, name) in weights.into_iter().filter(|(_, n)| !ruled(n)) {
+            xavier_uniform(w, &join(prefix, name), 1.0, rng)?;
+        }
+        if let Some(b) = self.in_proj_bias.as_mut().filter(|_| !ruled("in_proj_bias")) {
+            zeros(b);
+        }
+        Ok(())
+    }
+
+    /// PyTorch zeroes `out_proj.bias` after the Linear init: a layer-default rule, so a
+    /// user's rule for it wins and it is filled once.
+    fn init_rules(&self) -> Vec<Rule> {
+        if BIAS {
+            vec![
+                Rule::module("out_proj", "bias", Init::Zeros)
+                    .with_origin("default: MultiheadAttention")
+                    .as_fallback(),
+            ]
+        } else {
+            Vec::new()
+        }
     }
 }
 
