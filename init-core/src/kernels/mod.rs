@@ -2,3 +2,4 @@
 //! that check their input and call these, so monomorphizing many layer sizes stays cheap.
 
 pub(crate) mod dense;
+pub(crate) mod pool;
