@@ -1,1 +1,101 @@
-//! Placeholder: this layer is being written.
+//! [`AvgPool2d`]: the mean over each window of a 2-D input.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::error::Result;
+use crate::kernels::pool::{self, Window};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+
+/// PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PAD)` with `ceil_mode=False`: square
+/// windows, `STRIDE` defaulting to `K` as in PyTorch.
+///
+/// No parameters and no buffers: build it with [`AvgPool2d::new`] (or `Default`); there is
+/// nothing to initialize. `count_include_pad` is `true` by default, as PyTorch: every window
+/// is divided by `K²`, padding counted as zeros; [`with_count_include_pad(false)`]
+/// (AvgPool2d::with_count_include_pad) divides by the number of input elements in the
+/// window instead. The input is `[N, C, H, W]` or `[C, H, W]`; each output axis has
+/// `⌊(H + 2·PAD − K) / STRIDE⌋ + 1` positions. An input of another rank, with a zero channel
+/// or spatial size, or smaller than the kernel is an error.
+///
+/// These configurations do not compile (reported by `cargo build`/`cargo test`, not by
+/// `cargo check`): `K = 0`, `STRIDE = 0`, and `PAD > K / 2` (PyTorch's "pad should be smaller
+/// than or equal to half of kernel size").
+///
+/// ```
+/// use init_core::{AvgPool2d, Forward};
+/// use ndarray::ArrayD;
+///
+/// let x = ArrayD::from_shape_vec(vec![1, 3, 3], (0..9).map(|v| v as f32).collect()).unwrap();
+/// // kernel 3, stride 2, padding 1: the top-left window holds 0, 1, 3, 4 and five zeros.
+/// let pool = AvgPool2d::<3, 2, 1>::new();
+/// assert!(pool.count_include_pad());
+/// let y = pool.forward(x.view())?;
+/// assert_eq!(y.shape(), &[1, 2, 2]);
+/// assert_eq!(y[[0, 0, 0]], 8.0 / 9.0);
+/// let y = pool.with_count_include_pad(false).forward(x.view())?;
+/// assert_eq!(y[[0, 0, 0]], 2.0);
+///
+/// let err = AvgPool2d::<3>::new().forward(ArrayD::zeros(vec![1, 1, 2, 5]).view()).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "AvgPool2d: input of shape [1, 1, 2, 5] is too small: padded height 2 is less than the kernel's extent 3"
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AvgPool2d<const K: usize, const STRIDE: usize = K, const PAD: usize = 0> {
+    count_include_pad: bool,
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> AvgPool2d<K, STRIDE, PAD> {
+    const CHECK: () = {
+        assert!(K > 0, "AvgPool2d: kernel_size must be greater than zero");
+        assert!(STRIDE > 0, "AvgPool2d: stride must be greater than zero");
+        assert!(PAD <= K / 2, "AvgPool2d: padding must be at most half of the kernel size");
+    };
+
+    const WINDOW: Window = Window { kernel: K, stride: STRIDE, pad: PAD, dilation: 1 };
+
+    /// The layer with `count_include_pad = true` (it has no parameters, so there is no
+    /// `zeroed`/initialized distinction).
+    pub const fn new() -> Self {
+        let () = Self::CHECK;
+        AvgPool2d { count_include_pad: true }
+    }
+
+    /// The same layer with `count_include_pad` set: whether padded positions count in the
+    /// divisor (`true`: always `K²`) or not (the number of input elements in the window).
+    #[must_use]
+    pub const fn with_count_include_pad(mut self, count_include_pad: bool) -> Self {
+        self.count_include_pad = count_include_pad;
+        self
+    }
+
+    /// Whether padded positions count in the divisor.
+    pub const fn count_include_pad(&self) -> bool {
+        self.count_include_pad
+    }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> Default for AvgPool2d<K, STRIDE, PAD> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> Module for AvgPool2d<K, STRIDE, PAD> {
+    fn kind(&self) -> LayerKind {
+        LayerKind::AvgPool2d
+    }
+
+    fn visit<'a>(&'a self, _: &mut dyn Visitor<'a>) {}
+
+    fn visit_mut<'a>(&'a mut self, _: &mut dyn VisitorMut<'a>) {}
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> Forward for AvgPool2d<K, STRIDE, PAD> {
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        let () = Self::CHECK;
+        pool::avg_pool2d("AvgPool2d", input, Self::WINDOW, self.count_include_pad)
+    }
+}

@@ -1,1 +1,69 @@
-//! Placeholder: this layer is being written.
+//! [`LeakyReLU`]: `x` for positive inputs, `negative_slope · x` elsewhere.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::error::Result;
+use crate::kernels::activation;
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+
+/// PyTorch's `nn.LeakyReLU(negative_slope=0.01)`: `x` where `x > 0`, `negative_slope · x`
+/// elsewhere, elementwise on any shape.
+///
+/// No parameters and no buffers: build it with [`LeakyReLU::new`] (slope 0.01, also
+/// `Default`) or [`LeakyReLU::with_negative_slope`]; there is nothing to initialize. Any
+/// slope is accepted, as in PyTorch.
+///
+/// ```
+/// use init_core::{Forward, LeakyReLU};
+/// use ndarray::array;
+///
+/// let x = array![-2.0f32, 3.0].into_dyn();
+/// assert_eq!(LeakyReLU::new().forward(x.view())?.as_slice().unwrap(), &[-0.02, 3.0]);
+/// let leaky = LeakyReLU::with_negative_slope(0.2);
+/// assert_eq!(leaky.negative_slope(), 0.2);
+/// assert_eq!(leaky.forward(x.view())?.as_slice().unwrap(), &[-0.4, 3.0]);
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeakyReLU {
+    negative_slope: f32,
+}
+
+impl LeakyReLU {
+    /// PyTorch's default slope, 0.01.
+    pub const fn new() -> Self {
+        LeakyReLU { negative_slope: 0.01 }
+    }
+
+    /// The slope applied to inputs `<= 0`.
+    pub const fn with_negative_slope(negative_slope: f32) -> Self {
+        LeakyReLU { negative_slope }
+    }
+
+    /// The slope applied to inputs `<= 0`.
+    pub const fn negative_slope(&self) -> f32 {
+        self.negative_slope
+    }
+}
+
+impl Default for LeakyReLU {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Module for LeakyReLU {
+    fn kind(&self) -> LayerKind {
+        LayerKind::LeakyReLU
+    }
+
+    fn visit<'a>(&'a self, _: &mut dyn Visitor<'a>) {}
+
+    fn visit_mut<'a>(&'a mut self, _: &mut dyn VisitorMut<'a>) {}
+}
+
+impl Forward for LeakyReLU {
+    fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+        Ok(activation::leaky_relu(input, self.negative_slope))
+    }
+}
