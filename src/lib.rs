@@ -1,15 +1,18 @@
 #![doc = include_str!("../README.md")]
 
 pub use init_core::*;
-/// Derive [`Module`] for a struct of layers; see the crate documentation for `#[init(...)]`.
+#[doc = include_str!("../docs/derive.md")]
 pub use init_derive::Module;
 
 /// The names most programs need: `use init::prelude::*;`.
 pub mod prelude {
     pub use init_core::{
-        Bits, Buffer, Dist, Distribution, FanAxes, FanMode, Forward, Generator, Init, InitError,
-        LayerKind, Linear, Module, ModuleList, Nonlinearity, Param, ParamMut, Rule, Rules, Seed,
-        Sequential, TorchGenerator, Values, Zeroed,
+        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1d,
+        Conv2d, Conv3d, ConvTranspose2d, Dist, Distribution, Dropout, Embedding, FanAxes, FanMode,
+        Flatten, Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM,
+        LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleList, MultiheadAttention,
+        Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, Seed, Sequential, SiLU, Sigmoid, Summary,
+        Tanh, TorchGenerator, Values, Zeroed,
     };
     pub use init_derive::Module;
 }

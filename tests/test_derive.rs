@@ -106,3 +106,47 @@ fn same_seed_same_bits_other_seed_other_bits() {
     assert_eq!(bits(&a), bits(&b));
     assert_ne!(bits(&a), bits(&c));
 }
+
+/// Multi-parameter layers, targeted by parameter name.
+#[derive(Module)]
+struct Seq2Seq {
+    #[init(in_proj_weight = orthogonal)]
+    attn: MultiheadAttention<8, 2>,
+    #[init(weight_hh_l0 = orthogonal, bias_ih_l0 = zeros)]
+    lstm: LSTM<4, 8>,
+}
+
+#[test]
+fn named_targets_on_attention_and_lstm_leave_the_other_defaults() {
+    let net = Seq2Seq::new(&mut Seed::new(4)).unwrap();
+    let get = |n: &str| net.get_parameter(n).unwrap_or_else(|| panic!("{n}"));
+    // in_proj_weight [24, 8]: orthogonal columns.
+    let w =
+        get("attn.in_proj_weight").view().into_dimensionality::<ndarray::Ix2>().unwrap().to_owned();
+    let wtw = w.t().dot(&w);
+    assert!((0..8).all(|i| (wtw[[i, i]] - 1.0).abs() < 1e-5));
+    // PyTorch's MultiheadAttention zeroes both biases; out_proj.bias is filled once, by the
+    // layer's default rule, although out_proj is a Linear.
+    assert!(get("attn.in_proj_bias").as_slice().iter().all(|&v| v == 0.0));
+    assert!(get("attn.out_proj.bias").as_slice().iter().all(|&v| v == 0.0));
+    assert_eq!(get("attn.out_proj.bias").origin(), Some("zeros by default: MultiheadAttention"));
+    assert_eq!(get("attn.out_proj.weight").origin(), Some("default: Linear"));
+    assert_eq!(get("lstm.weight_hh_l0").origin(), Some("orthogonal by #[init] on Seq2Seq.lstm"));
+    assert!(get("lstm.bias_ih_l0").as_slice().iter().all(|&v| v == 0.0));
+    let bound = 1.0 / 8f32.sqrt();
+    assert!(get("lstm.bias_hh_l0").as_slice().iter().all(|v| v.abs() <= bound));
+    assert_eq!(get("lstm.weight_ih_l0").origin(), Some("default: LSTM"));
+}
+
+#[test]
+fn without_attributes_a_derived_model_draws_exactly_like_pytorch() {
+    // torch.manual_seed(0); MultiheadAttention(8, 2) -- out_proj first, then xavier.
+    #[derive(Module)]
+    struct Plain {
+        attn: MultiheadAttention<8, 2>,
+    }
+    let mut a = <Plain as Zeroed>::zeroed();
+    a.init_weights(&mut TorchGenerator::new(0)).unwrap();
+    let b = MultiheadAttention::<8, 2>::new(&mut TorchGenerator::new(0)).unwrap();
+    assert_eq!(a.attn, b);
+}

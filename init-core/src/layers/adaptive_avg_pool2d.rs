@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.AdaptiveAvgPool2d((OH, OW))`: whatever the input's `H × W`, the output is
 /// `OH × OW`, output row `i` averaging input rows `⌊i·H/OH⌋ .. ⌈(i+1)·H/OH⌉` (PyTorch's bins,
@@ -42,6 +43,18 @@ impl<const OH: usize, const OW: usize> AdaptiveAvgPool2d<OH, OW> {
     pub const fn new() -> Self {
         AdaptiveAvgPool2d
     }
+}
+
+impl<const OH: usize, const OW: usize> Zeroed for AdaptiveAvgPool2d<OH, OW> {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl<const OH: usize, const OW: usize> LayerSpec for AdaptiveAvgPool2d<OH, OW> {
+    const KIND: LayerKind = LayerKind::AdaptiveAvgPool2d;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl<const OH: usize, const OW: usize> Module for AdaptiveAvgPool2d<OH, OW> {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PAD)` with `ceil_mode=False`: square
 /// windows, `STRIDE` defaulting to `K` as in PyTorch.
@@ -81,6 +82,20 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Default for AvgPool2
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> Zeroed for AvgPool2d<K, STRIDE, PAD> {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize> LayerSpec
+    for AvgPool2d<K, STRIDE, PAD>
+{
+    const KIND: LayerKind = LayerKind::AvgPool2d;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize> Module for AvgPool2d<K, STRIDE, PAD> {

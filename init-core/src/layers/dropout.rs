@@ -4,8 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Dropout(p=0.5)`.
 ///
@@ -82,6 +83,18 @@ impl Default for Dropout {
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl Zeroed for Dropout {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for Dropout {
+    const KIND: LayerKind = LayerKind::Dropout;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for Dropout {

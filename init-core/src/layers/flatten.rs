@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::error::{InitError, Result};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Flatten(start_dim=1, end_dim=-1)`: axes `start_dim..=end_dim` become one
 /// axis, the others are kept (`[N, C, H, W] → [N, C·H·W]` by default).
@@ -62,6 +63,18 @@ impl Default for Flatten {
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl Zeroed for Flatten {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for Flatten {
+    const KIND: LayerKind = LayerKind::Flatten;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for Flatten {

@@ -7,7 +7,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// Which GELU formula to use: PyTorch's `approximate` argument.
 ///
@@ -106,6 +107,18 @@ impl GELU {
     pub const fn approximate(&self) -> GeluApproximate {
         self.approximate
     }
+}
+
+impl Zeroed for GELU {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for GELU {
+    const KIND: LayerKind = LayerKind::GELU;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for GELU {

@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Identity()`: the output is the input, whatever its shape. A placeholder
 /// where a layer is optional (a ResNet block's shortcut).
@@ -28,6 +29,18 @@ impl Identity {
     pub const fn new() -> Self {
         Identity
     }
+}
+
+impl Zeroed for Identity {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for Identity {
+    const KIND: LayerKind = LayerKind::Identity;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for Identity {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.LeakyReLU(negative_slope=0.01)`: `x` where `x > 0`, `negative_slope · x`
 /// elsewhere, elementwise on any shape.
@@ -50,6 +51,18 @@ impl Default for LeakyReLU {
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl Zeroed for LeakyReLU {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for LeakyReLU {
+    const KIND: LayerKind = LayerKind::LeakyReLU;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for LeakyReLU {

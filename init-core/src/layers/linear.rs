@@ -107,18 +107,8 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Forward for Linear<IN,
 }
 
 /// PyTorch's `reset_parameters` of `Linear` and of every convolution: `kaiming_uniform(a =
-/// √5)` on the weight, then U(−1/√fan_in, 1/√fan_in) on the bias (bound 0 when fan_in = 0).
-pub(crate) fn reset_dense(
-    weight: &mut Param,
-    bias: Option<&mut Param>,
-    fan_in: usize,
-    prefix: &str,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    init_dense(weight, bias, fan_in, prefix, &|_| false, rng)
-}
-
-/// [`reset_dense`] for the parameters that no rule fills (`ruled(name)` false).
+/// √5)` on the weight, then U(−1/√fan_in, 1/√fan_in) on the bias (bound 0 when fan_in = 0),
+/// for the parameters that no rule fills (`ruled(name)` false).
 pub(crate) fn init_dense(
     weight: &mut Param,
     bias: Option<&mut Param>,

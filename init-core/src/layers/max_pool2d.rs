@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.MaxPool2d(K, stride=STRIDE, padding=PAD, dilation=DIL)` with
 /// `ceil_mode=False`: square windows, `STRIDE` defaulting to `K` as in PyTorch.
@@ -82,6 +83,22 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> De
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Zeroed
+    for MaxPool2d<K, STRIDE, PAD, DIL>
+{
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> LayerSpec
+    for MaxPool2d<K, STRIDE, PAD, DIL>
+{
+    const KIND: LayerKind = LayerKind::MaxPool2d;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Module

@@ -14,7 +14,7 @@ use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
 /// assert_eq!(blocks.named_parameters().len(), 6);
 /// assert_eq!(blocks.named_parameters()[2].0, "1.weight");
 ///
-/// let mixed = ModuleList::new().push_boxed(Box::new(Linear::<4, 2>::zeroed())).push_boxed(Box::new(ReLU));
+/// let mixed = ModuleList::<dyn Module>::new().push_boxed(Box::new(Linear::<4, 2>::zeroed())).push_boxed(Box::new(ReLU));
 /// assert_eq!(mixed.len(), 2);
 /// ```
 pub struct ModuleList<M: Module + ?Sized = dyn Module> {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.ReLU()`: `max(x, 0)` elementwise, on any shape (NaN stays NaN).
 ///
@@ -27,6 +28,18 @@ impl ReLU {
     pub const fn new() -> Self {
         ReLU
     }
+}
+
+impl Zeroed for ReLU {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for ReLU {
+    const KIND: LayerKind = LayerKind::ReLU;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for ReLU {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Sigmoid()`: `σ(x) = 1 / (1 + e⁻ˣ)` elementwise, on any shape.
 ///
@@ -27,6 +28,18 @@ impl Sigmoid {
     pub const fn new() -> Self {
         Sigmoid
     }
+}
+
+impl Zeroed for Sigmoid {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for Sigmoid {
+    const KIND: LayerKind = LayerKind::Sigmoid;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for Sigmoid {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.SiLU()` (swish): `x · σ(x) = x / (1 + e⁻ˣ)` elementwise, on any shape.
 ///
@@ -28,6 +29,18 @@ impl SiLU {
     pub const fn new() -> Self {
         SiLU
     }
+}
+
+impl Zeroed for SiLU {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for SiLU {
+    const KIND: LayerKind = LayerKind::SiLU;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for SiLU {

@@ -4,7 +4,8 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Tanh()`: `tanh x` elementwise, on any shape.
 ///
@@ -27,6 +28,18 @@ impl Tanh {
     pub const fn new() -> Self {
         Tanh
     }
+}
+
+impl Zeroed for Tanh {
+    /// The layer with PyTorch's default configuration (it has no parameters).
+    fn zeroed() -> Self {
+        Self::default()
+    }
+}
+
+impl LayerSpec for Tanh {
+    const KIND: LayerKind = LayerKind::Tanh;
+    const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 
 impl Module for Tanh {

@@ -363,7 +363,7 @@ pub trait Zeroed {
     fn zeroed() -> Self;
 }
 
-impl dyn Module {
+impl dyn Module + '_ {
     /// The concrete layer behind this trait object, if it is a `T`.
     ///
     /// ```
