@@ -89,7 +89,7 @@ fn walk(
 ) -> Result<()> {
     let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
     let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
-    if fallback == Fallback::Default && !touched(m, prefix, &here) {
+    if fallback == Fallback::Default && !touched(m, prefix, &here, outer) {
         m.reset_parameters(prefix, rng)?;
         mark_defaults(m, prefix, written);
         return Ok(());
@@ -120,19 +120,39 @@ fn walk(
     Ok(())
 }
 
-/// Whether an ordinary rule in scope (or declared inside the subtree) matches a parameter
-/// of the subtree under `m`.
-fn touched(m: &dyn Module, prefix: &str, here: &Frame<'_>) -> bool {
+/// Whether a rule in scope (or declared inside the subtree) fills a parameter of the
+/// subtree under `m`, so that its `reset_parameters` cannot be used. Layer-default rules
+/// count only when declared above the subtree (`boundary` and its ancestors): the ones the
+/// subtree declares itself are part of its own `reset_parameters`.
+fn touched(m: &dyn Module, prefix: &str, here: &Frame<'_>, boundary: &Frame<'_>) -> bool {
     let kind = m.kind();
     let p = parts(m);
-    let own =
-        p.params.iter().any(|(n, _)| here.lookup(prefix, kind, n).is_some_and(|r| !r.fallback));
+    let own = p.params.iter().any(|(n, _)| counts(here, boundary, prefix, kind, n));
     own || p.children.into_iter().any(|(name, child)| {
         let path = join(prefix, &name);
         let declared = child.init_rules();
         let inner = Frame { base: path.clone(), rules: &declared, parent: Some(here) };
-        touched(child, &path, &inner)
+        touched(child, &path, &inner, boundary)
     })
+}
+
+/// Whether a rule that [`touched`] counts matches parameter `name` of the module at
+/// `module_path`.
+fn counts(
+    here: &Frame<'_>,
+    boundary: &Frame<'_>,
+    module_path: &str,
+    kind: LayerKind,
+    name: &str,
+) -> bool {
+    let mut above = false;
+    for f in here.frames() {
+        above |= std::ptr::eq(f, boundary);
+        if f.rules.iter().any(|r| (!r.fallback || above) && f.matches(r, module_path, kind, name)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Record "default: <kind>" on every parameter of the subtree (after `reset_parameters`).
