@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo run --example forum_thread`
 
-use init::ndarray::{Array, ArrayD, IxDyn};
+use init::ndarray::{Array, ArrayD, Axis, IxDyn};
 use init::prelude::*;
 
 /// Method 1, "assign the values in `__init__`": declared on the field, checked at compile
@@ -38,7 +38,7 @@ fn main() -> Result<(), InitError> {
     println!(
         "  conv1.weight {:?}, output channel 2 = {:?}",
         w.shape(),
-        w.view().index_axis(init::ndarray::Axis(0), 2).as_slice()
+        w.view().index_axis(Axis(0), 2).as_slice()
     );
     println!("  origin: {}", w.origin().unwrap_or("-"));
 

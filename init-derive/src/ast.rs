@@ -59,14 +59,14 @@ impl<'a> Input<'a> {
             Data::Struct(data) => data,
             Data::Enum(e) => {
                 cx.error_spanned_by(
-                    &e.enum_token,
+                    e.enum_token,
                     "Module can only be derived for structs, not enums",
                 );
                 return None;
             }
             Data::Union(u) => {
                 cx.error_spanned_by(
-                    &u.union_token,
+                    u.union_token,
                     "Module can only be derived for structs, not unions",
                 );
                 return None;

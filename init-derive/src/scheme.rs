@@ -478,14 +478,14 @@ impl Scheme {
             _ => {
                 let lit = self.values.as_ref();
                 let shape = lit.map(|l| l.shape.clone()).unwrap_or_default();
-                let data = lit
+                let data: Vec<proc_macro2::Literal> = lit
                     .map(|l| {
                         l.data
                             .iter()
                             .map(|&v| proc_macro2::Literal::f32_suffixed(v as f32))
                             .collect()
                     })
-                    .unwrap_or_else(Vec::new);
+                    .unwrap_or_default();
                 quote!(::init::__private::values(&[#(#shape),*], &[#(#data),*]))
             }
         }

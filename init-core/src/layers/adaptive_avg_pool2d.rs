@@ -48,7 +48,7 @@ impl<const OH: usize, const OW: usize> AdaptiveAvgPool2d<OH, OW> {
 impl<const OH: usize, const OW: usize> Zeroed for AdaptiveAvgPool2d<OH, OW> {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

@@ -34,7 +34,7 @@ impl Identity {
 impl Zeroed for Identity {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

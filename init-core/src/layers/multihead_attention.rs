@@ -359,10 +359,8 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
         // PyTorch builds `out_proj` first: its Linear init draws before the in-projection.
         self.out_proj.reset_parameters(&join(prefix, "out_proj"), rng)?;
         self.init_defaults(prefix, &|_| false, rng)?;
-        if BIAS {
-            if let Some(out_b) = self.out_proj.bias_mut() {
-                zeros(out_b);
-            }
+        if let Some(out_b) = self.out_proj.bias_mut().filter(|_| BIAS) {
+            zeros(out_b);
         }
         Ok(())
     }

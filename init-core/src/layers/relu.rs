@@ -33,7 +33,7 @@ impl ReLU {
 impl Zeroed for ReLU {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

@@ -33,7 +33,7 @@ impl Sigmoid {
 impl Zeroed for Sigmoid {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

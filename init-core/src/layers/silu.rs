@@ -34,7 +34,7 @@ impl SiLU {
 impl Zeroed for SiLU {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

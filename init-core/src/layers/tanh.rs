@@ -33,7 +33,7 @@ impl Tanh {
 impl Zeroed for Tanh {
     /// The layer with PyTorch's default configuration (it has no parameters).
     fn zeroed() -> Self {
-        Self::default()
+        Self
     }
 }
 

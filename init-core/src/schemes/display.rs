@@ -107,7 +107,6 @@ impl fmt::Display for Init {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::param::Param;
 
     fn kn(mode: FanMode, nonlinearity: Nonlinearity) -> Init {
         Init::KaimingNormal { a: 0.0, mode, nonlinearity, axes: FanAxes::TORCH }

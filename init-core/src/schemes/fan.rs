@@ -156,7 +156,6 @@ impl FromStr for FanMode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::param::Param;
 
     #[test]
     fn torch_layout_rules() {

@@ -128,7 +128,6 @@ pub fn calculate_gain(nonlinearity: Nonlinearity, param: Option<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::param::Param;
 
     #[test]
     fn gains_match_pytorch_to_the_bit() {
