@@ -1,10 +1,10 @@
 //! `#[derive(Module)]` for the [`init`](https://docs.rs/init) crate. Use it through `init`;
 //! this crate is an implementation detail.
 //!
-//! Stages, one file each: [`ast`] reads the struct, [`attr`] parses `#[init(...)]` and
-//! `#[module(...)]` into typed values (spans kept), [`valid`] checks the rules that span
-//! several attributes, [`expand`] writes the impls, [`fallback`] writes a stub when there
-//! are errors. Every mistake is collected in a [`ctxt::Ctxt`] and reported in one build.
+//! Stages, one file each: `ast` reads the struct, `attr` parses `#[init(...)]` and
+//! `#[module(...)]` into typed values (spans kept), `valid` checks the rules that span
+//! several attributes, `expand` writes the impls, `fallback` writes a stub when there are
+//! errors. Every mistake is collected in a `Ctxt` and reported in one build.
 
 mod ast;
 mod attr;

@@ -12,8 +12,8 @@ use crate::spec::{LayerSpec, ParamTable};
 ///
 /// No parameters and no buffers: build it with [`AvgPool2d::new`] (or `Default`); there is
 /// nothing to initialize. `count_include_pad` is `true` by default, as PyTorch: every window
-/// is divided by `K²`, padding counted as zeros; [`with_count_include_pad(false)`]
-/// (AvgPool2d::with_count_include_pad) divides by the number of input elements in the
+/// is divided by `K²`, padding counted as zeros; [`with_count_include_pad(false)`](AvgPool2d::with_count_include_pad)
+/// divides by the number of input elements in the
 /// window instead. The input is `[N, C, H, W]` or `[C, H, W]`; each output axis has
 /// `⌊(H + 2·PAD − K) / STRIDE⌋ + 1` positions. An input of another rank, with a zero channel
 /// or spatial size, or smaller than the kernel is an error.

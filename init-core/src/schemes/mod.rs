@@ -1,4 +1,4 @@
-//! Every initialization scheme, as a function over a [`Param`] and as a variant of the
+//! Every initialization scheme, as a function over a [`Param`](crate::Param) and as a variant of the
 //! declarative [`Init`] value.
 //!
 //! | scheme | function | semantics |
