@@ -226,6 +226,9 @@ pub enum ErrorKind {
         /// What is wrong, in words that show the input's shape.
         rule: String,
     },
+    /// A state dict was given the same key twice.
+    #[error("the state dict already holds this key")]
+    DuplicateKey,
     /// A layer was configured in a way it cannot work with.
     #[error("{layer}: {rule}")]
     Config {
