@@ -38,7 +38,7 @@ fn main() -> Result<(), InitError> {
     println!(
         "  conv1.weight {:?}, output channel 2 = {:?}",
         w.shape(),
-        w.view().index_axis(Axis(0), 2).as_slice()
+        w.view().index_axis(Axis(0), 2).iter().collect::<Vec<_>>()
     );
     println!("  origin: {}", w.origin().unwrap_or("-"));
 
@@ -101,7 +101,11 @@ fn main() -> Result<(), InitError> {
     })?;
     let fc = net.fc.weight().expect("fc has a weight").as_slice();
     let std = (fc.iter().map(|v| v * v).sum::<f32>() / fc.len() as f32).sqrt();
-    println!("  fc.weight std {std:.3} (kaiming fan_out: sqrt(2 / 10) = {:.3})", (0.2f32).sqrt());
+    println!(
+        "  fc.weight: std {std:.3} over its {} values (kaiming, fan_out = 10: sqrt(2 / 10) = {:.3})",
+        fc.len(),
+        0.2f32.sqrt()
+    );
     println!(
         "  the same in one attribute: #[init(Conv2d = kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\"))]"
     );

@@ -150,3 +150,91 @@ fn without_attributes_a_derived_model_draws_exactly_like_pytorch() {
     let b = MultiheadAttention::<8, 2>::new(&mut TorchGenerator::new(0)).unwrap();
     assert_eq!(a.attn, b);
 }
+
+/// Every scheme form of the attribute language, on layers whose parameters fit it.
+#[derive(Module)]
+struct AllSchemes {
+    #[init(weight = uniform(a = -0.1, b = 0.1), bias = normal(std = 0.02))]
+    a: Linear<16, 16>,
+    #[init(weight = trunc_normal(std = 0.02), bias = constant(0.5))]
+    b: Linear<16, 16>,
+    #[init(weight = zeros, bias = ones)]
+    c: Linear<16, 16>,
+    #[init(eye)]
+    d: Linear<16, 16, false>,
+    #[init(dirac)]
+    e: Conv2d<4, 4, 3>,
+    #[init(xavier_uniform(gain = 2.0))]
+    f: Linear<16, 16>,
+    #[init(kaiming_uniform(a = 0.2, mode = "fan_out", nonlinearity = "leaky_relu"))]
+    g: Linear<16, 16>,
+    #[init(orthogonal(gain = 1.0))]
+    h: Linear<16, 16>,
+    #[init(sparse(sparsity = 0.1))]
+    i: Linear<16, 16>,
+    #[init(lecun_normal)]
+    j: Linear<16, 16>,
+    #[init(variance_scaling(scale = 2.0, mode = "fan_avg", distribution = "uniform"))]
+    k: Linear<16, 16>,
+    #[init(values = [[1, -2.5], [0.25, 3]])]
+    l: Linear<2, 2>,
+    #[init(xavier_normal, bias = values([1, 2, 3]))]
+    m: Linear<4, 3>,
+    #[init(delta_orthogonal)]
+    n: Conv2d<4, 4, 3>,
+    #[init(constant(value = -1), bias = uniform(-0.5, 0.5))]
+    o: Linear<4, 3>,
+}
+
+#[test]
+fn every_scheme_form_of_the_issue_works() {
+    let net = AllSchemes::new(&mut Seed::new(1)).unwrap();
+    let get = |n: &str| net.get_parameter(n).unwrap_or_else(|| panic!("{n}"));
+    let origin = |n: &str| get(n).origin().unwrap().split(" by ").next().unwrap().to_string();
+    let expected = [
+        ("a.weight", "uniform(a = -0.1, b = 0.1)"),
+        ("a.bias", "normal(std = 0.02)"),
+        ("b.weight", "trunc_normal(std = 0.02)"),
+        ("b.bias", "constant(0.5)"),
+        ("c.weight", "zeros"),
+        ("c.bias", "ones"),
+        ("d.weight", "eye"),
+        ("e.weight", "dirac"),
+        ("f.weight", "xavier_uniform(gain = 2.0)"),
+        ("g.weight", r#"kaiming_uniform(a = 0.2, mode = "fan_out")"#),
+        ("h.weight", "orthogonal"),
+        ("i.weight", "sparse(sparsity = 0.1)"),
+        ("j.weight", "lecun_normal"),
+        (
+            "k.weight",
+            r#"variance_scaling(scale = 2.0, mode = "fan_avg", distribution = "uniform")"#,
+        ),
+        ("l.weight", "values = [[1.0, -2.5], [0.25, 3.0]]"),
+        ("m.weight", "xavier_normal"),
+        ("m.bias", "values = [1.0, 2.0, 3.0]"),
+        ("n.weight", "delta_orthogonal"),
+        ("o.weight", "constant(-1.0)"),
+        ("o.bias", "uniform(a = -0.5, b = 0.5)"),
+    ];
+    for (path, init) in expected {
+        assert_eq!(origin(path), init, "{path}");
+    }
+    assert!(get("a.weight").as_slice().iter().all(|v| v.abs() <= 0.1));
+    // PyTorch's bounds are absolute (a = -2, b = 2): at std 0.02 no value is cut; Seed's
+    // normal sampler never goes past 6.67 std.
+    assert!(get("b.weight").as_slice().iter().all(|v| v.abs() <= 6.67 * 0.02));
+    assert_eq!(get("b.bias").as_slice(), &[0.5; 16]);
+    assert!(get("c.weight").as_slice().iter().all(|&v| v == 0.0));
+    let d = get("d.weight").view().to_owned();
+    assert!((0..16).all(|i| (0..16).all(|j| d[[i, j]] == if i == j { 1.0 } else { 0.0 })));
+    let e = get("e.weight").view().to_owned();
+    assert!((0..4).all(|o| e[[o, o, 1, 1]] == 1.0) && e.sum() == 4.0);
+    // sparse: exactly ceil(0.1 * 16) = 2 zeros per column.
+    let i = get("i.weight").view().to_owned();
+    for col in 0..16 {
+        assert_eq!((0..16).filter(|&r| i[[r, col]] == 0.0).count(), 2, "column {col}");
+    }
+    assert_eq!(get("l.weight").as_slice(), &[1.0, -2.5, 0.25, 3.0]);
+    assert_eq!(get("m.bias").as_slice(), &[1.0, 2.0, 3.0]);
+    assert_eq!(get("o.weight").as_slice(), &[-1.0; 12]);
+}

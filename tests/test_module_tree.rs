@@ -270,3 +270,23 @@ fn seed_keys_each_parameter_by_its_path() {
     assert_eq!(b.named_parameters()[0].1.as_slice(), p[0].1.as_slice());
     let _: &mut dyn Generator = &mut Seed::new(0);
 }
+
+#[test]
+fn linear_default_init_statistics_follow_pytorchs_formula() {
+    // PyTorch: weight ~ U(-1/sqrt(IN), 1/sqrt(IN)) (kaiming_uniform with a = sqrt(5)), bias
+    // ~ U(-1/sqrt(IN), 1/sqrt(IN)). IN = 256, OUT = 1024: 262,144 weights and 1,024 biases.
+    let fc = Linear::<256, 1024>::new(&mut Seed::new(6)).unwrap();
+    let bound = 1.0 / 16.0;
+    let stats = |p: &init::Param| {
+        let v = p.as_slice();
+        let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let std = (v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        (max, std)
+    };
+    let (w_max, w_std) = stats(fc.weight().unwrap());
+    let (b_max, _) = stats(fc.bias().unwrap());
+    // Observed bounds within 1% of the formula (and never above it); std of U(-b, b) is b/sqrt(3).
+    assert!(w_max <= bound && w_max >= 0.99 * bound, "{w_max}");
+    assert!(b_max <= bound && b_max >= 0.99 * bound, "{b_max}");
+    assert!((w_std / (f64::from(bound) / 3f64.sqrt()) - 1.0).abs() < 0.02, "{w_std}");
+}
