@@ -2,10 +2,10 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::bilinear;
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
-use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::schemes::uniform;
 use crate::spec::{LayerSpec, ParamTable};
@@ -53,8 +53,7 @@ use crate::spec::{LayerSpec, ParamTable};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bilinear<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool = true> {
-    weight: Param,
-    bias: Option<Param>,
+    params: WeightBias,
 }
 
 impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
@@ -66,10 +65,7 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
     pub fn zeroed() -> Self {
         let () = Self::CHECK;
-        Bilinear {
-            weight: Param::zeros(&[OUT, IN1, IN2]),
-            bias: BIAS.then(|| Param::zeros(&[OUT])),
-        }
+        Bilinear { params: WeightBias::zeros(&[OUT, IN1, IN2], BIAS.then_some(OUT)) }
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
@@ -89,7 +85,7 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
         x1: ArrayViewD<'_, f32>,
         x2: ArrayViewD<'_, f32>,
     ) -> Result<ArrayD<f32>> {
-        bilinear::bilinear("Bilinear", x1, x2, &self.weight, self.bias.as_ref())
+        bilinear::bilinear("Bilinear", x1, x2, &self.params.weight, self.params.bias.as_ref())
     }
 }
 
@@ -117,17 +113,11 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Mod
     }
 
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        v.param("weight", &self.weight);
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.params.visit(v);
     }
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
-        if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
-        }
+        self.params.visit_mut(v);
     }
 
     /// PyTorch's `Bilinear.reset_parameters`: `bound = 1/√IN1` (the weight's dim 1), weight
@@ -140,11 +130,8 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Mod
     ) -> Result<()> {
         let bound = 1.0 / (IN1 as f64).sqrt();
         if !ruled("weight") {
-            uniform(&mut self.weight, &join(prefix, "weight"), -bound, bound, rng)?;
+            uniform(&mut self.params.weight, &join(prefix, "weight"), -bound, bound, rng)?;
         }
-        if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
-            uniform(b, &join(prefix, "bias"), -bound, bound, rng)?;
-        }
-        Ok(())
+        self.params.init_bias_uniform(bound, prefix, ruled, rng)
     }
 }

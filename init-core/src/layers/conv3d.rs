@@ -2,11 +2,10 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use super::linear::init_dense;
+use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -68,8 +67,7 @@ pub struct Conv3d<
     const GROUPS: usize = 1,
     const BIAS: bool = true,
 > {
-    weight: Param,
-    bias: Option<Param>,
+    params: WeightBias,
 }
 
 impl<
@@ -108,10 +106,7 @@ impl<
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
     pub fn zeroed() -> Self {
         let () = Self::CHECK;
-        Conv3d {
-            weight: Param::zeros(&[OUT, IN / GROUPS, K, K, K]),
-            bias: BIAS.then(|| Param::zeros(&[OUT])),
-        }
+        Conv3d { params: WeightBias::zeros(&[OUT, IN / GROUPS, K, K, K], BIAS.then_some(OUT)) }
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
@@ -172,17 +167,11 @@ impl<
     }
 
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        v.param("weight", &self.weight);
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.params.visit(v);
     }
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
-        if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
-        }
+        self.params.visit_mut(v);
     }
 
     fn init_defaults(
@@ -192,7 +181,7 @@ impl<
         rng: &mut dyn Generator,
     ) -> Result<()> {
         let fan_in = (IN / GROUPS) * K * K * K;
-        init_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, ruled, rng)
+        self.params.init_dense(fan_in, prefix, ruled, rng)
     }
 }
 
@@ -208,6 +197,6 @@ impl<
 > Forward for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv(&Self::SPEC, input, &self.weight, self.bias.as_ref())
+        conv::conv(&Self::SPEC, input, &self.params.weight, self.params.bias.as_ref())
     }
 }

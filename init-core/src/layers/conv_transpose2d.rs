@@ -2,11 +2,10 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use super::linear::init_dense;
+use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -75,8 +74,7 @@ pub struct ConvTranspose2d<
     const GROUPS: usize = 1,
     const BIAS: bool = true,
 > {
-    weight: Param,
-    bias: Option<Param>,
+    params: WeightBias,
 }
 
 impl<
@@ -127,8 +125,7 @@ impl<
     pub fn zeroed() -> Self {
         let () = Self::CHECK;
         ConvTranspose2d {
-            weight: Param::zeros(&[IN, OUT / GROUPS, K, K]),
-            bias: BIAS.then(|| Param::zeros(&[OUT])),
+            params: WeightBias::zeros(&[IN, OUT / GROUPS, K, K], BIAS.then_some(OUT)),
         }
     }
 
@@ -192,17 +189,11 @@ impl<
     }
 
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        v.param("weight", &self.weight);
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.params.visit(v);
     }
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
-        if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
-        }
+        self.params.visit_mut(v);
     }
 
     fn init_defaults(
@@ -213,7 +204,7 @@ impl<
     ) -> Result<()> {
         // PyTorch's fan_in comes from the weight's dimension 1, here OUT / GROUPS.
         let fan_in = (OUT / GROUPS) * K * K;
-        init_dense(&mut self.weight, self.bias.as_mut(), fan_in, prefix, ruled, rng)
+        self.params.init_dense(fan_in, prefix, ruled, rng)
     }
 }
 
@@ -230,6 +221,12 @@ impl<
 > Forward for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv_transpose(&Self::SPEC, OUT_PAD, input, &self.weight, self.bias.as_ref())
+        conv::conv_transpose(
+            &Self::SPEC,
+            OUT_PAD,
+            input,
+            &self.params.weight,
+            self.params.bias.as_ref(),
+        )
     }
 }

@@ -2,12 +2,11 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::dense;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
-use crate::param::{Param, ParamMut};
+use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
-use crate::schemes::{FanMode, Nonlinearity, kaiming_uniform, uniform};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// A fully connected layer, PyTorch's `nn.Linear(IN, OUT, bias=BIAS)`.
@@ -38,15 +37,14 @@ use crate::spec::{LayerSpec, ParamTable};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Linear<const IN: usize, const OUT: usize, const BIAS: bool = true> {
-    weight: Param,
-    bias: Option<Param>,
+    params: WeightBias,
 }
 
 impl<const IN: usize, const OUT: usize, const BIAS: bool> Linear<IN, OUT, BIAS> {
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
     pub fn zeroed() -> Self {
-        Linear { weight: Param::zeros(&[OUT, IN]), bias: BIAS.then(|| Param::zeros(&[OUT])) }
+        Linear { params: WeightBias::zeros(&[OUT, IN], BIAS.then_some(OUT)) }
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
@@ -76,17 +74,11 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, 
     }
 
     fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
-        v.param("weight", &self.weight);
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.params.visit(v);
     }
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
-        if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
-        }
+        self.params.visit_mut(v);
     }
 
     fn init_defaults(
@@ -95,35 +87,13 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, 
         ruled: &dyn Fn(&str) -> bool,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        init_dense(&mut self.weight, self.bias.as_mut(), IN, prefix, ruled, rng)
+        self.params.init_dense(IN, prefix, ruled, rng)
     }
 }
 
 impl<const IN: usize, const OUT: usize, const BIAS: bool> Forward for Linear<IN, OUT, BIAS> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         dense::check_last_dim("Linear", &input, IN, "in_features")?;
-        dense::affine("Linear", input, &self.weight, self.bias.as_ref())
+        dense::affine("Linear", input, &self.params.weight, self.params.bias.as_ref())
     }
-}
-
-/// PyTorch's `reset_parameters` of `Linear` and of every convolution: `kaiming_uniform(a =
-/// √5)` on the weight, then U(−1/√fan_in, 1/√fan_in) on the bias (bound 0 when fan_in = 0),
-/// for the parameters that no rule fills (`ruled(name)` false).
-pub(crate) fn init_dense(
-    weight: &mut Param,
-    bias: Option<&mut Param>,
-    fan_in: usize,
-    prefix: &str,
-    ruled: &dyn Fn(&str) -> bool,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    if !ruled("weight") {
-        let (a, path) = (5f64.sqrt(), join(prefix, "weight"));
-        kaiming_uniform(&mut *weight, &path, a, FanMode::FanIn, Nonlinearity::LeakyRelu, rng)?;
-    }
-    if let Some(bias) = bias.filter(|_| !ruled("bias")) {
-        let bound = if fan_in > 0 { 1.0 / (fan_in as f64).sqrt() } else { 0.0 };
-        uniform(bias, &join(prefix, "bias"), -bound, bound, rng)?;
-    }
-    Ok(())
 }

@@ -29,6 +29,7 @@ mod sequential;
 mod sigmoid;
 mod silu;
 mod tanh;
+mod weight_bias;
 
 pub use adaptive_avg_pool2d::*;
 pub use avg_pool2d::*;
