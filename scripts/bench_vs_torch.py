@@ -3,12 +3,20 @@
 
 Usage (from the repository root, PyTorch installed in a venv outside git):
     python3 -m venv .venv-torch && .venv-torch/bin/pip install torch numpy
-    .venv-torch/bin/python scripts/bench_vs_torch.py [--torch-bench PATH]
+    .venv-torch/bin/python scripts/bench_vs_torch.py [--torch-bench PATH]           # W1
+    .venv-torch/bin/python scripts/bench_vs_torch.py --gpt2 [--repeat 3]            # W2
 
 Both benchmarks fill one 4096x4096 float32 tensor per scheme (orthogonal: 1024x1024 and
 2048x2048), best of 5 after a warm-up, in the same run on the same machine. The table
 lists seconds and `speedup = torch seconds / our seconds` (all threads), plus our 1-thread time.
 Only the Python standard library is used here; torch runs in the subprocess.
+
+With --gpt2 (W2), GPT-2 small (124M parameters) is built and initialized once per fresh
+process, each case `--repeat` times, interleaving torch and ours, best time kept: torch
+`default` (PyTorch's init), `reinit` (then Hugging Face's `_init_weights` through `apply`),
+`meta` (meta device, `to_empty`, init once); ours `default`, `hf` (the same rules as struct
+attributes, one pass) and `reinit` (default, then the rules at run time). Peak RSS is the
+process's high-water mark (PyTorch's includes the Python interpreter and torch itself).
 """
 import argparse
 import os
@@ -33,10 +41,38 @@ def parse(text, tag):
     return rows
 
 
+def gpt2(args):
+    run(["cargo", "bench", "--quiet", "--bench", "gpt2", "--no-run"])
+    best = {}
+    for _ in range(args.repeat):
+        for case in ("default", "reinit", "meta"):
+            line = run([sys.executable, args.torch_bench, case]).strip().splitlines()[-1]
+            keep(best, line)
+        for case in ("default", "hf", "reinit"):
+            out = run(["cargo", "bench", "--quiet", "--bench", "gpt2", "--", case])
+            keep(best, out.strip().splitlines()[-1])
+    print("| who | case | parameters | seconds (best of %d) | Melem/s | peak RSS MiB |" % args.repeat)
+    print("|---|---|---|---|---|---|")
+    for (who, case), parts in best.items():
+        rss = parts[4].split("=")[1]
+        print(f"| {who} | {case} | {parts[1]} | {parts[2]} | {parts[3]} | {rss} |")
+
+
+def keep(best, line):
+    parts = line.split()
+    key = (parts[0], parts[1])
+    if key not in best or float(parts[2 + 1]) < float(best[key][2]):
+        best[key] = [parts[0]] + parts[2:]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--torch-bench", default=os.path.join(ROOT, "..", "shared", "bench", "torch_bench.py"))
+    ap.add_argument("--gpt2", action="store_true", help="run W2 (GPT-2 small construction) instead of W1")
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    if args.gpt2:
+        return gpt2(args)
 
     torch_out = run([sys.executable, args.torch_bench])
     ours_out = run(["cargo", "bench", "--quiet", "--bench", "schemes"])
