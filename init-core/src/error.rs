@@ -237,6 +237,32 @@ pub enum ErrorKind {
         /// The rule broken.
         rule: String,
     },
+    /// A strict [`load_state_dict`](crate::Module::load_state_dict) found keys that do not
+    /// fit the model. Every missing, unexpected and mismatched key is listed, mismatches with
+    /// both shapes, in PyTorch's words; nothing was loaded.
+    #[error(
+        "Error(s) in loading state_dict for {module} (nothing was loaded):{}",
+        .report.problem_lines()
+    )]
+    LoadStateDict {
+        /// The class name of the module loaded into (`"Net"`, `"Sequential"`).
+        module: String,
+        /// Every problem found; its `loaded` list is empty.
+        report: Box<crate::state::LoadReport>,
+    },
+    /// A module tree reports two parameters or buffers under one state-dict key (a
+    /// hand-written `visit` that repeats a name), so no state dict can address both.
+    #[error(
+        "the model holds more than one parameter or buffer under this state-dict key, so it cannot be loaded"
+    )]
+    DuplicateModelKey,
+    /// [`set_parameter`](crate::Module::set_parameter) was given a path that names no
+    /// parameter of the model.
+    #[error("no parameter at this path; {hint}")]
+    NoSuchParameter {
+        /// What the path names instead, or the parameters near it.
+        hint: String,
+    },
 }
 
 impl InitError {

@@ -27,7 +27,7 @@ pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerato
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;
 pub use spec::{LayerSpec, ParamSpec, ParamTable};
-pub use state::{StateDict, Tensor};
+pub use state::{LoadReport, StateDict, Tensor};
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.
 pub use ndarray;

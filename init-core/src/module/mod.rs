@@ -28,10 +28,13 @@ pub use summary::{Summary, SummaryRow};
 
 use std::any::Any;
 
+use ndarray::ArrayViewD;
+
 use crate::error::Result;
 use crate::param::{Buffer, BufferMut, Param, ParamMut};
 use crate::rng::Generator;
 use crate::rules::Rule;
+use crate::state::{LoadReport, StateDict};
 
 /// Receives what a module holds, in registration order (see [`Module::visit`]).
 pub trait Visitor<'a> {
@@ -338,6 +341,102 @@ pub trait Module: AsModule {
     /// This module's own `bias`, mutable (values only).
     fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
         traverse::own_param_mut(self.as_module_mut(), "bias")
+    }
+
+    /// Every parameter and buffer of the tree, copied, under PyTorch's keys and in its order:
+    /// modules in pre-order, each module's own parameters (registration order), then its own
+    /// buffers. Parameters and `f32` buffers are [`Tensor::F32`](crate::Tensor::F32);
+    /// `num_batches_tracked` is [`Tensor::I64`](crate::Tensor::I64).
+    ///
+    /// ```
+    /// use init_core::{BatchNorm1d, Linear, Module, ReLU, Sequential, Tensor};
+    /// let mlp = Sequential::new().push(Linear::<4, 8>::zeroed()).push(BatchNorm1d::<8>::new()).push(ReLU);
+    /// let sd = mlp.state_dict();
+    /// assert_eq!(
+    ///     sd.keys().collect::<Vec<_>>(),
+    ///     ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    /// );
+    /// assert!(matches!(sd.get("1.num_batches_tracked"), Some(Tensor::I64(_))));
+    /// ```
+    fn state_dict(&self) -> StateDict {
+        crate::state::load::state_dict(self.as_module())
+    }
+
+    /// Copy every value of `sd` into the tree, strictly: each key of the model must be in
+    /// `sd` with the same shape and element type, and `sd` must hold no other key.
+    ///
+    /// Atomic: everything is checked before the first value is written. On any problem the
+    /// model is unchanged and the one error ([`ErrorKind::LoadStateDict`](crate::ErrorKind::LoadStateDict))
+    /// lists every missing, unexpected and mismatched key, mismatches with both shapes, in
+    /// PyTorch's words. (PyTorch copies as it goes and can leave a model half loaded.)
+    /// Values are copied; `requires_grad` is kept; each parameter's
+    /// [`origin`](crate::Param::origin) becomes `"loaded by load_state_dict"`.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, Seed};
+    /// let trained = Linear::<3, 2>::new(&mut Seed::new(0))?;
+    /// let mut fc = Linear::<3, 2>::zeroed();
+    /// fc.load_state_dict(&trained.state_dict())?;
+    /// assert_eq!(fc, trained);
+    ///
+    /// let wrong = Linear::<4, 2>::zeroed().state_dict();
+    /// let err = fc.load_state_dict(&wrong).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "Error(s) in loading state_dict for Linear (nothing was loaded):\n\t\
+    ///      size mismatch for weight: copying a param with shape [2, 4] from checkpoint, the shape in current model is [2, 3]."
+    /// );
+    /// assert_eq!(fc, trained);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn load_state_dict(&mut self, sd: &StateDict) -> Result<LoadReport> {
+        crate::state::load::load(self.as_module_mut(), sd, crate::state::load::Mode::Strict)
+    }
+
+    /// Copy the values of `sd` whose key, shape and element type match the model, and
+    /// report the rest (missing, unexpected and mismatched keys) instead of failing.
+    /// Unlike PyTorch's `strict=False`, a size mismatch is skipped and reported, not raised.
+    ///
+    /// Atomic like [`load_state_dict`](Module::load_state_dict): an error (a model that
+    /// holds two entries under one key) comes before anything is written.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, Seed};
+    /// let trained = Linear::<3, 2>::new(&mut Seed::new(0))?;
+    /// // Same weight, a head without bias: the bias is reported, the weight loaded.
+    /// let mut fc = Linear::<3, 2, false>::zeroed();
+    /// let report = fc.load_state_dict_partial(&trained.state_dict())?;
+    /// assert_eq!(report.loaded, ["weight"]);
+    /// assert_eq!(report.unexpected, ["bias"]);
+    /// assert_eq!(fc.weight().unwrap(), trained.weight().unwrap());
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn load_state_dict_partial(&mut self, sd: &StateDict) -> Result<LoadReport> {
+        crate::state::load::load(self.as_module_mut(), sd, crate::state::load::Mode::Partial)
+    }
+
+    /// Copy `value` into the parameter at a dotted path (`"conv1.weight"`): the forum
+    /// thread's "Method 2", with the shape checked. A value of another shape is refused with
+    /// both shapes and the parameter is unchanged; a path that names no parameter is an
+    /// error that says what is there instead. `requires_grad` is kept; the parameter's
+    /// [`origin`](crate::Param::origin) becomes `"set by set_parameter"`.
+    ///
+    /// ```
+    /// use init_core::{Conv2d, Module, Sequential};
+    /// use ndarray::ArrayD;
+    /// let mut net = Sequential::new().push(Conv2d::<1, 3, 3>::zeroed());
+    /// net.set_parameter("0.weight", ArrayD::from_elem(vec![3, 1, 3, 3], 0.5).view())?;
+    /// assert!(net.get_parameter("0.weight").unwrap().as_slice().iter().all(|&w| w == 0.5));
+    ///
+    /// let err = net.set_parameter("0.weight", ArrayD::zeros(vec![1, 1, 3, 3]).view()).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "0.weight: shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
+    /// );
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn set_parameter(&mut self, path: &str, value: ArrayViewD<'_, f32>) -> Result<()> {
+        crate::state::load::set_parameter(self.as_module_mut(), path, value)
     }
 }
 

@@ -2,7 +2,10 @@
 //! files they travel in.
 
 mod dict;
+pub(crate) mod load;
+mod report;
 mod tensor;
 
 pub use dict::StateDict;
+pub use report::{LoadReport, Mismatch};
 pub use tensor::{Dtype, Tensor};
