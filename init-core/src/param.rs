@@ -182,8 +182,8 @@ impl Param {
 
     /// Which rule set the current values, when a module initialized them
     /// (`"kaiming_normal(mode = \"fan_out\") by #[init(Conv2d = ...)] on Net"`,
-    /// `"default: Linear"`). `None` after any other write: a scheme called by hand, a copy, a
-    /// mutable view.
+    /// `"default: Linear"`), or `"loaded by load_state_dict"` / `"set by set_parameter"`.
+    /// `None` after any other write: a scheme called by hand, a copy, a mutable view.
     pub fn origin(&self) -> Option<&str> {
         self.origin.as_deref()
     }
