@@ -646,3 +646,61 @@ fn a_process_killed_at_any_moment_leaves_a_whole_file() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ---------------------------------------------------------------- PyTorch
+
+/// `tests/fixtures/safetensors/torch_dtypes.safetensors`, written by PyTorch
+/// (`make_fixtures.py`): our F16, BF16 and F64 conversions equal PyTorch's `.float()`.
+#[test]
+fn pytorch_f16_bf16_f64_convert_like_pytorch() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/safetensors/torch_dtypes.safetensors");
+    let loaded = load(&path).unwrap();
+    let keys: Vec<_> = loaded.state.keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "count",
+            "double",
+            "expected.brain",
+            "expected.double",
+            "expected.half",
+            "single",
+            "brain",
+            "half"
+        ]
+    );
+    let bits = |k: &str| {
+        let t = loaded.state.get(k).unwrap();
+        (t.shape().to_vec(), t.as_f32().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+    };
+    // Bit for bit, except that PyTorch's CPU `.float()` of a half NaN is always 0x7fffffff
+    // where we keep the sign and payload (as F16C hardware and the `half` crate do).
+    for k in ["half", "brain", "double"] {
+        let ((shape, ours), (want_shape, torch)) = (bits(k), bits(&format!("expected.{k}")));
+        assert_eq!(shape, want_shape, "{k}");
+        for (i, (a, b)) in ours.iter().zip(&torch).enumerate() {
+            let nan = |x: u32| f32::from_bits(x).is_nan();
+            assert!(a == b || (nan(*a) && nan(*b)), "{k}[{i}]: {a:#010x} vs PyTorch's {b:#010x}");
+        }
+    }
+    let conv: Vec<String> = loaded.conversions.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        conv,
+        [
+            "double: F64 converted to F32",
+            "brain: BF16 converted to F32",
+            "half: F16 converted to F32"
+        ]
+    );
+    assert_eq!(loaded.state.get("count").unwrap().as_i64().unwrap()[[]], 42);
+    assert_eq!(bits("single"), (vec![1, 2], vec![1.5f32.to_bits(), (-2.0f32).to_bits()]));
+}
+
+/// Writes `zoo()` to `$INIT_ST_WRITE` for `make_fixtures.py --check`.
+#[test]
+#[ignore = "run by hand: writes a file for the PyTorch check"]
+fn write_zoo_for_python() {
+    let path = std::env::var("INIT_ST_WRITE").expect("INIT_ST_WRITE=path");
+    save(&zoo(), path).unwrap();
+}
