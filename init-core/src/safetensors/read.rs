@@ -93,8 +93,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>, ErrorKind> {
     })?;
     let mut bytes = Vec::with_capacity(size);
     bytes.extend_from_slice(&prefix);
-    // One byte more than expected, to notice a file that grew since its size was taken.
-    (&mut file).take(len + 1 - 8).read_to_end(&mut bytes).map_err(|e| io("read the file", e))?;
+    // The rest, and one byte more: to notice a file that grew since its size was taken.
+    (&mut file)
+        .take(len.saturating_sub(7))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io("read the file", e))?;
     if bytes.len() != size {
         return Err(ErrorKind::Io {
             op: "read the file".into(),
