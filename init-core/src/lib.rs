@@ -12,6 +12,7 @@ pub mod module;
 mod param;
 pub mod rng;
 pub mod rules;
+pub mod safetensors;
 pub mod schemes;
 pub mod spec;
 pub mod state;

@@ -1,0 +1,116 @@
+//! [`StateDict`]s in safetensors files: the format PyTorch (`safetensors.torch`), candle and
+//! burn read and write.
+//!
+//! - [`save`] writes atomically: a temporary file in the target's directory, `fsync`, rename
+//!   over the target, `fsync` of the directory. A save that fails (or a process killed) part-way
+//!   leaves the previous file as it was.
+//! - [`to_bytes`] is deterministic: the header lists the tensors in the state dict's order
+//!   (after `"__metadata__": {"format": "pt"}`); the data holds the `I64` tensors first, then
+//!   the `F32` ones, so that every tensor is aligned to its element size, as the `safetensors`
+//!   crate and PyTorch expect.
+//! - [`load`] and [`from_bytes`] keep the header's order of keys (so a round trip keeps the
+//!   state dict's order, and a file written by PyTorch loads in its own header order). `F32`
+//!   and `I64` load as they are; `F16`, `BF16` and `F64` are converted to `f32` and listed in
+//!   [`Loaded::conversions`]; every other dtype is an error that names the tensor.
+//! - A broken or hostile file gets an error that says what is wrong
+//!   ([`ErrorKind`](crate::ErrorKind)), never a panic, and never an allocation larger than the
+//!   file: every length the header states is checked against the real size first.
+//!
+//! ```
+//! use init_core::safetensors::{from_bytes, to_bytes};
+//! use init_core::{StateDict, Tensor};
+//! use ndarray::ArrayD;
+//! let mut sd = StateDict::new();
+//! sd.insert("fc.weight", Tensor::from(ArrayD::<f32>::ones(vec![2, 3])))?;
+//! sd.insert("bn.num_batches_tracked", Tensor::from(ArrayD::<i64>::zeros(vec![])))?;
+//! let loaded = from_bytes(&to_bytes(&sd)?)?;
+//! assert_eq!(loaded.state, sd);
+//! assert!(loaded.conversions.is_empty());
+//! # Ok::<(), init_core::InitError>(())
+//! ```
+
+mod convert;
+mod header;
+mod read;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use crate::state::StateDict;
+
+pub use read::{from_bytes, load};
+pub use write::{save, to_bytes};
+
+/// The largest header the safetensors format accepts (the `safetensors` crate's limit).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// A state dict read from a safetensors file, and what was converted to get it.
+///
+/// ```
+/// use init_core::safetensors::{from_bytes, to_bytes};
+/// use init_core::StateDict;
+/// let loaded = from_bytes(&to_bytes(&StateDict::new())?)?;
+/// assert!(loaded.state.is_empty() && loaded.conversions.is_empty());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    /// The tensors, in the order of the file's header.
+    pub state: StateDict,
+    /// The tensors that were stored in another float type and converted to `f32`, in the
+    /// same order.
+    pub conversions: Vec<Conversion>,
+}
+
+/// One tensor converted to `f32` on load.
+///
+/// ```
+/// use init_core::safetensors::{Conversion, SourceDtype};
+/// let c = Conversion { key: "fc.weight".into(), from: SourceDtype::F16 };
+/// assert_eq!(c.to_string(), "fc.weight: F16 converted to F32");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversion {
+    /// The tensor's key.
+    pub key: String,
+    /// The dtype it had in the file.
+    pub from: SourceDtype,
+}
+
+impl fmt::Display for Conversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} converted to F32", self.key, self.from)
+    }
+}
+
+/// A float type that [`load`] and [`from_bytes`] convert to `f32`.
+///
+/// `F16` and `BF16` convert exactly (NaN payloads kept); `F64` rounds to the nearest `f32`
+/// (values beyond `f32::MAX` become infinities).
+///
+/// ```
+/// use init_core::safetensors::SourceDtype;
+/// assert_eq!(SourceDtype::BF16.to_string(), "BF16");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceDtype {
+    /// IEEE half precision.
+    F16,
+    /// bfloat16.
+    BF16,
+    /// IEEE double precision.
+    F64,
+}
+
+impl fmt::Display for SourceDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceDtype::F16 => "F16",
+            SourceDtype::BF16 => "BF16",
+            SourceDtype::F64 => "F64",
+        })
+    }
+}

@@ -1,0 +1,314 @@
+//! Reading: the 8-byte prefix, the header, the layout of the data, then the tensors.
+//!
+//! Every check that the `safetensors` crate makes is made here first, so that each broken file
+//! gets its own error; then the crate parses the file too (a second opinion: a file it rejects
+//! is rejected, as [`ErrorKind::SafetensorsRejected`]) and its views give the tensor bytes.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use ::safetensors::{Dtype, SafeTensors};
+use ndarray::{ArrayD, IxDyn};
+
+use super::header::{self, Entry};
+use super::{Conversion, Loaded, MAX_HEADER, SourceDtype, convert};
+use crate::error::{ErrorKind, InitError, Result};
+use crate::state::{StateDict, Tensor};
+
+/// Read a state dict from a safetensors file.
+///
+/// The file's size is checked before anything is read, the 8-byte header length is compared
+/// with it before the rest is read, and then it is read whole (the only allocation: the file's
+/// size). Errors carry the path and say what is wrong; see [`from_bytes`] for the rules.
+///
+/// ```
+/// use init_core::safetensors::{load, save};
+/// use init_core::{StateDict, Tensor};
+/// let path = std::env::temp_dir().join(format!("init-doc-load-{}.safetensors", std::process::id()));
+/// let mut sd = StateDict::new();
+/// sd.insert("w", Tensor::from(ndarray::ArrayD::<f32>::ones(vec![3])))?;
+/// save(&sd, &path)?;
+/// assert_eq!(load(&path)?.state, sd);
+/// std::fs::remove_file(&path).unwrap();
+///
+/// let err = load("no/such/file.safetensors").unwrap_err();
+/// assert_eq!(err.to_string(), "no/such/file.safetensors: no such file");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn load(path: impl AsRef<Path>) -> Result<Loaded> {
+    let path = path.as_ref();
+    let at = |kind| InitError::new(path.display().to_string(), kind);
+    let bytes = read_file(path).map_err(at)?;
+    parse(&bytes).map_err(at)
+}
+
+/// Read a state dict from the bytes of a safetensors file.
+///
+/// `F32` and `I64` tensors load as they are; `F16`, `BF16` and `F64` are converted to `f32` and
+/// listed in [`Loaded::conversions`]; other dtypes are an [`ErrorKind::UnsupportedDtype`]. The
+/// keys keep the header's order. Each way a file can be broken has its own
+/// [`ErrorKind`] (empty, too short, a header length beyond the file, not UTF-8, not JSON,
+/// duplicate names, unknown dtype, offsets outside the data or overlapping, a byte count that
+/// does not match dtype and shape, ...).
+///
+/// ```
+/// use init_core::safetensors::from_bytes;
+/// let err = from_bytes(b"").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "empty file: a safetensors file starts with an 8-byte little-endian header length"
+/// );
+/// let mut file = 2u64.to_le_bytes().to_vec();
+/// file.extend(b"{}");
+/// assert!(from_bytes(&file)?.state.is_empty());
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn from_bytes(bytes: &[u8]) -> Result<Loaded> {
+    parse(bytes).map_err(|kind| InitError::new("", kind))
+}
+
+/// The file's bytes, read only after its size and the header length it states agree.
+fn read_file(path: &Path) -> Result<Vec<u8>, ErrorKind> {
+    let io = |op: &str, e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
+        kind => ErrorKind::Io { op: op.to_string(), kind, message: e.to_string() },
+    };
+    // Before opening: opening a named pipe for reading would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| io("read the file's metadata", e))?;
+    check_kind(&meta)?;
+    let mut file = File::open(path).map_err(|e| io("open the file", e))?;
+    let meta = file.metadata().map_err(|e| io("read the file's metadata", e))?;
+    check_kind(&meta)?;
+    let len = meta.len();
+
+    let mut prefix = Vec::with_capacity(8);
+    (&mut file).take(8).read_to_end(&mut prefix).map_err(|e| io("read the file", e))?;
+    prefix_checks(&prefix, len)?;
+
+    let size = usize::try_from(len).map_err(|_| ErrorKind::Io {
+        op: "read the file".into(),
+        kind: std::io::ErrorKind::OutOfMemory,
+        message: format!("{len} bytes do not fit in memory addresses"),
+    })?;
+    let mut bytes = Vec::with_capacity(size);
+    bytes.extend_from_slice(&prefix);
+    // The rest, and one byte more: to notice a file that grew since its size was taken.
+    (&mut file)
+        .take(len.saturating_sub(7))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io("read the file", e))?;
+    if bytes.len() != size {
+        return Err(ErrorKind::Io {
+            op: "read the file".into(),
+            kind: std::io::ErrorKind::UnexpectedEof,
+            message: format!(
+                "it changed size while being read: {len} bytes expected, {} read",
+                bytes.len()
+            ),
+        });
+    }
+    Ok(bytes)
+}
+
+fn check_kind(meta: &std::fs::Metadata) -> Result<(), ErrorKind> {
+    if meta.is_dir() {
+        Err(ErrorKind::IsDirectory)
+    } else if !meta.is_file() {
+        Err(ErrorKind::NotRegularFile)
+    } else {
+        Ok(())
+    }
+}
+
+/// The checks on the first (up to) 8 bytes and the file length: the header length stated,
+/// if it fits in the file.
+pub(super) fn prefix_checks(prefix: &[u8], file_len: u64) -> Result<u64, ErrorKind> {
+    if file_len == 0 {
+        return Err(ErrorKind::EmptyFile);
+    }
+    let Ok(prefix) = <[u8; 8]>::try_from(prefix.get(..8).unwrap_or(prefix)) else {
+        return Err(ErrorKind::FileTooShort { len: file_len });
+    };
+    let len = u64::from_le_bytes(prefix);
+    if len >= 1 << 63 {
+        return Err(ErrorKind::HeaderLengthOverflow { len });
+    }
+    if len > file_len {
+        return Err(ErrorKind::HeaderBeyondFile { len, file_len });
+    }
+    let available = file_len - 8;
+    if len > available {
+        return Err(ErrorKind::TruncatedHeader { len, available });
+    }
+    if len > MAX_HEADER {
+        return Err(ErrorKind::HeaderTooLarge { len, limit: MAX_HEADER });
+    }
+    Ok(len)
+}
+
+/// A whole file.
+fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
+    let header_len = prefix_checks(bytes, bytes.len() as u64)?;
+    // `header_len <= bytes.len() - 8` was checked: the conversion and the slice succeed.
+    let header_end = 8 + usize::try_from(header_len).unwrap_or(usize::MAX - 8);
+    let header = bytes.get(8..header_end).unwrap_or_default();
+    let text = std::str::from_utf8(header)
+        .map_err(|e| ErrorKind::HeaderNotUtf8 { reason: e.to_string() })?;
+    let entries = header::parse(text)?;
+    let data_len = bytes.len().saturating_sub(header_end) as u64;
+    let shapes = entries.iter().map(|e| check_entry(e, data_len)).collect::<Result<Vec<_>, _>>()?;
+    check_layout(&entries, data_len)?;
+
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
+    let mut state = StateDict::new();
+    let mut conversions = Vec::new();
+    for (entry, shape) in entries.into_iter().zip(shapes) {
+        let view = st
+            .tensor(&entry.key)
+            .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
+        let data = view.data();
+        let (tensor, from) = match entry.dtype {
+            Dtype::F32 => (Tensor::F32(array(&entry, shape, convert::f32s(data))?), None),
+            Dtype::I64 => (Tensor::I64(array(&entry, shape, convert::i64s(data))?), None),
+            Dtype::F16 => {
+                (Tensor::F32(array(&entry, shape, convert::f16s(data))?), Some(SourceDtype::F16))
+            }
+            Dtype::BF16 => {
+                (Tensor::F32(array(&entry, shape, convert::bf16s(data))?), Some(SourceDtype::BF16))
+            }
+            Dtype::F64 => {
+                (Tensor::F32(array(&entry, shape, convert::f64s(data))?), Some(SourceDtype::F64))
+            }
+            other => {
+                return Err(ErrorKind::UnsupportedDtype {
+                    key: entry.key,
+                    dtype: other.to_string(),
+                });
+            }
+        };
+        if let Some(from) = from {
+            conversions.push(Conversion { key: entry.key.clone(), from });
+        }
+        state
+            .insert(entry.key, tensor)
+            .map_err(|e| ErrorKind::DuplicateTensor { key: e.path().into() })?;
+    }
+    Ok(Loaded { state, conversions })
+}
+
+/// An entry's shape (as `usize`s) once its element count, byte count and offsets check out.
+fn check_entry(e: &Entry, data_len: u64) -> Result<Vec<usize>, ErrorKind> {
+    let overflow = || ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() };
+    let shape = e.shape.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>();
+    let shape = shape.map_err(|_| overflow())?;
+    // ndarray's rule: the product of the non-zero dimensions must fit in an isize.
+    let nonzero = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d.max(1)));
+    let numel = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    let bits = e.dtype.bitsize();
+    let (Some(nonzero), Some(numel)) = (nonzero, numel) else { return Err(overflow()) };
+    let Some(nbits) = numel.checked_mul(bits).filter(|_| nonzero <= isize::MAX as usize) else {
+        return Err(overflow());
+    };
+    if e.end < e.start {
+        return Err(ErrorKind::ReversedOffsets { key: e.key.clone(), start: e.start, end: e.end });
+    }
+    if nbits % 8 != 0 {
+        return Err(ErrorKind::BadHeader {
+            rule: format!(
+                "tensor `{}`: dtype {} and shape {:?} make {nbits} bits, not a whole number of bytes",
+                e.key, e.dtype, e.shape
+            ),
+        });
+    }
+    let expected = (nbits / 8) as u64;
+    if e.end - e.start != expected {
+        return Err(ErrorKind::ByteCount {
+            key: e.key.clone(),
+            dtype: dtype_name(e.dtype),
+            shape: e.shape.clone(),
+            expected,
+            start: e.start,
+            end: e.end,
+        });
+    }
+    if e.end > data_len {
+        return Err(ErrorKind::OffsetsOutOfData {
+            key: e.key.clone(),
+            start: e.start,
+            end: e.end,
+            data_len,
+        });
+    }
+    Ok(shape)
+}
+
+/// The tensors, taken by start offset, tile the data exactly: no overlap, no gap (as the
+/// `safetensors` crate requires).
+fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), ErrorKind> {
+    let mut order: Vec<&Entry> = entries.iter().collect();
+    order.sort_by_key(|e| (e.start, e.end));
+    let mut covered = 0u64;
+    // The tensor that ends at `covered` (only read once `covered > 0`).
+    let mut last: (&str, u64, u64) = ("", 0, 0);
+    for e in order {
+        if e.start < covered {
+            return Err(ErrorKind::OverlappingTensors {
+                first: last.0.to_string(),
+                first_start: last.1,
+                first_end: last.2,
+                second: e.key.clone(),
+                second_start: e.start,
+                second_end: e.end,
+            });
+        }
+        if e.start > covered {
+            return Err(ErrorKind::UncoveredData { start: covered, end: e.start });
+        }
+        if e.end > covered {
+            last = (&e.key, e.start, e.end);
+            covered = e.end;
+        }
+    }
+    if covered < data_len {
+        return Err(ErrorKind::UncoveredData { start: covered, end: data_len });
+    }
+    Ok(())
+}
+
+/// The array of `shape` holding `values` (their count was checked against the shape).
+fn array<T>(e: &Entry, shape: Vec<usize>, values: Vec<T>) -> Result<ArrayD<T>, ErrorKind> {
+    ArrayD::from_shape_vec(IxDyn(&shape), values)
+        .map_err(|_| ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() })
+}
+
+/// The name of a dtype, as written in files.
+fn dtype_name(d: Dtype) -> &'static str {
+    const NAMES: [&str; 22] = [
+        "BOOL",
+        "F4",
+        "F6_E2M3",
+        "F6_E3M2",
+        "U8",
+        "I8",
+        "F8_E5M2",
+        "F8_E4M3",
+        "F8_E8M0",
+        "F8_E4M3FNUZ",
+        "F8_E5M2FNUZ",
+        "I16",
+        "U16",
+        "F16",
+        "BF16",
+        "I32",
+        "U32",
+        "F32",
+        "C64",
+        "F64",
+        "I64",
+        "U64",
+    ];
+    let name = d.to_string();
+    NAMES.iter().find(|n| **n == name).copied().unwrap_or("(a dtype of a newer safetensors)")
+}
