@@ -44,28 +44,35 @@ fn main() -> Result<(), InitError> {
 
     println!("Method 2: assign after construction, by path, with a shape check");
     let mut net = Net::new(&mut rng)?;
-    let mut conv_w = net.get_parameter_mut("conv1.weight").expect("path exists");
     let broadcast = kernel().broadcast(IxDyn(&[3, 1, 3, 3])).expect("fits").to_owned();
-    conv_w.copy_from(&broadcast.view())?;
-    println!("  copied a [3, 1, 3, 3] array; requires_grad is still {}", conv_w.requires_grad());
+    net.set_parameter("conv1.weight", broadcast.view())?;
+    let w = net.conv1.weight().expect("conv1 has a weight");
+    println!(
+        "  set conv1.weight from a [3, 1, 3, 3] array; requires_grad is still {}",
+        w.requires_grad()
+    );
     // The thread's bug at run time: a 1-channel weight is refused and nothing changes.
     let one_channel = kernel().into_shape_with_order(IxDyn(&[1, 1, 3, 3])).expect("9 values");
-    match conv_w.copy_from(&one_channel.view()) {
-        Err(e) => println!("  a [1, 1, 3, 3] array is refused: {e}"),
-        Ok(()) => unreachable!("a shape mismatch is always an error"),
+    if let Err(e) = net.set_parameter("conv1.weight", one_channel.view()) {
+        println!("  a [1, 1, 3, 3] array is refused: {e}");
     }
 
-    println!("Method 3: load the values of a saved model");
+    println!("Method 3: load a saved state dict");
     let trained = Net::new(&mut Seed::new(1))?;
+    let path = std::env::temp_dir().join("init-forum-thread-net.safetensors");
+    trained.save_safetensors(&path)?;
     let mut fresh = <Net as Zeroed>::zeroed();
-    let saved: Vec<(String, ArrayD<f32>)> =
-        trained.named_parameters().into_iter().map(|(n, p)| (n, p.view().to_owned())).collect();
-    for (name, value) in &saved {
-        let mut p = fresh.get_parameter_mut(name).expect("same structure");
-        p.copy_from(&value.view())?;
-    }
+    let (report, _) = fresh.load_safetensors(&path)?;
     let same = fresh.parameters().iter().zip(trained.parameters()).all(|(a, b)| a == &b);
-    println!("  {} tensors copied by name, every value equal: {same}", saved.len());
+    println!("  {report} Every value equal: {same}");
+    // A checkpoint holding the thread's 1-channel weight is refused as a whole: strict
+    // loading checks every key first and changes nothing.
+    let mut bad = trained.state_dict();
+    bad.remove("conv1.weight");
+    bad.insert("conv1.weight", one_channel.clone().into())?;
+    if let Err(e) = fresh.load_state_dict(&bad) {
+        println!("  a checkpoint with a [1, 1, 3, 3] conv1.weight is refused:\n    {e}");
+    }
 
     println!("Method 4: the init_weights loop over modules, as in the thread's answer");
     let mut net = <Net as Zeroed>::zeroed();

@@ -1,5 +1,6 @@
 //! The PyTorch forum thread's `Net`, with its initialization declared on the fields: built
-//! and initialized in one line, its parameters printed as a table, then a forward pass.
+//! and initialized in one line, its parameters printed as a table, a forward pass, and its
+//! weights saved as safetensors (loadable by PyTorch's `load_state_dict(strict=True)`).
 //!
 //! Run: `cargo run --example quickstart`
 
@@ -40,5 +41,13 @@ fn main() -> Result<(), InitError> {
         let row: Vec<String> = row.iter().map(|v| format!("{v:+.3}")).collect();
         println!("  sample {n}: [{}]", row.join(", "));
     }
+
+    // Save the weights (atomically) and load them into a fresh network.
+    let path = std::env::temp_dir().join("init-quickstart-net.safetensors");
+    net.save_safetensors(&path)?;
+    let mut copy = <Net as Zeroed>::zeroed();
+    let (report, _) = copy.load_safetensors(&path)?;
+    println!("saved {} and loaded it back: {report}", path.display());
+    assert!(copy.parameters().iter().zip(net.parameters()).all(|(a, b)| a == &b));
     Ok(())
 }

@@ -438,6 +438,45 @@ pub trait Module: AsModule {
     fn set_parameter(&mut self, path: &str, value: ArrayViewD<'_, f32>) -> Result<()> {
         crate::state::load::set_parameter(self.as_module_mut(), path, value)
     }
+
+    /// Save the [`state_dict`](Module::state_dict) as a safetensors file, atomically (a
+    /// temporary file in the same directory, synced, then renamed over `path`), readable by
+    /// PyTorch's `safetensors.torch.load_file`, candle and burn.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, Seed};
+    /// let path = std::env::temp_dir().join(format!("init-doc-{}.safetensors", std::process::id()));
+    /// let fc = Linear::<3, 2>::new(&mut Seed::new(0))?;
+    /// fc.save_safetensors(&path)?;
+    /// let mut copy = Linear::<3, 2>::zeroed();
+    /// let (report, conversions) = copy.load_safetensors(&path)?;
+    /// assert!(report.is_clean() && conversions.is_empty());
+    /// assert_eq!(copy, fc);
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn save_safetensors(&self, path: impl AsRef<std::path::Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        crate::safetensors::save(&self.state_dict(), path)
+    }
+
+    /// Load a safetensors file strictly and atomically (see
+    /// [`load_state_dict`](Module::load_state_dict)): every key must fit, else nothing
+    /// changes. Returns the load report and the tensors converted to `f32` from `F16`,
+    /// `BF16` or `F64`.
+    fn load_safetensors(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<(LoadReport, Vec<crate::safetensors::Conversion>)>
+    where
+        Self: Sized,
+    {
+        let loaded = crate::safetensors::load(path)?;
+        let report = self.load_state_dict(&loaded.state)?;
+        Ok((report, loaded.conversions))
+    }
 }
 
 /// Modules that can be built with every parameter zero and nothing initialized; a tree is
