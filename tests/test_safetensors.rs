@@ -209,6 +209,19 @@ fn other_dtypes_are_unsupported_naming_the_key() {
 }
 
 #[test]
+fn an_unsupported_dtype_after_supported_ones_is_named() {
+    let (f, m) = ([0u8; 16], [1u8; 3]);
+    let tensors = vec![
+        ("w", TensorView::new(Dtype::F32, vec![4], &f).unwrap()),
+        ("mask", TensorView::new(Dtype::BOOL, vec![3], &m).unwrap()),
+    ];
+    assert_eq!(
+        err(&safetensors::serialize(tensors, None).unwrap()),
+        "tensor `mask`: dtype BOOL is not supported; F32 and I64 load as they are, F16, BF16 and F64 are converted to F32"
+    );
+}
+
+#[test]
 fn the_metadata_key_cannot_name_a_tensor() {
     let mut sd = StateDict::new();
     sd.insert("__metadata__", f32s(&[1], |_| 0.0)).unwrap();

@@ -159,6 +159,12 @@ fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
     let data_len = bytes.len().saturating_sub(header_end) as u64;
     let shapes = entries.iter().map(|e| check_entry(e, data_len)).collect::<Result<Vec<_>, _>>()?;
     check_layout(&entries, data_len)?;
+    // Before converting anything: a file we cannot hold costs no allocation.
+    let supported =
+        |d| matches!(d, Dtype::F32 | Dtype::I64 | Dtype::F16 | Dtype::BF16 | Dtype::F64);
+    if let Some(e) = entries.iter().find(|e| !supported(e.dtype)) {
+        return Err(ErrorKind::UnsupportedDtype { key: e.key.clone(), dtype: e.dtype.to_string() });
+    }
 
     let st = SafeTensors::deserialize(bytes)
         .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
