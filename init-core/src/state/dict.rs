@@ -1,5 +1,7 @@
 //! [`StateDict`]: an ordered map from PyTorch keys to tensors.
 
+use std::collections::HashMap;
+
 use super::Tensor;
 use crate::error::{ErrorKind, InitError, Result};
 
@@ -20,33 +22,41 @@ use crate::error::{ErrorKind, InitError, Result};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StateDict {
     entries: Vec<(String, Tensor)>,
+    /// Position of each key in `entries`, so that inserting n keys costs O(n), not O(n²)
+    /// (a hostile file can hold millions of tiny tensors).
+    index: HashMap<String, usize>,
 }
 
 impl StateDict {
     /// An empty state dict.
     pub fn new() -> Self {
-        StateDict { entries: Vec::new() }
+        StateDict { entries: Vec::new(), index: HashMap::new() }
     }
 
     /// Add `key`; a key already present is an error and changes nothing.
     pub fn insert(&mut self, key: impl Into<String>, tensor: Tensor) -> Result<()> {
         let key = key.into();
-        if self.get(&key).is_some() {
+        if self.index.contains_key(&key) {
             return Err(InitError::new(key, ErrorKind::DuplicateKey));
         }
+        self.index.insert(key.clone(), self.entries.len());
         self.entries.push((key, tensor));
         Ok(())
     }
 
     /// The tensor under `key`.
     pub fn get(&self, key: &str) -> Option<&Tensor> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, t)| t)
+        self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
     /// Remove and return the tensor under `key`.
     pub fn remove(&mut self, key: &str) -> Option<Tensor> {
-        let i = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(i).1)
+        let i = self.index.remove(key)?;
+        let (_, tensor) = self.entries.remove(i);
+        for position in self.index.values_mut().filter(|p| **p > i) {
+            *position -= 1;
+        }
+        Some(tensor)
     }
 
     /// The keys, in order.
@@ -75,5 +85,26 @@ impl IntoIterator for StateDict {
     type IntoIter = std::vec::IntoIter<(String, Tensor)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::ArrayD;
+
+    #[test]
+    fn removing_keeps_the_index_in_step_with_the_order() {
+        let mut sd = StateDict::new();
+        for k in ["a", "b", "c", "d"] {
+            sd.insert(k, Tensor::from(ArrayD::<f32>::zeros(vec![1]))).unwrap();
+        }
+        assert!(sd.remove("b").is_some());
+        assert!(sd.remove("b").is_none());
+        assert_eq!(sd.keys().collect::<Vec<_>>(), ["a", "c", "d"]);
+        assert_eq!(sd.get("d").map(Tensor::shape), Some(&[1][..]));
+        sd.insert("b", Tensor::from(ArrayD::<i64>::zeros(vec![2]))).unwrap();
+        assert_eq!(sd.keys().collect::<Vec<_>>(), ["a", "c", "d", "b"]);
+        assert_eq!(sd.get("b").map(Tensor::shape), Some(&[2][..]));
     }
 }
