@@ -411,6 +411,26 @@ fn round_trip_into_a_fresh_zeroed_model_is_bit_identical_for_every_layer() {
     assert_eq!(w[1].to_bits(), (-0.0f32).to_bits());
 }
 
+#[test]
+fn save_then_load_a_safetensors_file_is_bit_identical_for_every_layer() {
+    // The same zoo through a file: bytes in memory, then a real file on disk.
+    let source = trained_zoo(11);
+    let sd = source.state_dict();
+    let loaded = init::safetensors::from_bytes(&init::safetensors::to_bytes(&sd).unwrap()).unwrap();
+    assert!(loaded.conversions.is_empty());
+    assert_eq!(bits(&loaded.state), bits(&sd));
+
+    let dir = std::env::temp_dir().join(format!("init-zoo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("zoo.safetensors");
+    source.save_safetensors(&path).unwrap();
+    let mut fresh = zoo();
+    let (report, conversions) = fresh.load_safetensors(&path).unwrap();
+    assert!(report.is_clean() && conversions.is_empty());
+    assert_eq!(bits(&fresh.state_dict()), bits(&sd));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 // ---------------------------------------------------------------------------------------
 // Strict loading is atomic and reports everything at once.
 
