@@ -11,6 +11,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod init_expr;
 mod kinds;
 mod scheme;
 mod suggest;
