@@ -119,16 +119,16 @@ impl std::fmt::Display for Rule {
     }
 }
 
+/// `rule for conv1.weight`, `rule for Conv2d.weight`, `rule "*.bias"`.
 fn describe(target: &Target, param: Option<&str>) -> String {
-    let param = param.map(|p| format!(".{p}")).unwrap_or_default();
-    match target {
-        Target::Module(path) if path.is_empty() => {
-            format!("rule for {}", &param[param.len().min(1)..])
-        }
-        Target::Module(path) => format!("rule for {path}{param}"),
-        Target::Kind(kind) => format!("rule for {kind}{param}"),
-        Target::Glob(g) => format!("rule \"{g}\""),
-    }
+    let what = match target {
+        Target::Module(path) => path.to_string(),
+        Target::Kind(kind) => kind.to_string(),
+        Target::Glob(g) => return format!("rule \"{g}\""),
+    };
+    let parts: Vec<&str> =
+        [what.as_str(), param.unwrap_or("")].into_iter().filter(|s| !s.is_empty()).collect();
+    format!("rule for {}", parts.join("."))
 }
 
 /// Rules decided at run time, applied to an existing model: the Rust form of Hugging Face's
@@ -204,3 +204,23 @@ impl Rules {
 }
 
 pub(crate) use engine::{Fallback, run};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_without_an_origin_describes_its_target() {
+        let origin = |r: Rule| r.to_string();
+        assert_eq!(
+            origin(Rule::module("conv1", "weight", Init::Zeros)),
+            "zeros by rule for conv1.weight"
+        );
+        assert_eq!(origin(Rule::module("", "bias", Init::Ones)), "ones by rule for bias");
+        assert_eq!(
+            origin(Rule::kind(LayerKind::Conv2d, "weight", Init::Zeros)),
+            "zeros by rule for Conv2d.weight"
+        );
+        assert_eq!(origin(Rule::glob("*.bias", Init::Zeros)), "zeros by rule \"*.bias\"");
+    }
+}
