@@ -80,13 +80,11 @@ impl<'a> Input<'a> {
                 let member =
                     f.ident.clone().map_or_else(|| Member::Unnamed(i.into()), Member::Named);
                 let name = f.ident.as_ref().map_or_else(|| i.to_string(), ToString::to_string);
-                Field {
-                    member,
-                    name,
-                    ty: &f.ty,
-                    shape: shape(&f.ty),
-                    attrs: attr::get(cx, &f.attrs),
-                }
+                // Errors in a field's attributes name the field.
+                cx.scope(&name);
+                let attrs = attr::get(cx, &f.attrs);
+                cx.unscope();
+                Field { member, name, ty: &f.ty, shape: shape(&f.ty), attrs }
             })
             .collect();
         Some(Input { original: input, attrs: attr::get(cx, &input.attrs), fields })

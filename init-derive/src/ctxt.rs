@@ -8,29 +8,49 @@ use quote::ToTokens;
 
 /// Collects errors; must be finished with [`Ctxt::check`] (it panics in debug builds of the
 /// macro if dropped with errors unread, which would lose them).
-#[derive(Default)]
 pub(crate) struct Ctxt {
     errors: RefCell<Option<Vec<syn::Error>>>,
+    /// Put before every message while set (`field `fc`: `), so errors name their field.
+    prefix: RefCell<String>,
 }
 
 impl Ctxt {
     pub(crate) fn new() -> Self {
-        Ctxt { errors: RefCell::new(Some(Vec::new())) }
+        Ctxt { errors: RefCell::new(Some(Vec::new())), prefix: RefCell::new(String::new()) }
     }
 
     /// An error placed on the tokens of `obj`.
     pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&self, obj: T, msg: M) {
+        let msg = format!("{}{msg}", self.prefix.borrow());
         self.push(syn::Error::new_spanned(obj.into_token_stream(), msg));
     }
 
     /// An error placed at `span`.
     pub(crate) fn error_at<M: Display>(&self, span: Span, msg: M) {
+        let msg = format!("{}{msg}", self.prefix.borrow());
         self.push(syn::Error::new(span, msg));
     }
 
     /// An error from syn's parser.
     pub(crate) fn syn_error(&self, err: syn::Error) {
-        self.push(err);
+        let prefix = self.prefix.borrow().clone();
+        if prefix.is_empty() {
+            self.push(err);
+        } else {
+            for e in err {
+                self.push(syn::Error::new(e.span(), format!("{prefix}{e}")));
+            }
+        }
+    }
+
+    /// Name `field` in every error reported until [`Ctxt::unscope`].
+    pub(crate) fn scope(&self, field: &str) {
+        *self.prefix.borrow_mut() = format!("field `{field}`: ");
+    }
+
+    /// Stop naming a field.
+    pub(crate) fn unscope(&self) {
+        self.prefix.borrow_mut().clear();
     }
 
     fn push(&self, err: syn::Error) {
