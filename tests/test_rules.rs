@@ -146,3 +146,49 @@ fn each_parameter_is_filled_once() {
     p.init_weights(&mut g).unwrap();
     assert_eq!(g.1, ["a.bias", "b.bias"]);
 }
+
+/// A runtime rule that sets nothing: a typo in a glob, a kind the model does not hold, a
+/// parameter name the kind does not have, a rule every match of which an earlier rule
+/// takes. All are listed in one error, before anything is written.
+#[test]
+fn runtime_rules_that_set_nothing_are_refused_before_any_write() {
+    let mut seq = Sequential::new().push(Linear::<4, 8>::zeroed()).push(Linear::<8, 2>::zeroed());
+    let rules = Rules::new()
+        .glob("*.weight", Init::Ones)
+        .glob("*.biass", Init::Zeros)
+        .kind(LayerKind::Conv2d, "weight", Init::Zeros)
+        .kind(LayerKind::Linear, "bais", Init::Zeros)
+        .kind(LayerKind::Linear, "weight", Init::Zeros);
+    let err = rules.apply(&mut seq, &mut Seed::new(0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "4 rules would set no parameter, so nothing was initialized (a rule meant to be optional can say so with Rule::optional):\n\t\
+         zeros by rule \"*.biass\": matches no parameter\n\t\
+         zeros by rule for Conv2d.weight: matches no parameter\n\t\
+         zeros by rule for Linear.bais: matches no parameter\n\t\
+         zeros by rule for Linear.weight: every parameter it matches is set by another rule (0.weight by ones by rule \"*.weight\")"
+    );
+    assert!(matches!(err.kind(), init::ErrorKind::UnusedRules { lines } if lines.len() == 4));
+    assert!(seq.parameters().iter().all(|p| p.as_slice().iter().all(|&v| v == 0.0)));
+    assert!(seq.parameters().iter().all(|p| p.origin().is_none()));
+}
+
+/// `Rule::optional` opts one rule out of the check, and only that rule.
+#[test]
+fn an_optional_rule_may_set_nothing() {
+    let mut seq = Sequential::new().push(Linear::<4, 8, false>::zeroed());
+    let rules = Rules::new()
+        .rule(Rule::glob("*.bias", Init::Zeros).optional())
+        .glob("*.weight", Init::Ones);
+    assert_eq!(rules.apply(&mut seq, &mut Seed::new(0)).unwrap(), ["0.weight"]);
+    let strict = Rules::new().glob("*.bias", Init::Zeros).glob("*.weight", Init::Ones);
+    let err = strict.apply(&mut seq, &mut Seed::new(0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1 rule would set no parameter, so nothing was initialized (a rule meant to be optional can say so with Rule::optional):\n\t\
+         zeros by rule \"*.bias\": matches no parameter"
+    );
+    // Rules::init_weights applies the same check.
+    let err = strict.init_weights(&mut seq, &mut Seed::new(0)).unwrap_err();
+    assert!(matches!(err.kind(), init::ErrorKind::UnusedRules { lines } if lines.len() == 1));
+}

@@ -250,6 +250,18 @@ pub enum ErrorKind {
         /// Every problem found; its `loaded` list is empty.
         report: Box<crate::state::LoadReport>,
     },
+    /// Runtime [`Rules`](crate::Rules) in which some rule would set no parameter: it
+    /// matches none (a typo in a glob or a kind), or every parameter it matches is taken by
+    /// another rule. Nothing was written.
+    #[error(
+        "{} would set no parameter, so nothing was initialized (a rule meant to be optional can say so with Rule::optional):\n\t{}",
+        if lines.len() == 1 { "1 rule".to_string() } else { format!("{} rules", lines.len()) },
+        lines.join("\n\t")
+    )]
+    UnusedRules {
+        /// One line per such rule: the rule, and why it sets nothing.
+        lines: Vec<String>,
+    },
     /// A module tree reports two parameters or buffers under one state-dict key (a
     /// hand-written `visit` that repeats a name), so no state dict can address both.
     #[error(

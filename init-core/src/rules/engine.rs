@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::{Rule, Target, glob};
+use super::frame::Frame;
+use super::{Rule, audit};
 use crate::error::Result;
 use crate::module::traverse::{parts, parts_mut};
 use crate::module::{LayerKind, Module, join};
@@ -17,55 +18,9 @@ pub(crate) enum Fallback {
     Keep,
 }
 
-/// The rules in scope at one module: its own, then its ancestors' (nearest first).
-struct Frame<'a> {
-    base: String,
-    rules: &'a [Rule],
-    parent: Option<&'a Frame<'a>>,
-}
-
-impl<'a> Frame<'a> {
-    fn frames(&'a self) -> impl Iterator<Item = &'a Frame<'a>> {
-        std::iter::successors(Some(self), |f| f.parent)
-    }
-
-    /// The rule for parameter `name` of the module at `module_path`: the first match of
-    /// the nearest frame, ordinary rules before layer-default ones.
-    fn lookup(&'a self, module_path: &str, kind: LayerKind, name: &str) -> Option<&'a Rule> {
-        let ordinary = self.frames().find_map(|f| {
-            f.rules.iter().find(|r| !r.fallback && f.matches(r, module_path, kind, name))
-        });
-        ordinary.or_else(|| {
-            self.frames().find_map(|f| {
-                f.rules.iter().find(|r| r.fallback && f.matches(r, module_path, kind, name))
-            })
-        })
-    }
-
-    fn matches(&self, rule: &Rule, module_path: &str, kind: LayerKind, name: &str) -> bool {
-        if rule.param.as_deref().is_some_and(|p| p != name) {
-            return false;
-        }
-        match &rule.target {
-            Target::Module(rel) => {
-                join(&self.base, rel) == module_path || (rel.is_empty() && self.base == module_path)
-            }
-            Target::Kind(k) => *k == kind,
-            Target::Glob(pattern) => {
-                let full = join(module_path, name);
-                let rel = if self.base.is_empty() {
-                    full.as_str()
-                } else {
-                    full.strip_prefix(&self.base).and_then(|r| r.strip_prefix('.')).unwrap_or("")
-                };
-                glob::matches(pattern, rel)
-            }
-        }
-    }
-}
-
-/// Initialize the tree under `model` with `rules` (highest priority) plus, when `fallback`
-/// is [`Fallback::Default`], the rules its modules declare and the layers' defaults.
+/// Initialize the tree under `model` with `rules` plus, when `fallback` is
+/// [`Fallback::Default`], the rules its modules declare (nearer, so they win) and the layers'
+/// defaults. Refuses, before writing anything, a rule of `rules` that would set nothing.
 /// Returns the paths written.
 pub(crate) fn run(
     model: &mut dyn Module,
@@ -73,6 +28,7 @@ pub(crate) fn run(
     fallback: Fallback,
     rng: &mut dyn Generator,
 ) -> Result<Vec<String>> {
+    audit::check(model.as_module(), rules, fallback)?;
     let root = Frame { base: String::new(), rules, parent: None };
     let mut written = Vec::new();
     walk(model, "", &root, fallback, rng, &mut written)?;

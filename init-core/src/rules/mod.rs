@@ -8,14 +8,25 @@
 //! - [`Rules`] built at run time, applied to an existing model (the Hugging Face
 //!   `_init_weights` style).
 //!
-//! [`Module::init_weights`] fills every parameter exactly once: by the first matching rule of
-//! the nearest module that declares one (field attributes before struct rules), else by its
-//! layer's PyTorch default. A subtree that no rule touches is initialized by its
+//! [`Module::init_weights`] fills every parameter exactly once, by the first of:
+//!
+//! 1. a rule of the nearest module that declares one matching the parameter; within one
+//!    module's rules, those naming a module by its path ([`Rule::module`], what a field's
+//!    own `#[init]` becomes) come before kind and glob rules, and within each of these two
+//!    groups the first declared wins;
+//! 2. the same for the next enclosing module, and so on out to the root (and then the
+//!    runtime rules of [`Rules::init_weights`], which act as the outermost set);
+//! 3. the layer's PyTorch default.
+//!
+//! Layer-default rules ([`Rule::as_fallback`]) come after every ordinary rule in scope. A
+//! subtree that no rule touches is initialized by its
 //! [`reset_parameters`](Module::reset_parameters), so its values (and, with
 //! [`TorchGenerator`](crate::TorchGenerator), its draws) are exactly PyTorch's.
 //! Every parameter records which rule set it ([`Param::origin`](crate::Param::origin)).
 
+mod audit;
 mod engine;
+mod frame;
 mod glob;
 
 use std::borrow::Cow;
@@ -53,6 +64,7 @@ pub struct Rule {
     init: Init,
     origin: Arc<str>,
     fallback: bool,
+    optional: bool,
 }
 
 impl Rule {
@@ -78,7 +90,7 @@ impl Rule {
 
     fn new(target: Target, param: Option<Cow<'static, str>>, init: Init) -> Self {
         let origin = describe(&target, param.as_deref());
-        Rule { target, param, init, origin: origin.into(), fallback: false }
+        Rule { target, param, init, origin: origin.into(), fallback: false, optional: false }
     }
 
     /// Say where the rule comes from; shown in [`Param::origin`](crate::Param::origin).
@@ -95,6 +107,38 @@ impl Rule {
     pub fn as_fallback(mut self) -> Self {
         self.fallback = true;
         self
+    }
+
+    /// Allow this rule to set no parameter. By default, [`Rules::apply`] and
+    /// [`Rules::init_weights`] refuse a set in which a rule matches no parameter, or only
+    /// parameters that other rules set (a typo in a glob or a kind would otherwise pass
+    /// silently); an optional rule is left out of that check. Rules a module declares for
+    /// itself are not checked.
+    ///
+    /// ```
+    /// use init_core::{Init, Linear, Rule, Rules, Seed};
+    /// let mut fc = Linear::<4, 2, false>::zeroed(); // no bias
+    /// let strict = Rules::new().glob("*.bias", Init::Zeros);
+    /// assert!(strict.apply(&mut fc, &mut Seed::new(0)).is_err());
+    /// let lenient = Rules::new().rule(Rule::glob("*.bias", Init::Zeros).optional());
+    /// assert!(lenient.apply(&mut fc, &mut Seed::new(0))?.is_empty());
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Whether the rule may set no parameter (see [`optional`](Rule::optional)).
+    pub fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// Whether the rule names one module by its path (a field's own `#[init]`): such rules
+    /// come before kind and glob rules of the same set.
+    pub(crate) fn names_a_module(&self) -> bool {
+        matches!(self.target, Target::Module(_))
     }
 
     /// What the rule targets.
@@ -132,8 +176,9 @@ fn describe(target: &Target, param: Option<&str>) -> String {
 }
 
 /// Rules decided at run time, applied to an existing model: the Rust form of Hugging Face's
-/// `_init_weights`. The first matching rule wins; parameters no rule matches keep their
-/// values.
+/// `_init_weights`. A rule naming a module by its path ([`Rules::module`]) wins over kind
+/// and glob rules; among the rest, the first added wins. Every rule must set at least one
+/// parameter unless it is [`optional`](Rule::optional).
 ///
 /// ```
 /// use init_core::{Init, LayerKind, Linear, Module, Rules, Seed, Sequential};
@@ -159,7 +204,8 @@ impl Rules {
         Rules { rules: Vec::new() }
     }
 
-    /// Add a rule (after the existing ones, so it has lower priority).
+    /// Add a rule (after the existing ones, so it loses to them where both match, unless
+    /// it names a module by path and they do not).
     #[must_use]
     pub fn rule(mut self, rule: Rule) -> Self {
         self.rules.push(rule);
@@ -195,11 +241,38 @@ impl Rules {
     }
 
     /// Initialize every parameter of `model` that one of these rules matches, and leave
-    /// the others (and the rules the model's modules declare) alone. Returns the paths
-    /// written, in `named_parameters` order. Stops at the first error, which names the
-    /// parameter and the rule broken.
+    /// the others alone: the rules the model's modules declare are not consulted (this is
+    /// re-initialization after construction, as Hugging Face's `_init_weights`; see
+    /// [`init_weights`](Rules::init_weights) to combine both). Returns the paths written, in
+    /// `named_parameters` order.
+    ///
+    /// Before anything is written, every rule is checked to set at least one parameter: a
+    /// rule that matches none, or only parameters that other rules of the set take, is an
+    /// error ([`ErrorKind::UnusedRules`](crate::ErrorKind::UnusedRules)) listing each such
+    /// rule, unless it is [`optional`](Rule::optional). Otherwise stops at the first
+    /// error, which names the parameter and the rule broken.
     pub fn apply(&self, model: &mut dyn Module, rng: &mut dyn Generator) -> Result<Vec<String>> {
         run(model, &self.rules, Fallback::Keep, rng)
+    }
+
+    /// Initialize the whole tree as [`Module::init_weights`] does, with these rules as the
+    /// outermost rule set: every rule the model's modules declare (field attributes and
+    /// struct rules) wins over them, and they win over the layers' PyTorch defaults. The
+    /// same check as [`apply`](Rules::apply): a rule that would set no parameter is an error
+    /// before anything is written.
+    ///
+    /// ```
+    /// use init_core::{Init, LayerKind, Linear, Module, Rule, Rules, Seed, Sequential};
+    ///
+    /// let mut model = Sequential::new().push(Linear::<3, 3>::zeroed()).push(Linear::<3, 2>::zeroed());
+    /// let rules = Rules::new().kind(LayerKind::Linear, "weight", Init::Zeros);
+    /// rules.init_weights(&mut model, &mut Seed::new(0))?;
+    /// assert!(model.get_parameter("1.weight").unwrap().as_slice().iter().all(|&w| w == 0.0));
+    /// assert_eq!(model.get_parameter("1.bias").unwrap().origin(), Some("default: Linear"));
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn init_weights(&self, model: &mut dyn Module, rng: &mut dyn Generator) -> Result<()> {
+        run(model, &self.rules, Fallback::Default, rng).map(|_| ())
     }
 }
 
