@@ -210,6 +210,14 @@ pub enum ErrorKind {
         /// The shape asked for.
         shape: Vec<usize>,
     },
+    /// A shape whose memory the allocator refused (an error where `Vec` would abort).
+    #[error("shape {shape:?} needs {bytes} bytes, which could not be allocated")]
+    OutOfMemory {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The bytes asked of the allocator.
+        bytes: usize,
+    },
     /// A copy from an array of another shape.
     #[error("shape mismatch: the parameter has shape {expected:?}, the source has shape {got:?}")]
     ShapeMismatch {
