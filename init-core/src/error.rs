@@ -188,6 +188,25 @@ pub enum ErrorKind {
         /// The claimed shape.
         shape: Vec<usize>,
     },
+    /// Literal values with more dimensions than [`Values`](crate::Values) accepts.
+    #[error("values: {rank} dimensions, more than the {max} accepted")]
+    ValuesRank {
+        /// The number of dimensions given.
+        rank: usize,
+        /// The most accepted ([`Values::MAX_RANK`](crate::Values::MAX_RANK)).
+        max: usize,
+    },
+    /// Literal values without numbers whose shape holds more empty lists than
+    /// [`Values`](crate::Values) accepts (`[usize::MAX, 0]`).
+    #[error("values: shape {shape:?} holds {lists} empty lists, more than the {max} accepted")]
+    ValuesEmptyLists {
+        /// The shape given.
+        shape: Vec<usize>,
+        /// The number of empty lists it holds (saturated at `usize::MAX`).
+        lists: usize,
+        /// The most accepted ([`Values::MAX_EMPTY_LISTS`](crate::Values::MAX_EMPTY_LISTS)).
+        max: usize,
+    },
     /// A slice was asked of a scheme that needs the whole tensor.
     #[error("{scheme} needs the whole tensor and cannot fill a slice of it alone")]
     NotElementwise {
