@@ -130,6 +130,19 @@ pub enum ErrorKind {
         /// Its value.
         value: f64,
     },
+    /// Arguments whose distribution (a computed standard deviation, bound or width) would
+    /// write values beyond `f32::MAX`, that is `inf`.
+    #[error("{scheme}: {what} = {value:?} is larger than {limit:?}: values would overflow f32")]
+    Overflow {
+        /// The scheme.
+        scheme: &'static str,
+        /// The quantity, with its formula when it is computed (`"std = gain / sqrt(fan)"`).
+        what: String,
+        /// Its value.
+        value: f64,
+        /// The largest value for which every value written is a finite `f32`.
+        limit: f64,
+    },
     /// A lower bound is above its upper bound.
     #[error("{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {lo:?} > {hi_name} = {hi:?}")]
     InvalidRange {
