@@ -147,8 +147,7 @@ fn the_test_has_power() {
     let mut x = sample(SEEDS[0], "power", Dist::normal(0.0, 1.0).unwrap());
     let d = ks_statistic(&mut x, |v| cdf(v / 1.05));
     assert!(ks_p_value(d, N) < 1e-6, "D = {d}");
-    let mut x =
-        sample(SEEDS[0], "power", Dist::trunc_normal(0.0, 1.0, -2.0, 2.0).unwrap());
+    let mut x = sample(SEEDS[0], "power", Dist::trunc_normal(0.0, 1.0, -2.0, 2.0).unwrap());
     let d = ks_statistic(&mut x, cdf);
     assert!(ks_p_value(d, N) < 1e-6, "D = {d}");
 }

@@ -178,4 +178,3 @@ impl std::ops::Deref for BufferMut<'_> {
         self.buffer
     }
 }
-

@@ -73,7 +73,10 @@ mod tests {
     fn unaddressable_and_unallocatable_shapes_are_errors() {
         let err = try_zeroed(&[usize::MAX, 2]).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::TooLarge { shape: vec![usize::MAX, 2] });
-        assert!(matches!(try_zeroed(&[0, usize::MAX]).unwrap_err().kind(), ErrorKind::TooLarge { .. }));
+        assert!(matches!(
+            try_zeroed(&[0, usize::MAX]).unwrap_err().kind(),
+            ErrorKind::TooLarge { .. }
+        ));
         // 128 TiB: more than the 47-bit user address space of x86-64.
         let err = try_zeroed(&[1 << 45]).unwrap_err();
         assert_eq!(

@@ -177,11 +177,8 @@ pub(crate) fn normal_std_limit(mean: f64) -> f64 {
     (F32_MAX - mean.abs()) / NORMAL_REACH
 }
 
-/// The largest `std` of a uniform distribution (`bound = √3·std`) whose width `2·bound`
-/// is a finite `f32`.
-pub(crate) fn uniform_std_limit() -> f64 {
-    F32_MAX / (2.0 * 3f64.sqrt())
-}
+/// The largest `bound` of `Uniform { low: -bound, high: bound }` (width `2·bound`).
+pub(crate) const UNIFORM_BOUND_LIMIT: f64 = F32_MAX / 2.0;
 
 /// The largest `std` of `TruncNormal { std, a: -2·std, b: 2·std }` (width `4·std`).
 pub(crate) const TRUNC_2SIGMA_STD_LIMIT: f64 = F32_MAX / 4.0;
@@ -261,8 +258,7 @@ mod tests {
         // At the limits the extreme values are finite in f32, computed as the generators do.
         let s = normal_std_limit(0.0);
         assert!((8.6 * s) as f32 <= f32::MAX);
-        let bound = 3f64.sqrt() * uniform_std_limit();
-        assert!((2.0 * bound as f32).is_finite());
+        assert!((2.0 * UNIFORM_BOUND_LIMIT as f32).is_finite());
         assert!((4.0 * TRUNC_2SIGMA_STD_LIMIT as f32).is_finite());
         assert!(Dist::normal(0.0, s).is_ok());
         assert!(Dist::uniform(-f64::from(f32::MAX) / 2.0, f64::from(f32::MAX) / 2.0).is_ok());

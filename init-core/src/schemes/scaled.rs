@@ -35,8 +35,7 @@ fn symmetric(
 ) -> Result<Plan> {
     let dist = if uniform {
         let bound = 3.0f64.sqrt() * std;
-        let limit = 3.0f64.sqrt() * rng::uniform_std_limit();
-        rng::overflow(path, scheme, names.bound, bound, limit)?;
+        rng::overflow(path, scheme, names.bound, bound, rng::UNIFORM_BOUND_LIMIT)?;
         Dist::checked_uniform(path, scheme, ("-bound", -bound), ("bound", bound))?
     } else {
         rng::overflow(path, scheme, names.std, std, rng::normal_std_limit(0.0))?;

@@ -335,7 +335,10 @@ mod tests {
         );
         let err = Values::new(vec![usize::MAX, 2, 0], vec![]).unwrap_err();
         let lists = usize::MAX;
-        assert_eq!(err.kind(), &ErrorKind::ValuesEmptyLists { shape: vec![lists, 2, 0], lists, max: 64 });
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::ValuesEmptyLists { shape: vec![lists, 2, 0], lists, max: 64 }
+        );
         // At the limit, the literal is written out: 1 + 8 + 64 lists.
         let v = v(&[8, 8, 0, 1 << 40], &[]);
         assert_eq!(v.to_string().matches('[').count(), 73);
