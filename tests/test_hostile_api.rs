@@ -8,6 +8,7 @@
 //! happen (an `Err` with its exact message, or `Ok` for inputs that are legitimately accepted).
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -91,52 +92,54 @@ const HANG: Duration = Duration::from_secs(60);
 #[test]
 fn hostile_api() {
     let exe = std::env::current_exe().unwrap();
-    let mut failures = Vec::new();
-    for (name, _) in CASES {
-        let mut child = Command::new(&exe)
-            .args(["--exact", "hostile_case_child", "--nocapture", "--test-threads=1"])
-            .env(CASE_VAR, name)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Drained while the child runs, so a full pipe cannot stall it.
-        let drain = |mut pipe: Box<dyn Read + Send>| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = pipe.read_to_string(&mut text);
-                text
-            })
-        };
-        let stdout = drain(Box::new(child.stdout.take().unwrap()));
-        let stderr = drain(Box::new(child.stderr.take().unwrap()));
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break Some(status);
-            }
-            if start.elapsed() > HANG {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
-        let Some(status) = status else {
-            failures.push(format!("{name}: still running after {HANG:?}, killed"));
-            continue;
-        };
-        // The marker proves the case ran: a child that ran nothing also exits 0.
-        if !status.success() || !stdout.contains(&format!("hostile case `{name}` passed")) {
-            // The panic message comes first; the backtrace after it is left out.
-            let head: Vec<&str> =
-                stderr.lines().take_while(|l| !l.starts_with("stack backtrace")).collect();
-            failures.push(format!("{name}: {status}\n  {}", head.join("\n  ")));
-        }
-    }
+    let failures: Vec<String> = CASES.iter().filter_map(|(name, _)| run_case(&exe, name)).collect();
     let n = failures.len();
     assert!(failures.is_empty(), "{n} of {} cases failed:\n{}", CASES.len(), failures.join("\n"));
+}
+
+/// Run case `name` in a child process of `exe`: `None` when it passed, else what went wrong.
+fn run_case(exe: &Path, name: &str) -> Option<String> {
+    let mut child = Command::new(exe)
+        .args(["--exact", "hostile_case_child", "--nocapture", "--test-threads=1"])
+        .env(CASE_VAR, name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drained while the child runs, so a full pipe cannot stall it.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > HANG {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let Some(status) = status else {
+        return Some(format!("{name}: still running after {HANG:?}, killed"));
+    };
+    // The marker proves the case ran: a child that ran nothing also exits 0.
+    if status.success() && stdout.contains(&format!("hostile case `{name}` passed")) {
+        return None;
+    }
+    // The panic message comes first; the backtrace after it is left out.
+    let head: Vec<&str> =
+        stderr.lines().take_while(|l| !l.starts_with("stack backtrace")).collect();
+    Some(format!("{name}: {status}\n  {}", head.join("\n  ")))
 }
 
 /// Runs the case named in `INIT_HOSTILE_CASE`; nothing when it is not set (a plain test run).

@@ -28,6 +28,13 @@ const NORMAL_REACH: f64 = 10.0;
 /// assert_eq!(err.to_string(), "Dist::trunc_normal: needs a <= b, got a = 2.0 > b = -2.0");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
+///
+/// A `Dist` written out by hand does not compile (`a > b` here made `TorchGenerator::fill`
+/// panic when it could):
+///
+/// ```compile_fail,E0639
+/// let d = init_core::Dist::TruncNormal { mean: 0.0, std: 1.0, a: 2.0, b: 1.0 };
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Dist {
     /// Uniform on `[low, high)`; `low == high` gives all `low`.
