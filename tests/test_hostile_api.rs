@@ -220,7 +220,7 @@ fn conv2d_forward_empty_and_small() {
 
 fn values_display_at_the_limit() {
     // 64 empty lists, the most accepted: written out in full.
-    let row = format!("[{}]", vec!["[]"; 8].join(", "));
+    let row = format!("[{}]", ["[]"; 8].join(", "));
     let want = format!("values = [{}]", vec![row; 8].join(", "));
     assert_eq!(Values::new(vec![8, 8, 0], vec![]).unwrap().to_string(), want);
 }

@@ -17,7 +17,7 @@ pub enum BufferData {
 
 /// State that belongs in the state dict but is not trained (not in `parameters()`).
 ///
-/// Like [`Param`], its shape is fixed at creation.
+/// Like [`Param`](crate::Param), its shape is fixed at creation.
 ///
 /// ```
 /// use init_core::{Buffer, BufferData};
