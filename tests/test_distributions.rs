@@ -144,11 +144,10 @@ fn the_test_machinery_is_sound() {
 #[test]
 fn the_test_has_power() {
     // A 5% error in the standard deviation, or ignoring the truncation, is caught.
-    let mut x = sample(SEEDS[0], "power", Dist::Normal { mean: 0.0, std: 1.0 });
+    let mut x = sample(SEEDS[0], "power", Dist::normal(0.0, 1.0).unwrap());
     let d = ks_statistic(&mut x, |v| cdf(v / 1.05));
     assert!(ks_p_value(d, N) < 1e-6, "D = {d}");
-    let mut x =
-        sample(SEEDS[0], "power", Dist::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 });
+    let mut x = sample(SEEDS[0], "power", Dist::trunc_normal(0.0, 1.0, -2.0, 2.0).unwrap());
     let d = ks_statistic(&mut x, cdf);
     assert!(ks_p_value(d, N) < 1e-6, "D = {d}");
 }
@@ -156,7 +155,7 @@ fn the_test_has_power() {
 #[test]
 fn uniform_fits() {
     let (low, high) = (-0.3, 0.7);
-    let dist = Dist::Uniform { low, high };
+    let dist = Dist::uniform(low, high).unwrap();
     for x in ks_all(dist, |x| ((x - low) / (high - low)).clamp(0.0, 1.0)) {
         assert!(x.iter().all(|&v| (low..high).contains(&v)));
         let (m, v) = mean_var(&x);
@@ -167,7 +166,7 @@ fn uniform_fits() {
 #[test]
 fn normal_fits() {
     let (mean, std) = (1.5, 2.0);
-    for x in ks_all(Dist::Normal { mean, std }, |x| cdf((x - mean) / std)) {
+    for x in ks_all(Dist::normal(mean, std).unwrap(), |x| cdf((x - mean) / std)) {
         let (m, v) = mean_var(&x);
         assert!((m - mean).abs() < 0.03 && (v - 4.0).abs() < 0.08, "{m} {v}");
         // The Box–Muller cap is 6.66σ.
@@ -176,7 +175,7 @@ fn normal_fits() {
 }
 
 fn check_trunc(mean: f64, std: f64, a: f64, b: f64, moment_tol: f64) {
-    let dist = Dist::TruncNormal { mean, std, a, b };
+    let dist = Dist::trunc_normal(mean, std, a, b).unwrap();
     let (tm, tv) = trunc_moments(mean, std, a, b);
     for x in ks_all(dist, |x| trunc_cdf(x, mean, std, a, b)) {
         assert!(x.iter().all(|&v| (a..=b).contains(&v)), "{dist:?} left its window");
@@ -207,7 +206,7 @@ fn truncated_normal_keras_style_fits() {
     let x = sample(
         SEEDS[0],
         "keras.kernel",
-        Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std },
+        Dist::trunc_normal(0.0, std, -2.0 * std, 2.0 * std).unwrap(),
     );
     let (_, v) = mean_var(&x);
     assert!((v.sqrt() / s - 1.0).abs() < 0.01, "std {} vs {s}", v.sqrt());
@@ -216,7 +215,7 @@ fn truncated_normal_keras_style_fits() {
 #[test]
 fn far_tail_windows_fit() {
     for (a, b) in [(8.0, 9.0), (-20.0, -19.0), (5.0, 5.001)] {
-        let dist = Dist::TruncNormal { mean: 0.0, std: 1.0, a, b };
+        let dist = Dist::trunc_normal(0.0, 1.0, a, b).unwrap();
         for x in ks_all(dist, |x| trunc_cdf(x, 0.0, 1.0, a, b)) {
             assert!(x.iter().all(|&v| (a..=b).contains(&v)), "[{a}, {b}]");
             // Deep in a tail the truncated normal is close to an exponential with rate |a|
@@ -243,11 +242,11 @@ fn wide_trunc_normal_windows_draw_the_normal_values() {
     let n = 100_000;
     let mut normal = vec![0.0f32; n];
     let mut trunc = vec![0.0f32; n];
-    g.fill_at("w", Dist::Normal { mean: 0.0, std: 0.02 }, 0, &mut normal);
-    g.fill_at("w", Dist::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 }, 0, &mut trunc);
+    g.fill_at("w", Dist::normal(0.0, 0.02).unwrap(), 0, &mut normal);
+    g.fill_at("w", Dist::trunc_normal(0.0, 0.02, -2.0, 2.0).unwrap(), 0, &mut trunc);
     assert_eq!(normal, trunc);
-    g.fill_at("w", Dist::Normal { mean: 0.0, std: 1.0 }, 0, &mut normal);
-    let narrow = Dist::TruncNormal { mean: 0.0, std: 1.0, a: -6.0, b: 6.0 };
+    g.fill_at("w", Dist::normal(0.0, 1.0).unwrap(), 0, &mut normal);
+    let narrow = Dist::trunc_normal(0.0, 1.0, -6.0, 6.0).unwrap();
     g.fill_at("w", narrow, 0, &mut trunc);
     assert_ne!(normal, trunc);
     assert!(trunc.iter().all(|x| (-6.0..=6.0).contains(x)));

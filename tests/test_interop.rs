@@ -283,7 +283,7 @@ fn randomize_norms(m: &mut dyn Module, seed: &Seed) -> Result<(), InitError> {
         .filter(|(_, l)| matches!(l.kind(), LayerKind::BatchNorm2d | LayerKind::LayerNorm))
         .map(|(path, _)| path)
         .collect();
-    let normal = Dist::Normal { mean: 0.0, std: 1.0 };
+    let normal = Dist::normal(0.0, 1.0).unwrap();
     for path in &norms {
         for slot in ["weight", "bias"] {
             let key = join(path, slot);
@@ -297,7 +297,7 @@ fn randomize_norms(m: &mut dyn Module, seed: &Seed) -> Result<(), InitError> {
     for (key, mut buffer) in m.named_buffers_mut() {
         if let Some(mut a) = buffer.as_f32_mut() {
             let dist = if key.ends_with("running_var") {
-                Dist::Uniform { low: 0.5, high: 2.0 }
+                Dist::uniform(0.5, 2.0).unwrap()
             } else {
                 normal
             };

@@ -112,7 +112,7 @@ fn uniform_bounds_are_pytorchs_exact_double_formula() {
     .unwrap();
     assert_eq!(
         rec.0,
-        vec![init::Dist::Uniform { low: -0.33333333333333326, high: 0.33333333333333326 }]
+        vec![init::Dist::uniform(-0.33333333333333326, 0.33333333333333326).unwrap()]
     );
 }
 
@@ -135,10 +135,7 @@ fn truncated_variance_scaling_bounds_are_two_sigma() {
     let mut rec = Recorder(Vec::new());
     schemes::lecun_normal(&mut w, "w", &mut rec).unwrap();
     let std = 0.2 / 0.879_625_661_034_239_8;
-    assert_eq!(
-        rec.0,
-        vec![init::Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std }]
-    );
+    assert_eq!(rec.0, vec![init::Dist::trunc_normal(0.0, std, -2.0 * std, 2.0 * std).unwrap()]);
 }
 
 #[test]

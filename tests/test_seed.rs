@@ -5,11 +5,21 @@
 use init::{Dist, Generator, Seed};
 use rand_distr::{Distribution, Normal};
 
-const UNIFORM: Dist = Dist::Uniform { low: -0.1, high: 0.1 };
-const NORMAL: Dist = Dist::Normal { mean: 0.0, std: 0.02 };
-const TRUNC: Dist = Dist::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 };
-const TRUNC_TAIL: Dist = Dist::TruncNormal { mean: 0.5, std: 0.1, a: 1.3, b: 1.4 };
-const ALL: [Dist; 4] = [UNIFORM, NORMAL, TRUNC, TRUNC_TAIL];
+fn uniform() -> Dist {
+    Dist::uniform(-0.1, 0.1).unwrap()
+}
+fn normal() -> Dist {
+    Dist::normal(0.0, 0.02).unwrap()
+}
+fn trunc() -> Dist {
+    Dist::trunc_normal(0.0, 1.0, -2.0, 2.0).unwrap()
+}
+fn trunc_tail() -> Dist {
+    Dist::trunc_normal(0.5, 0.1, 1.3, 1.4).unwrap()
+}
+fn all() -> [Dist; 4] {
+    [uniform(), normal(), trunc(), trunc_tail()]
+}
 
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
@@ -36,7 +46,7 @@ fn fnv1a(words: &[u32]) -> u64 {
 fn same_bits_for_1_2_and_8_threads() {
     // 3M elements: split into ~92 rayon tasks.
     let g = Seed::new(123);
-    for dist in ALL {
+    for dist in all() {
         let mut reference: Option<Vec<u32>> = None;
         for threads in [1, 2, 8] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
@@ -66,7 +76,7 @@ fn any_slice_alone_equals_that_slice_of_the_whole() {
         (1_001, 150_001), // long enough to be split over threads itself
         (199_999, 200_003),
     ];
-    for dist in ALL {
+    for dist in all() {
         let whole = fill(&g, "blocks.7.attn.qkv.weight", dist, 0, n);
         for (a, b) in slices {
             let part = fill(&g, "blocks.7.attn.qkv.weight", dist, a as u64, b - a);
@@ -82,25 +92,25 @@ fn any_slice_alone_equals_that_slice_of_the_whole() {
 
 #[test]
 fn other_parameters_change_nothing() {
-    let alone = fill(&Seed::new(5), "fc2.weight", NORMAL, 0, 10_000);
+    let alone = fill(&Seed::new(5), "fc2.weight", normal(), 0, 10_000);
     // Fill other paths before and after, through the `Generator` trait, on one generator.
     let mut g = Seed::new(5);
     let mut other = vec![0f32; 4_321];
-    g.fill("fc1.weight", UNIFORM, &mut other);
-    g.fill("fc1.bias", TRUNC, &mut other[..17]);
+    g.fill("fc1.weight", uniform(), &mut other);
+    g.fill("fc1.bias", trunc(), &mut other[..17]);
     let mut w = vec![0f32; 10_000];
-    g.fill("fc2.weight", NORMAL, &mut w);
-    g.fill("fc3.weight", NORMAL, &mut other);
+    g.fill("fc2.weight", normal(), &mut w);
+    g.fill("fc3.weight", normal(), &mut other);
     assert_eq!(bits(&w), alone);
     let mut again = vec![0f32; 10_000];
-    g.fill("fc2.weight", NORMAL, &mut again);
+    g.fill("fc2.weight", normal(), &mut again);
     assert_eq!(bits(&again), alone, "a fill draws nothing from a shared state");
 }
 
 #[test]
 fn different_paths_and_seeds_differ() {
     let n = 20_000;
-    let base = fill(&Seed::new(1), "layer.0.weight", UNIFORM, 0, n);
+    let base = fill(&Seed::new(1), "layer.0.weight", uniform(), 0, n);
     for (g, path) in [
         (Seed::new(1), "layer.1.weight"),
         (Seed::new(1), "layer.0.bias"),
@@ -108,7 +118,7 @@ fn different_paths_and_seeds_differ() {
         (Seed::new(2), "layer.0.weight"),
         (Seed::new(1 << 63), "layer.0.weight"),
     ] {
-        let other = fill(&g, path, UNIFORM, 0, n);
+        let other = fill(&g, path, uniform(), 0, n);
         let same = base.iter().zip(&other).filter(|(a, b)| a == b).count();
         // Independent 24-bit uniforms coincide with probability 2^-24 each.
         assert!(same <= 2, "{path:?} with seed {}: {same} equal", g.seed());
@@ -118,7 +128,7 @@ fn different_paths_and_seeds_differ() {
     let mut w = vec![0u32; n];
     g.fill_bits("layer.0.weight", 0, &mut w);
     let top: Vec<u32> = w.iter().map(|x| x >> 8).collect();
-    let vals = fill(&g, "layer.0.weight", Dist::Uniform { low: 0.0, high: 1.0 }, 0, n);
+    let vals = fill(&g, "layer.0.weight", Dist::uniform(0.0, 1.0).unwrap(), 0, n);
     let m: Vec<u32> = vals.iter().map(|&b| (f32::from_bits(b) * 16_777_216.0) as u32).collect();
     assert!(top.iter().zip(&m).filter(|(a, b)| a == b).count() <= 2);
 }
@@ -129,16 +139,16 @@ fn different_paths_and_seeds_differ() {
 #[test]
 fn golden_hashes() {
     const SHAPES: [usize; 2] = [3 * 5, 64 * 129];
-    const GOLDEN: [(Dist, [u64; 2]); 4] = [
-        (UNIFORM, [0x3e9a_ba07_0622_3a02, 0x0d9b_6182_739b_2948]),
-        (NORMAL, [0xc13f_6587_6bf9_01d1, 0xfd81_b2af_3822_90b1]),
-        (TRUNC, [0xa49d_3898_c74b_7697, 0xff45_0d59_ee12_403b]),
-        (TRUNC_TAIL, [0xaea3_8cf9_d952_ef14, 0xfe06_be8c_a8bd_af29]),
+    let golden: [(Dist, [u64; 2]); 4] = [
+        (uniform(), [0x3e9a_ba07_0622_3a02, 0x0d9b_6182_739b_2948]),
+        (normal(), [0xc13f_6587_6bf9_01d1, 0xfd81_b2af_3822_90b1]),
+        (trunc(), [0xa49d_3898_c74b_7697, 0xff45_0d59_ee12_403b]),
+        (trunc_tail(), [0xaea3_8cf9_d952_ef14, 0xfe06_be8c_a8bd_af29]),
     ];
     let g = Seed::new(2024);
     let mut report = String::new();
     let mut ok = true;
-    for (dist, want) in GOLDEN {
+    for (dist, want) in golden {
         for (len, want) in SHAPES.iter().zip(want) {
             let got = fnv1a(&fill(&g, "encoder.layers.0.weight", dist, 0, *len));
             report += &format!("{dist:?} len {len}: {got:#018x}\n");

@@ -2,7 +2,7 @@
 
 use init::{Dist, Generator, TorchGenerator};
 
-const STD_NORMAL: Dist = Dist::Normal { mean: 0.0, std: 1.0 };
+const STD_NORMAL: Dist = Dist::STANDARD_NORMAL;
 
 /// Parse a whitespace-separated list of float32 bit patterns.
 fn hex(s: &str) -> Vec<u32> {
@@ -20,7 +20,7 @@ fn draw(g: &mut TorchGenerator, dist: Dist, n: usize) -> Vec<u32> {
 }
 
 fn uniform(bound: f64) -> Dist {
-    Dist::Uniform { low: -bound, high: bound }
+    Dist::uniform(-bound, bound).unwrap()
 }
 
 /// `kaiming_uniform_(w, a=√5)` bound, computed in f64 as `torch.nn.init` does.
@@ -92,7 +92,7 @@ const GOLDEN: [Golden; 2] = [
 #[test]
 fn uniform_8() {
     for g in &GOLDEN {
-        let got = draw(&mut TorchGenerator::new(g.seed), Dist::Uniform { low: 0.0, high: 1.0 }, 8);
+        let got = draw(&mut TorchGenerator::new(g.seed), Dist::uniform(0.0, 1.0).unwrap(), 8);
         assert_eq!(got, hex(g.uniform8), "seed {}", g.seed);
     }
 }
@@ -162,7 +162,7 @@ fn linear_4_3_weight_then_bias() {
 
 #[test]
 fn trunc_normal_8() {
-    let dist = Dist::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 };
+    let dist = Dist::trunc_normal(0.0, 1.0, -2.0, 2.0).unwrap();
     for g in &GOLDEN {
         assert_eq!(
             draw(&mut TorchGenerator::new(g.seed), dist, 8),
@@ -213,7 +213,7 @@ fn draw_counts() {
         assert_eq!(next_after(&[(STD_NORMAL, 15)]), word(seed, 32));
         // sparse_(5x3, 0.3): normal_(15), then randperm(5) per column (4 words each).
         let mut g = TorchGenerator::new(seed);
-        draw(&mut g, Dist::Normal { mean: 0.0, std: 0.01 }, 15);
+        draw(&mut g, Dist::normal(0.0, 0.01).unwrap(), 15);
         let mut w = [0u32; 4];
         for _ in 0..3 {
             g.fill_bits("p", 0, &mut w);
@@ -282,7 +282,7 @@ fn rand_core_interface() {
 #[test]
 fn narrow_trunc_normal_stays_in_range() {
     // Mass of [2, 2.5] under N(0, 1) is ~0.017: the proposal/accept branch.
-    let dist = Dist::TruncNormal { mean: 0.0, std: 1.0, a: 2.0, b: 2.5 };
+    let dist = Dist::trunc_normal(0.0, 1.0, 2.0, 2.5).unwrap();
     let mut v = vec![0.0f32; 20_000];
     TorchGenerator::new(3).fill("p", dist, &mut v);
     assert!(v.iter().all(|&x| (2.0..=2.5).contains(&x)));

@@ -145,9 +145,9 @@ impl Case {
         let mut p = Param::zeros(&self.shape);
         self.init().apply(&mut p, "w", &mut g).unwrap_or_else(|e| panic!("{}: {e}", self.label()));
         let mut x = [0.0f32];
-        g.fill("next", Dist::Uniform { low: 0.0, high: 1.0 }, &mut x);
+        g.fill("next", Dist::uniform(0.0, 1.0).unwrap(), &mut x);
         let next_uniform = x[0].to_bits();
-        g.fill("next", Dist::Normal { mean: 0.0, std: 1.0 }, &mut x);
+        g.fill("next", Dist::normal(0.0, 1.0).unwrap(), &mut x);
         (p, next_uniform, x[0].to_bits())
     }
 }

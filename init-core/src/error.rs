@@ -130,6 +130,19 @@ pub enum ErrorKind {
         /// Its value.
         value: f64,
     },
+    /// Arguments whose distribution (a computed standard deviation, bound or width) would
+    /// write values beyond `f32::MAX`, that is `inf`.
+    #[error("{scheme}: {what} = {value:?} is larger than {limit:?}: values would overflow f32")]
+    Overflow {
+        /// The scheme.
+        scheme: &'static str,
+        /// The quantity, with its formula when it is computed (`"std = gain / sqrt(fan)"`).
+        what: String,
+        /// Its value.
+        value: f64,
+        /// The largest value for which every value written is a finite `f32`.
+        limit: f64,
+    },
     /// A lower bound is above its upper bound.
     #[error("{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {lo:?} > {hi_name} = {hi:?}")]
     InvalidRange {
@@ -188,6 +201,25 @@ pub enum ErrorKind {
         /// The claimed shape.
         shape: Vec<usize>,
     },
+    /// Literal values with more dimensions than [`Values`](crate::Values) accepts.
+    #[error("values: {rank} dimensions, more than the {max} accepted")]
+    ValuesRank {
+        /// The number of dimensions given.
+        rank: usize,
+        /// The most accepted ([`Values::MAX_RANK`](crate::Values::MAX_RANK)).
+        max: usize,
+    },
+    /// Literal values without numbers whose shape holds more empty lists than
+    /// [`Values`](crate::Values) accepts (`[usize::MAX, 0]`).
+    #[error("values: shape {shape:?} holds {lists} empty lists, more than the {max} accepted")]
+    ValuesEmptyLists {
+        /// The shape given.
+        shape: Vec<usize>,
+        /// The number of empty lists it holds (saturated at `usize::MAX`).
+        lists: usize,
+        /// The most accepted ([`Values::MAX_EMPTY_LISTS`](crate::Values::MAX_EMPTY_LISTS)).
+        max: usize,
+    },
     /// A slice was asked of a scheme that needs the whole tensor.
     #[error("{scheme} needs the whole tensor and cannot fill a slice of it alone")]
     NotElementwise {
@@ -209,6 +241,14 @@ pub enum ErrorKind {
     TooLarge {
         /// The shape asked for.
         shape: Vec<usize>,
+    },
+    /// A shape whose memory the allocator refused (an error where `Vec` would abort).
+    #[error("shape {shape:?} needs {bytes} bytes, which could not be allocated")]
+    OutOfMemory {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The bytes asked of the allocator.
+        bytes: usize,
     },
     /// A copy from an array of another shape.
     #[error("shape mismatch: the parameter has shape {expected:?}, the source has shape {got:?}")]

@@ -75,30 +75,31 @@ fn names(index: usize, directions: usize) -> [String; 4] {
 }
 
 impl Recurrent {
-    /// All parameters zero. `hidden` and `layers` are non-zero (the layers check it at
-    /// compile time).
-    pub(crate) fn zeroed(
+    /// All parameters zero, or the error of [`Param::try_zeros`]. `hidden` and `layers` are
+    /// non-zero (the layers check it at compile time).
+    pub(crate) fn try_zeroed(
         kind: CellKind,
         input_size: usize,
         hidden: usize,
         layers: usize,
         bidirectional: bool,
         bias: bool,
-    ) -> Self {
+    ) -> Result<Self> {
         let directions = if bidirectional { 2 } else { 1 };
         let gh = kind.gates() * hidden;
+        let bias_of = |n: usize| bias.then(|| Param::try_zeros(&[n])).transpose();
         let cells = (0..layers * directions)
             .map(|i| {
                 let in_k = if i < directions { input_size } else { hidden * directions };
-                Cell {
-                    weight_ih: Param::zeros(&[gh, in_k]),
-                    weight_hh: Param::zeros(&[gh, hidden]),
-                    bias_ih: bias.then(|| Param::zeros(&[gh])),
-                    bias_hh: bias.then(|| Param::zeros(&[gh])),
-                }
+                Ok(Cell {
+                    weight_ih: Param::try_zeros(&[gh, in_k])?,
+                    weight_hh: Param::try_zeros(&[gh, hidden])?,
+                    bias_ih: bias_of(gh)?,
+                    bias_hh: bias_of(gh)?,
+                })
             })
-            .collect();
-        Recurrent { kind, input_size, hidden, layers, directions, cells, batch_first: false }
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Recurrent { kind, input_size, hidden, layers, directions, cells, batch_first: false })
     }
 
     pub(crate) fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {

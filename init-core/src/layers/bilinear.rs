@@ -63,15 +63,25 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
+        Self::try_zeroed().unwrap_or_else(|e| panic!("Bilinear::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    pub(crate) fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
-        Bilinear { params: WeightBias::zeros(&[OUT, IN1, IN2], BIAS.then_some(OUT)) }
+        Ok(Bilinear { params: WeightBias::try_zeros(&[OUT, IN1, IN2], BIAS.then_some(OUT))? })
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
     /// `bias` (for [`Seed`](crate::Seed), the stream keys).
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

@@ -103,15 +103,25 @@ impl<
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
+        Self::try_zeroed().unwrap_or_else(|e| panic!("Conv1d::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
-        Conv1d { params: WeightBias::zeros(&[OUT, IN / GROUPS, K], BIAS.then_some(OUT)) }
+        Ok(Conv1d { params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K], BIAS.then_some(OUT))? })
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
     /// `bias` (for [`Seed`](crate::Seed), the stream keys).
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

@@ -51,14 +51,24 @@ pub struct Embedding<const NUM: usize, const DIM: usize> {
 
 impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
     /// The table with every value zero, before any initialization, without padding index.
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
-        Embedding { weight: Param::zeros(&[NUM, DIM]), padding_idx: None }
+        Self::try_zeroed().unwrap_or_else(|e| panic!("Embedding::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    fn try_zeroed() -> Result<Self> {
+        Ok(Embedding { weight: Param::try_zeros(&[NUM, DIM])?, padding_idx: None })
     }
 
     /// The table with PyTorch's default initialization, N(0, 1) (parameter named `weight`:
     /// for [`Seed`](crate::Seed), the stream key), without padding index.
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

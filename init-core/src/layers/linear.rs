@@ -43,14 +43,24 @@ pub struct Linear<const IN: usize, const OUT: usize, const BIAS: bool = true> {
 impl<const IN: usize, const OUT: usize, const BIAS: bool> Linear<IN, OUT, BIAS> {
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
-        Linear { params: WeightBias::zeros(&[OUT, IN], BIAS.then_some(OUT)) }
+        Self::try_zeroed().unwrap_or_else(|e| panic!("Linear::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    pub(crate) fn try_zeroed() -> Result<Self> {
+        Ok(Linear { params: WeightBias::try_zeros(&[OUT, IN], BIAS.then_some(OUT))? })
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
     /// `bias` (for [`Seed`](crate::Seed), the stream keys).
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

@@ -95,15 +95,27 @@ impl<
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill), time-major (`batch_first = false`).
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
+        Self::try_zeroed().unwrap_or_else(|e| panic!("LSTM::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
-        LSTM { inner: Recurrent::zeroed(CellKind::Lstm, IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS) }
+        Ok(LSTM {
+            inner: Recurrent::try_zeroed(CellKind::Lstm, IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS)?,
+        })
     }
 
     /// The layer with PyTorch's default initialization (parameters named as in
     /// [`named_parameters`](Module::named_parameters), the stream keys of [`Seed`](crate::Seed)).
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

@@ -145,29 +145,39 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
+    ///
+    /// # Panics
+    ///
+    /// If the parameters' memory cannot be allocated (only for dimensions far beyond any
+    /// model's), with the allocation error as the message; [`new`](Self::new) returns it.
     pub fn zeroed() -> Self {
+        Self::try_zeroed().unwrap_or_else(|e| panic!("MultiheadAttention::zeroed: {e}"))
+    }
+
+    /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
+    fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
         let in_proj = if KDIM == E && VDIM == E {
-            InProj::Packed(Param::zeros(&[3 * E, E]))
+            InProj::Packed(Param::try_zeros(&[3 * E, E])?)
         } else {
             InProj::Separate(Box::new(Qkv {
-                q: Param::zeros(&[E, E]),
-                k: Param::zeros(&[E, KDIM]),
-                v: Param::zeros(&[E, VDIM]),
+                q: Param::try_zeros(&[E, E])?,
+                k: Param::try_zeros(&[E, KDIM])?,
+                v: Param::try_zeros(&[E, VDIM])?,
             }))
         };
-        MultiheadAttention {
+        Ok(MultiheadAttention {
             in_proj,
-            in_proj_bias: BIAS.then(|| Param::zeros(&[3 * E])),
-            out_proj: Linear::zeroed(),
+            in_proj_bias: BIAS.then(|| Param::try_zeros(&[3 * E])).transpose()?,
+            out_proj: Linear::try_zeroed()?,
             batch_first: false,
-        }
+        })
     }
 
     /// The layer with PyTorch's default initialization, its parameters named as in PyTorch
     /// (`in_proj_weight`, `out_proj.weight`, ...: for [`Seed`](crate::Seed), the stream keys).
     pub fn new(rng: &mut dyn Generator) -> Result<Self> {
-        let mut layer = Self::zeroed();
+        let mut layer = Self::try_zeroed()?;
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }

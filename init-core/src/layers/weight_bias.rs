@@ -15,9 +15,11 @@ pub(crate) struct WeightBias {
 }
 
 impl WeightBias {
-    /// Zero parameters: a weight of `weight` shape and a bias of `bias` elements if any.
-    pub(crate) fn zeros(weight: &[usize], bias: Option<usize>) -> Self {
-        WeightBias { weight: Param::zeros(weight), bias: bias.map(|n| Param::zeros(&[n])) }
+    /// Zero parameters: a weight of `weight` shape and a bias of `bias` elements if any, or
+    /// the error of [`Param::try_zeros`].
+    pub(crate) fn try_zeros(weight: &[usize], bias: Option<usize>) -> Result<Self> {
+        let bias = bias.map(|n| Param::try_zeros(&[n])).transpose()?;
+        Ok(WeightBias { weight: Param::try_zeros(weight)?, bias })
     }
 
     pub(crate) fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {

@@ -7,46 +7,17 @@
 //! sequential one ignores it and draws in call order.
 
 mod bits;
+mod dist;
 mod philox;
 mod seed;
 mod torch;
 
 pub use bits::Bits;
+pub use dist::Dist;
+pub(crate) use dist::{TRUNC_2SIGMA_STD_LIMIT, UNIFORM_BOUND_LIMIT, normal_std_limit, overflow};
 pub use philox::{Philox4x32, philox4x32_10};
 pub use seed::{Seed, SeedStream};
 pub use torch::TorchGenerator;
-
-/// A distribution that a [`Generator`] can fill a buffer from. Arguments are validated by
-/// the init schemes before a generator sees them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Dist {
-    /// Uniform on `[low, high)`; `low == high` gives all `low`.
-    Uniform {
-        /// Lower bound (inclusive).
-        low: f64,
-        /// Upper bound (exclusive).
-        high: f64,
-    },
-    /// Normal with mean `mean` and standard deviation `std >= 0`.
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation.
-        std: f64,
-    },
-    /// Normal `N(mean, std²)` conditioned on `[a, b]` (absolute bounds, as PyTorch's
-    /// `trunc_normal_`), `a < b`, `std > 0`.
-    TruncNormal {
-        /// Mean of the untruncated normal.
-        mean: f64,
-        /// Standard deviation of the untruncated normal.
-        std: f64,
-        /// Lower bound.
-        a: f64,
-        /// Upper bound.
-        b: f64,
-    },
-}
 
 /// A source of random values for initialization.
 ///
@@ -56,12 +27,14 @@ pub enum Dist {
 /// use init_core::{Dist, Generator, Seed};
 /// let mut g = Seed::new(7);
 /// let mut w = vec![0.0f32; 6];
-/// g.fill("fc.weight", Dist::Uniform { low: -1.0, high: 1.0 }, &mut w);
+/// g.fill("fc.weight", Dist::uniform(-1.0, 1.0)?, &mut w);
 /// assert!(w.iter().all(|&x| (-1.0..1.0).contains(&x)));
+/// # Ok::<(), init_core::InitError>(())
 /// ```
 pub trait Generator {
     /// Fill `out`, the elements of the parameter at `path` in row-major order, with
-    /// independent draws from `dist`.
+    /// independent draws from `dist`. `dist` was checked when it was made (see [`Dist`]), so
+    /// an implementation need not check it again.
     fn fill(&mut self, path: &str, dist: Dist, out: &mut [f32]);
 
     /// Fill `out` with uniformly distributed 32-bit words for the parameter at `path`, on a

@@ -52,11 +52,12 @@ const BITS: u32 = 1;
 /// use init_core::{Dist, Generator, Seed};
 /// let mut g = Seed::new(42);
 /// let mut w = vec![0.0f32; 1000];
-/// g.fill("fc1.weight", Dist::Normal { mean: 0.0, std: 0.02 }, &mut w);
+/// g.fill("fc1.weight", Dist::normal(0.0, 0.02)?, &mut w);
 /// // Any slice alone gives the same values.
 /// let mut part = vec![0.0f32; 10];
-/// g.fill_at("fc1.weight", Dist::Normal { mean: 0.0, std: 0.02 }, 495, &mut part);
+/// g.fill_at("fc1.weight", Dist::normal(0.0, 0.02)?, 495, &mut part);
 /// assert_eq!(&w[495..505], &part[..]);
+/// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seed {
@@ -174,13 +175,14 @@ impl Seed {
     /// ```
     /// use init_core::{Dist, Seed};
     /// let g = Seed::new(1);
-    /// let d = Dist::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 };
+    /// let d = Dist::trunc_normal(0.0, 1.0, -2.0, 2.0)?;
     /// let mut all = vec![0.0f32; 64];
     /// g.fill_at("w", d, 0, &mut all);
     /// let mut tail = vec![0.0f32; 17];
     /// g.fill_at("w", d, 47, &mut tail);
     /// assert_eq!(&all[47..], &tail[..]);
     /// assert!(all.iter().all(|x| (-2.0..=2.0).contains(x)));
+    /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn fill_at(&self, path: &str, dist: Dist, offset: u64, out: &mut [f32]) {
         self.fill_at_with(path, dist, offset, out, Run::Auto);

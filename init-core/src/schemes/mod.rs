@@ -21,7 +21,7 @@
 //! [`InitError`] naming the parameter path and the rule; then a
 //! parameter with zero elements is left as it is (a no-op, nothing drawn).
 
-mod check;
+pub(crate) mod check;
 mod constant;
 mod display;
 mod distribution;

@@ -33,7 +33,11 @@ use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 /// The standard normal the Gaussian matrix is drawn from.
-const STANDARD_NORMAL: Dist = Dist::Normal { mean: 0.0, std: 1.0 };
+const STANDARD_NORMAL: Dist = Dist::STANDARD_NORMAL;
+
+/// The largest `|gain|`: the entries of `Q` are at most 1 in magnitude, give or take
+/// rounding, so `gain * Q` stays a finite `f32` with a factor 2 to spare.
+const GAIN_LIMIT: f64 = f32::MAX as f64 / 2.0;
 
 /// faer's parallelism: a fixed split into 4 tasks on the rayon pool, whatever its size, so
 /// that the result is the same at any thread count (it runs on 1 thread as well as on 64).
@@ -77,6 +81,7 @@ pub fn orthogonal(
     let param = crate::param::target(&mut param);
     check::rank(path, param, "orthogonal", "at least 2 dimensions", |n| n >= 2)?;
     check::finite_f32(path, "orthogonal", "gain", gain)?;
+    crate::rng::overflow(path, "orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
     let numel = param.numel();
     if numel == 0 {
         return Ok(());
@@ -119,6 +124,7 @@ pub fn delta_orthogonal(
     let param = crate::param::target(&mut param);
     check::rank(path, param, "delta_orthogonal", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
     check::finite_f32(path, "delta_orthogonal", "gain", gain)?;
+    crate::rng::overflow(path, "delta_orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
     let shape = param.shape();
     let (out_ch, in_ch) = (shape[0], shape[1]);
     if out_ch < in_ch {

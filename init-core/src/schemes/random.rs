@@ -7,18 +7,13 @@ use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};
 
 pub(crate) fn uniform_plan(path: &str, a: f64, b: f64) -> Result<Plan> {
-    check::finite_f32(path, "uniform", "a", a)?;
-    check::finite_f32(path, "uniform", "b", b)?;
-    check::ordered(path, "uniform", ("a", a), ("b", b))?;
     // `a == b` still draws (every value is `a`), so a sequential generator stays in step with PyTorch.
-    Ok(Plan::Draw(Dist::Uniform { low: a, high: b }))
+    Dist::checked_uniform(path, "uniform", ("a", a), ("b", b)).map(Plan::Draw)
 }
 
 pub(crate) fn normal_plan(path: &str, mean: f64, std: f64) -> Result<Plan> {
-    check::finite_f32(path, "normal", "mean", mean)?;
-    check::non_negative(path, "normal", "std", std)?;
     // `std == 0` still draws (every value is `mean`), so a sequential generator stays in step with PyTorch.
-    Ok(Plan::Draw(Dist::Normal { mean, std }))
+    Dist::checked_normal(path, "normal", ("mean", mean), ("std", std)).map(Plan::Draw)
 }
 
 pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64) -> Result<Plan> {
@@ -28,16 +23,16 @@ pub(crate) fn trunc_normal_plan(path: &str, mean: f64, std: f64, a: f64, b: f64)
     check::finite_f32(path, scheme, "a", a)?;
     check::finite_f32(path, scheme, "b", b)?;
     check::ordered(path, scheme, ("a", a), ("b", b))?;
-    Ok(if std == 0.0 || a == b {
-        Plan::Const(mean.clamp(a, b) as f32)
-    } else {
-        Plan::Draw(Dist::TruncNormal { mean, std, a, b })
-    })
+    if std == 0.0 || a == b {
+        return Ok(Plan::Const(mean.clamp(a, b) as f32));
+    }
+    Dist::checked_trunc_normal(path, scheme, mean, std, a, b).map(Plan::Draw)
 }
 
 /// Fill with `U[a, b)`, as `torch.nn.init.uniform_` (PyTorch's defaults are `a = 0`, `b = 1`).
 ///
-/// Errors: `a > b`, or a bound that is not a finite `f32`.
+/// Errors: `a > b`, a bound that is not a finite `f32`, or `b - a` above `f32::MAX` (as
+/// PyTorch's `uniform_`).
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};
@@ -61,7 +56,8 @@ pub fn uniform(
 
 /// Fill with `N(mean, std²)`, as `torch.nn.init.normal_` (defaults `mean = 0`, `std = 1`).
 ///
-/// Errors: `std < 0`, non-finite arguments. `std = 0` fills with `mean`.
+/// Errors: `std < 0`, non-finite arguments, `mean` beyond `f32`, or `|mean| + 10 * std` above
+/// `f32::MAX` (values would overflow). `std = 0` fills with `mean`.
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};
@@ -88,7 +84,8 @@ pub fn normal(
 ///
 /// `a` and `b` are **absolute** bounds, as in PyTorch: `trunc_normal(std = 0.02)` truncates
 /// at ±2.0, that is ±100σ. Unlike PyTorch, any window is sampled exactly, even one far in
-/// a tail. Errors: `std < 0`, `a > b`, non-finite arguments.
+/// a tail. Errors: `std < 0`, `a > b`, non-finite arguments, arguments beyond `f32`, or
+/// `b - a` above `f32::MAX`.
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};

@@ -10,7 +10,7 @@ use super::gain::{Nonlinearity, calculate_gain};
 use super::plan::Plan;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::ParamTarget;
-use crate::rng::{Dist, Generator};
+use crate::rng::{self, Dist, Generator};
 
 /// The standard deviation of a truncated standard normal on [-2, 2] (Keras and JAX's constant).
 const TRUNC_2SIGMA_STD: f64 = 0.879_625_661_034_239_8;
@@ -19,14 +19,34 @@ fn fans(path: &str, scheme: &'static str, shape: &[usize], axes: FanAxes) -> Res
     Fans::compute(scheme, shape, axes).map_err(|e| e.at(path))
 }
 
-fn symmetric(uniform: bool, std: f64) -> Plan {
-    if uniform {
-        let bound = 3.0f64.sqrt() * std;
-        Plan::Draw(Dist::Uniform { low: -bound, high: bound })
-    } else {
-        Plan::Draw(Dist::Normal { mean: 0.0, std })
-    }
+/// How a scheme names its standard deviation and its uniform bound, with their formulas.
+struct Formulas {
+    std: &'static str,
+    bound: &'static str,
 }
+
+/// `U(-√3·std, √3·std)` or `N(0, std²)`, refused when the values would overflow `f32`.
+fn symmetric(
+    path: &str,
+    scheme: &'static str,
+    uniform: bool,
+    std: f64,
+    names: Formulas,
+) -> Result<Plan> {
+    let dist = if uniform {
+        let bound = 3.0f64.sqrt() * std;
+        rng::overflow(path, scheme, names.bound, bound, rng::UNIFORM_BOUND_LIMIT)?;
+        Dist::checked_uniform(path, scheme, ("-bound", -bound), ("bound", bound))?
+    } else {
+        rng::overflow(path, scheme, names.std, std, rng::normal_std_limit(0.0))?;
+        Dist::checked_normal(path, scheme, ("mean", 0.0), ("std", std))?
+    };
+    Ok(Plan::Draw(dist))
+}
+
+/// The plan for a parameter without elements: nothing is written or drawn, whatever the
+/// fans (a zero fan would make the scale infinite).
+const EMPTY: Plan = Plan::Const(0.0);
 
 pub(crate) fn xavier_plan(
     path: &str,
@@ -36,10 +56,17 @@ pub(crate) fn xavier_plan(
     uniform: bool,
 ) -> Result<Plan> {
     let scheme = if uniform { "xavier_uniform" } else { "xavier_normal" };
-    check::finite(path, scheme, "gain", gain)?;
+    check::non_negative(path, scheme, "gain", gain)?;
     let f = fans(path, scheme, shape, axes)?;
+    if shape.contains(&0) {
+        return Ok(EMPTY);
+    }
     let std = gain * (2.0 / (f.fan_in + f.fan_out) as f64).sqrt();
-    Ok(symmetric(uniform, std))
+    let names = Formulas {
+        std: "std = gain * sqrt(2 / (fan_in + fan_out))",
+        bound: "bound = gain * sqrt(6 / (fan_in + fan_out))",
+    };
+    symmetric(path, scheme, uniform, std, names)
 }
 
 pub(crate) fn kaiming_plan(
@@ -62,8 +89,12 @@ pub(crate) fn kaiming_plan(
         ));
     }
     let fan = fans(path, scheme, shape, axes)?.select(mode);
+    if shape.contains(&0) {
+        return Ok(EMPTY);
+    }
     let std = calculate_gain(nonlinearity, Some(a)) / fan.sqrt();
-    Ok(symmetric(uniform, std))
+    let names = Formulas { std: "std = gain / sqrt(fan)", bound: "bound = gain * sqrt(3 / fan)" };
+    symmetric(path, scheme, uniform, std, names)
 }
 
 pub(crate) fn variance_scaling_plan(
@@ -75,20 +106,33 @@ pub(crate) fn variance_scaling_plan(
 ) -> Result<Plan> {
     check::positive(path, scheme, "scale", scale)?;
     let fan = fans(path, scheme, shape, axes)?.select(mode);
+    if shape.contains(&0) {
+        return Ok(EMPTY);
+    }
     let variance = scale / fan.max(1.0);
-    Ok(match distribution {
+    match distribution {
         Distribution::TruncatedNormal => {
             let std = variance.sqrt() / TRUNC_2SIGMA_STD;
-            Plan::Draw(Dist::TruncNormal { mean: 0.0, std, a: -2.0 * std, b: 2.0 * std })
+            let what = "std = sqrt(scale / fan) / 0.8796256610342398";
+            rng::overflow(path, scheme, what, std, rng::TRUNC_2SIGMA_STD_LIMIT)?;
+            let dist = Dist::checked_trunc_normal(path, scheme, 0.0, std, -2.0 * std, 2.0 * std)?;
+            Ok(Plan::Draw(dist))
         }
-        Distribution::Normal => symmetric(false, variance.sqrt()),
-        Distribution::Uniform => symmetric(true, variance.sqrt()),
-    })
+        Distribution::Normal => {
+            let names = Formulas { std: "std = sqrt(scale / fan)", bound: "" };
+            symmetric(path, scheme, false, variance.sqrt(), names)
+        }
+        Distribution::Uniform => {
+            let names = Formulas { std: "", bound: "bound = sqrt(3 * scale / fan)" };
+            symmetric(path, scheme, true, variance.sqrt(), names)
+        }
+    }
 }
 
 /// `xavier_uniform_` (Glorot): `U(-b, b)`, `b = gain * sqrt(6 / (fan_in + fan_out))`.
 ///
-/// Errors: fewer than 2 dimensions, non-finite gain.
+/// Errors: fewer than 2 dimensions, a negative or non-finite gain, a bound above
+/// `f32::MAX / 2` (the values would overflow).
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};
@@ -109,6 +153,9 @@ pub fn xavier_uniform(
 }
 
 /// `xavier_normal_` (Glorot): `N(0, std²)`, `std = gain * sqrt(2 / (fan_in + fan_out))`.
+///
+/// Errors: fewer than 2 dimensions, a negative or non-finite gain, `10 * std` above
+/// `f32::MAX` (the values would overflow).
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};

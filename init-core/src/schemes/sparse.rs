@@ -18,7 +18,8 @@ use crate::rng::{Dist, Generator};
 /// `num_zeros` zeros (plus a normal draw that is exactly `0.0`, which practically never
 /// happens).
 ///
-/// `sparsity` must be in `[0, 1)` and `std` finite and `>= 0`.
+/// `sparsity` must be in `[0, 1)` and `std` finite, `>= 0` and at most `f32::MAX / 10` (the
+/// values would overflow beyond).
 ///
 /// ```
 /// use init_core::{Param, Seed, sparse};
@@ -45,6 +46,7 @@ pub fn sparse(
     check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;
     check::non_negative(path, "sparse", "std", std)?;
     check::finite_f32(path, "sparse", "std", std)?;
+    let dist = Dist::checked_normal(path, "sparse", ("mean", 0.0), ("std", std))?;
     let (rows, cols) = (param.shape()[0], param.shape()[1]);
     if rows == 0 || cols == 0 {
         return Ok(());
@@ -52,7 +54,7 @@ pub fn sparse(
     // sparsity < 1 keeps this <= rows; `min` guards the conversion anyway.
     let num_zeros = ((sparsity * rows as f64).ceil() as usize).min(rows);
     let data = param.as_slice_mut();
-    rng.fill(path, Dist::Normal { mean: 0.0, std }, data);
+    rng.fill(path, dist, data);
 
     let draws = rows - 1;
     let mut words = vec![0u32; draws];
@@ -123,7 +125,7 @@ mod tests {
         sparse(&mut p, "w", 0.5, 1.0, &mut g).unwrap();
         assert_eq!(p.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want);
         let mut next = [0.0f32];
-        g.fill("w", Dist::Uniform { low: 0.0, high: 1.0 }, &mut next);
+        g.fill("w", Dist::uniform(0.0, 1.0).unwrap(), &mut next);
         assert_eq!(next[0].to_bits(), 0x3f15a7d8);
     }
 

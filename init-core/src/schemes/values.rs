@@ -9,8 +9,11 @@ use crate::param::ParamTarget;
 
 /// Literal values with a shape, as written in `#[init(values = [[0, 0, 0], [1, 1, 1]])]`.
 ///
-/// Every value is finite and the number of values is the product of the shape; both are
-/// checked when a `Values` is made. Its [`Display`](fmt::Display) reads like the attribute.
+/// Every value is finite, the number of values is the product of the shape, and the shape is
+/// one a literal can have (at most [`MAX_RANK`](Values::MAX_RANK) dimensions); all are checked
+/// when a `Values` is made. Its [`Display`](fmt::Display) reads like the attribute, in time and
+/// length proportional to the number of values (at most 64 lists per value, or 64² lists for a
+/// literal without numbers).
 ///
 /// ```
 /// use init_core::Values;
@@ -26,10 +29,22 @@ pub struct Values {
 }
 
 impl Values {
+    /// The most dimensions a `Values` may have (a literal of more is not a parameter's).
+    pub const MAX_RANK: usize = 64;
+
+    /// The most empty innermost lists a `Values` without numbers may hold (`[[], []]` holds 2),
+    /// so that its [`Display`](fmt::Display) stays short: a shape such as `[usize::MAX, 0]`
+    /// has no elements but could never be written out.
+    pub const MAX_EMPTY_LISTS: usize = 64;
+
     /// Values of the given shape, in row-major order.
     ///
-    /// Errors: `data.len()` is not the product of `shape` ([`ErrorKind::ValuesLen`]), or a
-    /// value is NaN or infinite ([`ErrorKind::NonFinite`]).
+    /// Errors: more than [`MAX_RANK`](Values::MAX_RANK) dimensions
+    /// ([`ErrorKind::ValuesRank`]), `data.len()` is not the product of `shape`
+    /// ([`ErrorKind::ValuesLen`]), no numbers and more than
+    /// [`MAX_EMPTY_LISTS`](Values::MAX_EMPTY_LISTS) empty lists
+    /// ([`ErrorKind::ValuesEmptyLists`]), or a value is NaN or infinite
+    /// ([`ErrorKind::NonFinite`]).
     ///
     /// ```
     /// use init_core::Values;
@@ -37,12 +52,33 @@ impl Values {
     /// assert_eq!(err.to_string(), "values: 3 numbers cannot have shape [2, 2]");
     /// let err = Values::new(vec![1], vec![f32::NAN]).unwrap_err();
     /// assert_eq!(err.to_string(), "values: argument `values` must be finite, got NaN");
+    /// let err = Values::new(vec![usize::MAX, 0], vec![]).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     format!("values: shape [{0}, 0] holds {0} empty lists, more than the 64 accepted", usize::MAX)
+    /// );
     /// ```
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Values> {
-        // checked_mul: a shape whose product overflows cannot match any length.
-        let len = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if shape.len() > Values::MAX_RANK {
+            let kind = ErrorKind::ValuesRank { rank: shape.len(), max: Values::MAX_RANK };
+            return Err(InitError::new("", kind));
+        }
+        // A 0 anywhere makes 0 elements; otherwise a product that overflows matches no length.
+        let len = if shape.contains(&0) {
+            Some(0)
+        } else {
+            shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        };
         if len != Some(data.len()) {
             return Err(InitError::new("", ErrorKind::ValuesLen { len: data.len(), shape }));
+        }
+        if let Some(zero) = shape.iter().position(|&d| d == 0) {
+            // Every list above the first 0 dimension is written out, each one empty.
+            let lists = shape[..zero].iter().fold(1usize, |acc, &d| acc.saturating_mul(d));
+            if lists > Values::MAX_EMPTY_LISTS {
+                let max = Values::MAX_EMPTY_LISTS;
+                return Err(InitError::new("", ErrorKind::ValuesEmptyLists { shape, lists, max }));
+            }
         }
         if let Some(&bad) = data.iter().find(|x| !x.is_finite()) {
             return Err(InitError::new(
@@ -167,11 +203,16 @@ pub fn values(mut param: impl ParamTarget, path: &str, values: &Values) -> Resul
     if param.numel() == 0 {
         return Ok(());
     }
-    // The values' shape padded with leading 1s to the parameter's rank.
-    let mut padded = vec![1; lead];
-    padded.extend_from_slice(&values.shape);
-    let target = target.to_vec();
-    broadcast_copy(param.as_slice_mut(), &target, &values.data, &padded);
+    // The parameter's `lead` leading dimensions (any number of them) repeat one block of the
+    // trailing ones, which has the values' rank (at most `MAX_RANK`, which bounds the
+    // recursion of `broadcast_copy`): fill the first block, then copy it.
+    let inner = target[lead..].to_vec();
+    let out = param.as_slice_mut();
+    let (first, rest) = out.split_at_mut(inner.iter().product());
+    broadcast_copy(first, &inner, &values.data, &values.shape);
+    for block in rest.chunks_exact_mut(first.len()) {
+        block.copy_from_slice(first);
+    }
     Ok(())
 }
 
@@ -280,6 +321,36 @@ mod tests {
         assert!(ragged.is_err());
         let err = Values::try_from(ArrayD::from_elem(vec![2], f32::NAN)).unwrap_err();
         assert_eq!(err.to_string(), "values: argument `values` must be finite, got NaN");
+    }
+
+    #[test]
+    fn shapes_a_literal_cannot_have_are_refused() {
+        let err = Values::new(vec![1; 65], vec![1.0]).unwrap_err();
+        assert_eq!(err.to_string(), "values: 65 dimensions, more than the 64 accepted");
+        assert!(Values::new(vec![1; 64], vec![1.0]).is_ok());
+        let err = Values::new(vec![65, 0], vec![]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "values: shape [65, 0] holds 65 empty lists, more than the 64 accepted"
+        );
+        let err = Values::new(vec![usize::MAX, 2, 0], vec![]).unwrap_err();
+        let lists = usize::MAX;
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::ValuesEmptyLists { shape: vec![lists, 2, 0], lists, max: 64 }
+        );
+        // At the limit, the literal is written out: 1 + 8 + 64 lists.
+        let v = v(&[8, 8, 0, 1 << 40], &[]);
+        assert_eq!(v.to_string().matches('[').count(), 73);
+    }
+
+    #[test]
+    fn broadcast_over_many_leading_dimensions_does_not_recurse_over_them() {
+        // 100 000 leading dimensions of 1: recursing over each would overflow the stack.
+        let mut shape = vec![1; 100_000];
+        shape.extend([2, 3]);
+        let got = fill(&shape, &v(&[2, 1], &[1., 2.]));
+        assert_eq!(got, vec![1., 1., 1., 2., 2., 2.]);
     }
 
     #[test]

@@ -33,8 +33,9 @@
 //! use init_core::{Dist, Generator, TorchGenerator};
 //! let mut g = TorchGenerator::new(0); // torch.manual_seed(0)
 //! let mut w = [0.0f32; 2];
-//! g.fill("ignored", Dist::Uniform { low: 0.0, high: 1.0 }, &mut w); // torch.empty(2).uniform_()
+//! g.fill("ignored", Dist::uniform(0.0, 1.0)?, &mut w); // torch.empty(2).uniform_()
 //! assert_eq!(w.map(f32::to_bits), [0x3efe_1558, 0x3f44_aa2f]);
+//! # Ok::<(), init_core::InitError>(())
 //! ```
 
 use core::convert::Infallible;
@@ -61,7 +62,7 @@ const DEFAULT_SEED: u64 = 67_280_421_310_721;
 /// // torch.manual_seed(42); torch.randn(2)
 /// let mut g = TorchGenerator::new(42);
 /// let mut x = [0.0f32; 2];
-/// g.fill("x", Dist::Normal { mean: 0.0, std: 1.0 }, &mut x);
+/// g.fill("x", Dist::STANDARD_NORMAL, &mut x);
 /// assert_eq!(x.map(f32::to_bits), [0x3eac_62ae, 0x3e03_e69d]);
 /// ```
 #[derive(Clone)]

@@ -2,9 +2,14 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
 
 use crate::error::{ErrorKind, InitError, Result};
+
+mod buffer;
+mod zeroed;
+
+pub use buffer::{Buffer, BufferData, BufferMut};
 
 /// A trainable `f32` tensor.
 ///
@@ -51,14 +56,20 @@ impl Param {
     ///
     /// # Panics
     ///
-    /// If the element count overflows `isize` (as `Vec::with_capacity` does); use
-    /// [`Param::try_zeros`] for shapes that come from outside the program.
+    /// If the shape has more elements than can be addressed, or the allocator refuses the
+    /// memory, with [`Param::try_zeros`]'s error as the message; use [`Param::try_zeros`]
+    /// for shapes that come from outside the program.
+    ///
+    /// ```
+    /// assert_eq!(init_core::Param::zeros(&[2, 3]).as_slice(), &[0.0; 6]);
+    /// ```
     pub fn zeros(shape: &[usize]) -> Self {
-        Param { value: ArrayD::zeros(IxDyn(shape)), requires_grad: true, origin: None }
+        Param::try_zeros(shape).unwrap_or_else(|e| panic!("Param::zeros: {e}"))
     }
 
-    /// [`Param::zeros`] that returns an error instead of panicking when the shape is too large
-    /// to address.
+    /// [`Param::zeros`] that returns an error instead of panicking or aborting: when the shape
+    /// is too large to address ([`ErrorKind::TooLarge`]) or its memory cannot be allocated
+    /// ([`ErrorKind::OutOfMemory`]). The allocation is zeroed and lazy, as for `zeros`.
     ///
     /// ```
     /// use init_core::Param;
@@ -66,20 +77,13 @@ impl Param {
     /// assert!(Param::try_zeros(&[0, usize::MAX]).is_err());
     /// let err = Param::try_zeros(&[usize::MAX, 2]).unwrap_err();
     /// assert_eq!(err.to_string(), format!("shape [{}, 2] has more elements than can be addressed", usize::MAX));
+    /// // 128 TiB: no x86-64 process can map it.
+    /// let err = Param::try_zeros(&[1 << 45]).unwrap_err();
+    /// assert_eq!(err.to_string(), "shape [35184372088832] needs 140737488355328 bytes, which could not be allocated");
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn try_zeros(shape: &[usize]) -> Result<Self> {
-        // ndarray also refuses a product of the non-zero lengths above `isize::MAX`, even
-        // when another length is 0.
-        let bytes = shape
-            .iter()
-            .filter(|&&d| d != 0)
-            .try_fold(size_of::<f32>(), |acc, &d| acc.checked_mul(d))
-            .filter(|&b| isize::try_from(b).is_ok());
-        match bytes {
-            Some(_) => Ok(Param::zeros(shape)),
-            None => Err(InitError::new("", ErrorKind::TooLarge { shape: shape.to_vec() })),
-        }
+        Ok(Param { value: zeroed::try_zeroed(shape)?, requires_grad: true, origin: None })
     }
 
     /// A parameter holding `value` (copied into row-major order if it is not already).
@@ -319,131 +323,10 @@ pub(crate) fn target(param: &mut impl ParamTarget) -> &mut Param {
     param
 }
 
-/// The element values of a [`Buffer`].
-#[derive(Clone, Debug, PartialEq)]
-pub enum BufferData {
-    /// Floating-point state, such as BatchNorm's running statistics.
-    F32(ArrayD<f32>),
-    /// Integer state, such as BatchNorm's `num_batches_tracked` (a 0-d `i64` in PyTorch).
-    I64(ArrayD<i64>),
-}
-
-/// State that belongs in the state dict but is not trained (not in `parameters()`).
-///
-/// Like [`Param`], its shape is fixed at creation.
-///
-/// ```
-/// use init_core::{Buffer, BufferData};
-/// let mut steps = Buffer::i64_scalar(0);
-/// assert_eq!(steps.shape(), &[] as &[usize]);
-/// let mut mean = Buffer::f32_zeros(&[4]);
-/// assert!(matches!(mean.data(), BufferData::F32(a) if a.len() == 4));
-/// # let _ = (&mut steps, &mut mean);
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Buffer {
-    data: BufferData,
-}
-
-impl Buffer {
-    /// An `f32` buffer of zeros.
-    pub fn f32_zeros(shape: &[usize]) -> Self {
-        Buffer { data: BufferData::F32(ArrayD::zeros(IxDyn(shape))) }
-    }
-
-    /// An `f32` buffer filled with `value`.
-    pub fn f32_full(shape: &[usize], value: f32) -> Self {
-        Buffer { data: BufferData::F32(ArrayD::from_elem(IxDyn(shape), value)) }
-    }
-
-    /// A 0-d `i64` buffer.
-    pub fn i64_scalar(value: i64) -> Self {
-        Buffer { data: BufferData::I64(ArrayD::from_elem(IxDyn(&[]), value)) }
-    }
-
-    /// The shape, fixed for the life of the buffer.
-    pub fn shape(&self) -> &[usize] {
-        match &self.data {
-            BufferData::F32(a) => a.shape(),
-            BufferData::I64(a) => a.shape(),
-        }
-    }
-
-    /// The values.
-    pub fn data(&self) -> &BufferData {
-        &self.data
-    }
-
-    /// The `f32` values, if this is an `f32` buffer.
-    pub fn as_f32(&self) -> Option<ArrayViewD<'_, f32>> {
-        match &self.data {
-            BufferData::F32(a) => Some(a.view()),
-            BufferData::I64(_) => None,
-        }
-    }
-
-    /// The `f32` values, mutable, if this is an `f32` buffer.
-    pub fn as_f32_mut(&mut self) -> Option<ArrayViewMutD<'_, f32>> {
-        match &mut self.data {
-            BufferData::F32(a) => Some(a.view_mut()),
-            BufferData::I64(_) => None,
-        }
-    }
-
-    /// The `i64` values, if this is an `i64` buffer.
-    pub fn as_i64(&self) -> Option<ArrayViewD<'_, i64>> {
-        match &self.data {
-            BufferData::I64(a) => Some(a.view()),
-            BufferData::F32(_) => None,
-        }
-    }
-
-    /// The `i64` values, mutable, if this is an `i64` buffer.
-    pub fn as_i64_mut(&mut self) -> Option<ArrayViewMutD<'_, i64>> {
-        match &mut self.data {
-            BufferData::I64(a) => Some(a.view_mut()),
-            BufferData::F32(_) => None,
-        }
-    }
-}
-
-/// A mutable handle on a [`Buffer`] that lives inside a module: its values can change, its
-/// shape and element type cannot.
-#[derive(Debug)]
-pub struct BufferMut<'a> {
-    buffer: &'a mut Buffer,
-}
-
-impl BufferMut<'_> {
-    /// The `f32` values, mutable, if this is an `f32` buffer.
-    pub fn as_f32_mut(&mut self) -> Option<ArrayViewMutD<'_, f32>> {
-        self.buffer.as_f32_mut()
-    }
-
-    /// The `i64` values, mutable, if this is an `i64` buffer.
-    pub fn as_i64_mut(&mut self) -> Option<ArrayViewMutD<'_, i64>> {
-        self.buffer.as_i64_mut()
-    }
-}
-
-impl<'a> From<&'a mut Buffer> for BufferMut<'a> {
-    /// Wrap a buffer; modules do this when they hand their buffers to a visitor.
-    fn from(buffer: &'a mut Buffer) -> Self {
-        BufferMut { buffer }
-    }
-}
-
-impl std::ops::Deref for BufferMut<'_> {
-    type Target = Buffer;
-    fn deref(&self) -> &Buffer {
-        self.buffer
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{IxDyn, array};
 
     #[test]
     fn copy_from_mismatch_changes_nothing_and_names_both_shapes() {
