@@ -104,7 +104,8 @@ fn run<K: Kernel>(k: &K, id: &StreamId, offset: u64, out: &mut [K::Out], how: Ru
     }
 }
 
-/// `Uniform[low, high)` prepared, or the constant for an empty or degenerate range.
+/// `Uniform[low, high)` prepared, or the constant for an empty range (`low == high`, or no
+/// `f32` in it; the other checks are [`Dist::uniform`]'s, kept here as a second line).
 fn uniform_kernel(low: f64, high: f64) -> Result<UniformK, f32> {
     let proper = low < high && low.is_finite() && high.is_finite();
     if !proper {
@@ -168,9 +169,9 @@ impl Seed {
 
     /// Elements `offset .. offset + out.len()` of the parameter at `path` drawn from `dist`:
     /// exactly that slice of what [`Generator::fill`] writes for the whole parameter.
-    /// Positions are taken modulo 2⁶⁴. `Uniform` with `low >= high` (or a non-finite bound)
-    /// fills `low`; a `TruncNormal` window holding no representable mass fills a value
-    /// clamped into `[a, b]`.
+    /// Positions are taken modulo 2⁶⁴. A [`Dist`] is valid by construction; `Uniform` with
+    /// `low == high`, or a range holding no `f32`, fills `low`; a `TruncNormal` window
+    /// holding no representable mass fills a value clamped into `[a, b]`.
     ///
     /// ```
     /// use init_core::{Dist, Seed};
