@@ -32,6 +32,8 @@
 mod convert;
 mod header;
 mod read;
+mod scan;
+mod walk;
 mod write;
 
 #[cfg(test)]

@@ -1,17 +1,18 @@
 //! Reading: the 8-byte prefix, the header, the layout of the data, then the tensors.
 //!
-//! Every check that the `safetensors` crate makes is made here first, so that each broken file
-//! gets its own error; then the crate parses the file too (a second opinion: a file it rejects
-//! is rejected, as [`ErrorKind::SafetensorsRejected`]) and its views give the tensor bytes.
+//! Every check that the `safetensors` crate makes is made here (the fuzz target holds us to
+//! it), so that each broken file gets its own error; the header is parsed once, by
+//! [`header::parse`], and the tensors' bytes are taken from the data by their offsets, once
+//! those are checked.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use ::safetensors::{Dtype, SafeTensors};
+use ::safetensors::Dtype;
 use ndarray::{ArrayD, IxDyn};
 
-use super::header::{self, Entry};
+use super::header::{self, Entry, Header};
 use super::{Conversion, Loaded, MAX_HEADER, SourceDtype, convert};
 use crate::error::{ErrorKind, InitError, Result};
 use crate::state::{StateDict, Tensor};
@@ -155,85 +156,104 @@ fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
     let header = bytes.get(8..header_end).unwrap_or_default();
     let text = std::str::from_utf8(header)
         .map_err(|e| ErrorKind::HeaderNotUtf8 { reason: e.to_string() })?;
-    let entries = header::parse(text)?;
-    let data_len = bytes.len().saturating_sub(header_end) as u64;
-    let shapes = entries.iter().map(|e| check_entry(e, data_len)).collect::<Result<Vec<_>, _>>()?;
+    let Header { entries, dims } = header::parse(text)?;
+    let data = bytes.get(header_end..).unwrap_or_default();
+    let data_len = data.len() as u64;
+    for e in &entries {
+        check_entry(e, e.shape(&dims), data_len)?;
+    }
     check_layout(&entries, data_len)?;
     // Before converting anything: a file we cannot hold costs no allocation.
     let supported =
         |d| matches!(d, Dtype::F32 | Dtype::I64 | Dtype::F16 | Dtype::BF16 | Dtype::F64);
     if let Some(e) = entries.iter().find(|e| !supported(e.dtype)) {
-        return Err(ErrorKind::UnsupportedDtype { key: e.key.clone(), dtype: e.dtype.to_string() });
+        return Err(ErrorKind::UnsupportedDtype {
+            key: e.key.to_string(),
+            dtype: e.dtype.to_string(),
+        });
     }
 
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
     let mut state = StateDict::new();
     let mut conversions = Vec::new();
-    for (entry, shape) in entries.into_iter().zip(shapes) {
-        let view = st
-            .tensor(&entry.key)
-            .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
-        let data = view.data();
-        let (tensor, from) = match entry.dtype {
-            Dtype::F32 => (Tensor::F32(array(&entry, shape, convert::f32s(data))?), None),
-            Dtype::I64 => (Tensor::I64(array(&entry, shape, convert::i64s(data))?), None),
-            Dtype::F16 => {
-                (Tensor::F32(array(&entry, shape, convert::f16s(data))?), Some(SourceDtype::F16))
-            }
-            Dtype::BF16 => {
-                (Tensor::F32(array(&entry, shape, convert::bf16s(data))?), Some(SourceDtype::BF16))
-            }
-            Dtype::F64 => {
-                (Tensor::F32(array(&entry, shape, convert::f64s(data))?), Some(SourceDtype::F64))
-            }
+    let mut shape = Vec::new();
+    for e in entries {
+        // Every dimension fits in a `usize` and the offsets lie in the data (checked above).
+        shape.clear();
+        shape.extend(e.shape(&dims).iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)));
+        let range =
+            usize::try_from(e.start).unwrap_or(usize::MAX)..usize::try_from(e.end).unwrap_or(0);
+        let bytes = data.get(range).unwrap_or_default();
+        let (tensor, from) = match e.dtype {
+            Dtype::F32 => (Tensor::F32(array(&e, &dims, &shape, convert::f32s(bytes))?), None),
+            Dtype::I64 => (Tensor::I64(array(&e, &dims, &shape, convert::i64s(bytes))?), None),
+            Dtype::F16 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::f16s(bytes))?),
+                Some(SourceDtype::F16),
+            ),
+            Dtype::BF16 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::bf16s(bytes))?),
+                Some(SourceDtype::BF16),
+            ),
+            Dtype::F64 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::f64s(bytes))?),
+                Some(SourceDtype::F64),
+            ),
             other => {
                 return Err(ErrorKind::UnsupportedDtype {
-                    key: entry.key,
+                    key: e.key.into_owned(),
                     dtype: other.to_string(),
                 });
             }
         };
+        let key = e.key.into_owned();
         if let Some(from) = from {
-            conversions.push(Conversion { key: entry.key.clone(), from });
+            conversions.push(Conversion { key: key.clone(), from });
         }
         state
-            .insert(entry.key, tensor)
-            .map_err(|e| ErrorKind::DuplicateTensor { key: e.path().into() })?;
+            .insert(key, tensor)
+            .map_err(|err| ErrorKind::DuplicateTensor { key: err.path().into() })?;
     }
     Ok(Loaded { state, conversions })
 }
 
-/// An entry's shape (as `usize`s) once its element count, byte count and offsets check out.
-fn check_entry(e: &Entry, data_len: u64) -> Result<Vec<usize>, ErrorKind> {
-    let overflow = || ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() };
-    let shape = e.shape.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>();
-    let shape = shape.map_err(|_| overflow())?;
-    // ndarray's rule: the product of the non-zero dimensions must fit in an isize.
-    let nonzero = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d.max(1)));
-    let numel = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+/// Entry `e`'s element count, byte count and offsets check out (`shape` is its shape).
+fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(), ErrorKind> {
+    let overflow = || ErrorKind::ShapeOverflow { key: e.key.to_string(), shape: shape.to_vec() };
+    let shape_usize = shape.iter().map(|&d| usize::try_from(d));
+    let mut nonzero = Some(1usize);
+    let mut numel = Some(1usize);
+    for d in shape_usize {
+        let d = d.map_err(|_| overflow())?;
+        // ndarray's rule: the product of the non-zero dimensions must fit in an isize.
+        nonzero = nonzero.and_then(|n| n.checked_mul(d.max(1)));
+        numel = numel.and_then(|n| n.checked_mul(d));
+    }
     let bits = e.dtype.bitsize();
     let (Some(nonzero), Some(numel)) = (nonzero, numel) else { return Err(overflow()) };
     let Some(nbits) = numel.checked_mul(bits).filter(|_| nonzero <= isize::MAX as usize) else {
         return Err(overflow());
     };
     if e.end < e.start {
-        return Err(ErrorKind::ReversedOffsets { key: e.key.clone(), start: e.start, end: e.end });
+        return Err(ErrorKind::ReversedOffsets {
+            key: e.key.to_string(),
+            start: e.start,
+            end: e.end,
+        });
     }
     if nbits % 8 != 0 {
         return Err(ErrorKind::BadHeader {
             rule: format!(
-                "tensor `{}`: dtype {} and shape {:?} make {nbits} bits, not a whole number of bytes",
-                e.key, e.dtype, e.shape
+                "tensor `{}`: dtype {} and shape {shape:?} make {nbits} bits, not a whole number of bytes",
+                e.key, e.dtype
             ),
         });
     }
     let expected = (nbits / 8) as u64;
     if e.end - e.start != expected {
         return Err(ErrorKind::ByteCount {
-            key: e.key.clone(),
+            key: e.key.to_string(),
             dtype: dtype_name(e.dtype),
-            shape: e.shape.clone(),
+            shape: shape.to_vec(),
             expected,
             start: e.start,
             end: e.end,
@@ -241,13 +261,13 @@ fn check_entry(e: &Entry, data_len: u64) -> Result<Vec<usize>, ErrorKind> {
     }
     if e.end > data_len {
         return Err(ErrorKind::OffsetsOutOfData {
-            key: e.key.clone(),
+            key: e.key.to_string(),
             start: e.start,
             end: e.end,
             data_len,
         });
     }
-    Ok(shape)
+    Ok(())
 }
 
 /// The tensors, taken by start offset, tile the data exactly: no overlap, no gap (as the
@@ -264,7 +284,7 @@ fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), ErrorKind> {
                 first: last.0.to_string(),
                 first_start: last.1,
                 first_end: last.2,
-                second: e.key.clone(),
+                second: e.key.to_string(),
                 second_start: e.start,
                 second_end: e.end,
             });
@@ -284,9 +304,16 @@ fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), ErrorKind> {
 }
 
 /// The array of `shape` holding `values` (their count was checked against the shape).
-fn array<T>(e: &Entry, shape: Vec<usize>, values: Vec<T>) -> Result<ArrayD<T>, ErrorKind> {
-    ArrayD::from_shape_vec(IxDyn(&shape), values)
-        .map_err(|_| ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() })
+fn array<T>(
+    e: &Entry,
+    dims: &[u64],
+    shape: &[usize],
+    values: Vec<T>,
+) -> Result<ArrayD<T>, ErrorKind> {
+    ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|_| ErrorKind::ShapeOverflow {
+        key: e.key.to_string(),
+        shape: e.shape(dims).to_vec(),
+    })
 }
 
 /// The name of a dtype, as written in files.
