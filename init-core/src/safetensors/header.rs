@@ -24,6 +24,15 @@ pub(super) struct Header<'a> {
     pub dims: Vec<u64>,
 }
 
+impl Header<'_> {
+    /// The same entries, their keys copied out of the text (which can then be dropped). The
+    /// entries keep their allocation: a key borrowed and a key owned take the same room.
+    pub fn into_owned(self) -> Header<'static> {
+        let owned = |e: Entry<'_>| Entry { key: Cow::Owned(e.key.into_owned()), ..e };
+        Header { entries: self.entries.into_iter().map(owned).collect(), dims: self.dims }
+    }
+}
+
 /// One tensor's entry in the header, as written.
 #[derive(Debug)]
 pub(super) struct Entry<'a> {

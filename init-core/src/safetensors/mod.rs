@@ -29,6 +29,7 @@
 //! # Ok::<(), init_core::InitError>(())
 //! ```
 
+mod checks;
 mod convert;
 mod header;
 mod read;
