@@ -371,6 +371,19 @@ fn a_header_read_once_still_reports_in_the_same_order() {
         err(&file(r#"{"__metadata__": null, "w": 5, "__metadata__": {}}"#, &[])),
         "tensor `__metadata__` appears more than once in the header"
     );
+    // The first key that repeats an earlier one, in the order of the text.
+    for (header, key) in [
+        (r#"{"b": 1, "a": 1, "a": 1, "b": 1}"#, "a"),
+        (r#"{"a": 1, "a": 1, "__metadata__": null, "__metadata__": null}"#, "a"),
+        (r#"{"__metadata__": null, "__metadata__": null, "a": 1, "a": 1}"#, "__metadata__"),
+        (r#"{"a": 1, "__metadata__": null, "__metadata__": null, "a": 1}"#, "__metadata__"),
+    ] {
+        assert_eq!(
+            err(&file(header, &[])),
+            format!("tensor `{key}` appears more than once in the header"),
+            "{header}"
+        );
+    }
     // Then the first rule broken, in the order of the text.
     assert_eq!(
         err(&file(r#"{"w": {"dtype": "F32"}, "v": 6}"#, &[])),
