@@ -356,6 +356,52 @@ fn header_is_json_but_not_a_safetensors_header() {
 }
 
 #[test]
+fn a_header_read_once_still_reports_in_the_same_order() {
+    // A JSON error anywhere comes first, even after a rule broken earlier in the text.
+    assert_eq!(
+        err(&file(r#"{"w": 5, "v": [1,}"#, &[])),
+        "header is not valid JSON: expected value at line 1 column 18"
+    );
+    // Then a key written twice, even when an entry before it breaks a rule.
+    assert_eq!(
+        err(&file(r#"{"w": 5, "v": 6, "w": 7}"#, &[])),
+        "tensor `w` appears more than once in the header"
+    );
+    assert_eq!(
+        err(&file(r#"{"__metadata__": null, "w": 5, "__metadata__": {}}"#, &[])),
+        "tensor `__metadata__` appears more than once in the header"
+    );
+    // The first key that repeats an earlier one, in the order of the text.
+    for (header, key) in [
+        (r#"{"b": 1, "a": 1, "a": 1, "b": 1}"#, "a"),
+        (r#"{"a": 1, "a": 1, "__metadata__": null, "__metadata__": null}"#, "a"),
+        (r#"{"__metadata__": null, "__metadata__": null, "a": 1, "a": 1}"#, "__metadata__"),
+        (r#"{"a": 1, "__metadata__": null, "__metadata__": null, "a": 1}"#, "__metadata__"),
+    ] {
+        assert_eq!(
+            err(&file(header, &[])),
+            format!("tensor `{key}` appears more than once in the header"),
+            "{header}"
+        );
+    }
+    // Then the first rule broken, in the order of the text.
+    assert_eq!(
+        err(&file(r#"{"w": {"dtype": "F32"}, "v": 6}"#, &[])),
+        "invalid header: tensor `w`: missing field `shape`"
+    );
+}
+
+#[test]
+fn metadata_with_a_key_twice_is_checked_value_by_value() {
+    // A JSON map keeps the last value; the safetensors crate rejects the first.
+    let h = r#"{"__metadata__": {"format": 1, "format": "pt"}, "w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#;
+    assert_eq!(
+        err(&file(h, &[0; 8])),
+        "invalid header: `__metadata__` must map strings to strings, got {\"format\": 1, \"format\": \"pt\"}"
+    );
+}
+
+#[test]
 fn offsets_outside_the_data() {
     let h = r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#;
     assert_eq!(

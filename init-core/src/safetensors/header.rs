@@ -1,66 +1,160 @@
-//! The JSON header of a safetensors file, read in document order.
+//! The JSON header of a safetensors file: its tensor entries in the order written, every rule
+//! of the format checked, each broken header with its own error.
 //!
-//! `serde_json` first checks that the text is JSON at all (and gives the line and column when
-//! it is not). A small scanner then walks the (now known valid) text to get the keys in the
-//! order they are written and to catch keys written twice, which a JSON map would silently
-//! merge. Each value is parsed again by `serde_json`, on its own slice.
+//! The text is read once, as a stream ([`walk`](super::walk)): no `Value` tree, no second
+//! parse, memory proportional to the number of entries (56 bytes each, plus 8 per dimension;
+//! keys are slices of the text unless they have escapes). Keys written twice, which a JSON map
+//! would silently merge, are found by sorting the keys' hashes. The JSON syntax is checked
+//! first (its errors give a line and column), then the keys written twice, then the first rule
+//! broken in the order of the text. A message that quotes a value as written finds it again in
+//! the text ([`scan`](super::scan)), only then.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::hash::{BuildHasher, RandomState};
 
-use serde_json::Value;
-
+use super::scan;
+use super::walk::Walk;
 use crate::error::ErrorKind;
+
+/// The tensor entries of a header and the dimensions of their shapes.
+pub(super) struct Header<'a> {
+    /// In the order written, `__metadata__` checked and left out.
+    pub entries: Vec<Entry<'a>>,
+    /// All shapes, one after the other ([`Entry::shape`]).
+    pub dims: Vec<u64>,
+}
+
+impl Header<'_> {
+    /// The same entries, their keys copied out of the text (which can then be dropped). The
+    /// entries keep their allocation: a key borrowed and a key owned take the same room.
+    pub fn into_owned(self) -> Header<'static> {
+        let owned = |e: Entry<'_>| Entry { key: Cow::Owned(e.key.into_owned()), ..e };
+        Header { entries: self.entries.into_iter().map(owned).collect(), dims: self.dims }
+    }
+}
 
 /// One tensor's entry in the header, as written.
 #[derive(Debug)]
-pub(super) struct Entry {
-    pub key: String,
+pub(super) struct Entry<'a> {
+    pub key: Cow<'a, str>,
     pub dtype: ::safetensors::Dtype,
-    pub shape: Vec<u64>,
+    /// Its shape's range in [`Header::dims`].
+    pub dims: (u32, u32),
     pub start: u64,
     pub end: u64,
 }
 
-/// The tensor entries of a header, in the order the header lists them (`__metadata__`
-/// checked and left out).
-pub(super) fn parse(text: &str) -> Result<Vec<Entry>, ErrorKind> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| ErrorKind::HeaderNotJson { reason: e.to_string() })?;
-    if !value.is_object() {
-        return Err(bad(format!("the header is {}, not a JSON object", kind_of(&value))));
+impl<'a> Entry<'a> {
+    /// The shape, a slice of `dims` (empty if the range is not in it, which no header gives).
+    pub fn shape<'d>(&self, dims: &'d [u64]) -> &'d [u64] {
+        let (lo, hi) = (self.dims.0 as usize, self.dims.1 as usize);
+        dims.get(lo..hi).unwrap_or_default()
     }
-    drop(value);
-    let fields = object_fields(text).ok_or_else(|| bad("the header cannot be scanned".into()))?;
-    let mut seen = HashSet::with_capacity(fields.len());
-    for (key, _) in &fields {
-        if !seen.insert(key.as_str()) {
-            return Err(ErrorKind::DuplicateTensor { key: key.clone() });
-        }
+
+    /// An entry that only holds its key (for a value that broke a rule: the header is
+    /// rejected, the key still takes part in the search for keys written twice).
+    pub fn placeholder(key: Cow<'a, str>) -> Self {
+        Entry { key, dtype: ::safetensors::Dtype::F32, dims: (0, 0), start: 0, end: 0 }
     }
-    let mut entries = Vec::with_capacity(fields.len());
-    for (key, raw) in fields {
-        if key == "__metadata__" {
-            check_metadata(raw)?;
-        } else {
-            entries.push(entry(key, raw)?);
-        }
-    }
-    Ok(entries)
 }
 
-fn bad(rule: String) -> ErrorKind {
+/// A rule of the format that a header breaks, as noted during the walk.
+pub(super) enum Broken {
+    /// The error, complete.
+    Now(ErrorKind),
+    /// An error whose message quotes a value as written: the value of the header's key number
+    /// `at` (or, for a tensor's field, that field of it).
+    Quote { at: usize, what: Quoted, key: String },
+}
+
+/// The values whose message quotes them.
+pub(super) enum Quoted {
+    Metadata,
+    Dtype,
+    Shape,
+    Offsets,
+}
+
+/// The tensor entries of a header, in the order the header lists them.
+pub(super) fn parse(text: &str) -> Result<Header<'_>, ErrorKind> {
+    let walk =
+        Walk::header(text).map_err(|e| ErrorKind::HeaderNotJson { reason: e.to_string() })?;
+    duplicates(&walk)?;
+    if let Some(broken) = walk.broken {
+        return Err(broken.error(text));
+    }
+    Ok(Header { entries: walk.entries, dims: walk.dims })
+}
+
+pub(super) fn bad(rule: String) -> ErrorKind {
     ErrorKind::BadHeader { rule }
 }
 
-/// `"a JSON array"`, `"a JSON string"`, ...
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "JSON null",
-        Value::Bool(_) => "a JSON boolean",
-        Value::Number(_) => "a JSON number",
-        Value::String(_) => "a JSON string",
-        Value::Array(_) => "a JSON array",
-        Value::Object(_) => "a JSON object",
+/// The first key written a second time, in the order of the text (`__metadata__` included).
+///
+/// The keys' hashes (keyed at random, so no file can choose collisions) are sorted with
+/// their positions, and keys written twice become neighbours: a sort of 16-byte pairs, which
+/// for a million keys is several times faster than a hash set, whose every insert is a cache
+/// miss.
+fn duplicates(walk: &Walk<'_>) -> Result<(), ErrorKind> {
+    let entries = &walk.entries;
+    let state = RandomState::new();
+    let mut hashed: Vec<(u64, usize)> =
+        entries.iter().enumerate().map(|(i, e)| (state.hash_one(e.key.as_ref()), i)).collect();
+    hashed.sort_unstable();
+    let key = |i: usize| entries.get(i).map_or("", |e| e.key.as_ref());
+    // The position of the first entry whose key an earlier entry has.
+    let mut first: Option<usize> = None;
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // Positions ascend within a run: the first one that repeats an earlier key.
+        let again = run.iter().enumerate().skip(1).find_map(|(k, &(_, i))| {
+            run.get(..k)?.iter().any(|&(_, j)| key(j) == key(i)).then_some(i)
+        });
+        if let Some(i) = again {
+            first = Some(first.map_or(i, |f| f.min(i)));
+        }
+    }
+    // A second `__metadata__` written after `n` entries comes before entry `n`.
+    match (first, walk.metadata_again) {
+        (Some(i), Some(n)) if n <= i => Err(again("__metadata__")),
+        (Some(i), _) => Err(again(key(i))),
+        (None, Some(_)) => Err(again("__metadata__")),
+        (None, None) => Ok(()),
+    }
+}
+
+fn again(key: &str) -> ErrorKind {
+    ErrorKind::DuplicateTensor { key: key.to_string() }
+}
+
+impl Broken {
+    fn error(self, text: &str) -> ErrorKind {
+        let (at, what, key) = match self {
+            Broken::Now(kind) => return kind,
+            Broken::Quote { at, what, key } => (at, what, key),
+        };
+        let field = match what {
+            Quoted::Metadata => None,
+            Quoted::Dtype => Some("dtype"),
+            Quoted::Shape => Some("shape"),
+            Quoted::Offsets => Some("data_offsets"),
+        };
+        let value = scan::nth_value(text, at);
+        let raw = match field {
+            Some(name) => value.and_then(|v| scan::field_value(v, name)),
+            None => value,
+        };
+        let got = excerpt(raw.unwrap_or_default());
+        bad(match what {
+            Quoted::Metadata => format!("`__metadata__` must map strings to strings, got {got}"),
+            Quoted::Dtype => format!("tensor `{key}`: dtype must be a string, got {got}"),
+            Quoted::Shape => format!(
+                "tensor `{key}`: shape must be an array of non-negative integers, got {got}"
+            ),
+            Quoted::Offsets => {
+                format!("tensor `{key}`: data_offsets must be two non-negative integers, got {got}")
+            }
+        })
     }
 }
 
@@ -76,188 +170,4 @@ fn excerpt(raw: &str) -> String {
         end -= 1;
     }
     format!("{}...", raw.get(..end).unwrap_or(""))
-}
-
-/// `__metadata__` must be null or map strings to strings (as the `safetensors` crate requires).
-fn check_metadata(raw: &str) -> Result<(), ErrorKind> {
-    let value: Value = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
-    let ok = match &value {
-        Value::Null => true,
-        Value::Object(m) => m.values().all(Value::is_string),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(bad(format!("`__metadata__` must map strings to strings, got {}", excerpt(raw))))
-    }
-}
-
-/// One tensor's entry: an object with `dtype`, `shape` and `data_offsets` (other fields are
-/// ignored, as the `safetensors` crate ignores them).
-fn entry(key: String, raw: &str) -> Result<Entry, ErrorKind> {
-    let fields = match object_fields(raw) {
-        Some(f) => f,
-        None => {
-            let value: Value = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
-            return Err(bad(format!(
-                "tensor `{key}`: its entry is {}, not an object with dtype, shape and data_offsets",
-                kind_of(&value)
-            )));
-        }
-    };
-    let (mut dtype, mut shape, mut offsets) = (None, None, None);
-    for (name, raw_field) in fields {
-        let slot = match name.as_str() {
-            "dtype" => &mut dtype,
-            "shape" => &mut shape,
-            "data_offsets" => &mut offsets,
-            _ => continue,
-        };
-        if slot.replace(raw_field).is_some() {
-            return Err(bad(format!("tensor `{key}`: field `{name}` appears twice")));
-        }
-    }
-    let missing = |name: &str| bad(format!("tensor `{key}`: missing field `{name}`"));
-    let dtype = dtype.ok_or_else(|| missing("dtype"))?;
-    let shape = shape.ok_or_else(|| missing("shape"))?;
-    let offsets = offsets.ok_or_else(|| missing("data_offsets"))?;
-
-    let dtype = match serde_json::from_str::<Value>(dtype) {
-        Ok(Value::String(name)) => match serde_json::from_str::<::safetensors::Dtype>(dtype) {
-            Ok(d) => d,
-            Err(_) => return Err(ErrorKind::UnknownDtype { key, dtype: name }),
-        },
-        _ => {
-            return Err(bad(format!(
-                "tensor `{key}`: dtype must be a string, got {}",
-                excerpt(dtype)
-            )));
-        }
-    };
-    let shape = integers(shape).ok_or_else(|| {
-        bad(format!(
-            "tensor `{key}`: shape must be an array of non-negative integers, got {}",
-            excerpt(shape)
-        ))
-    })?;
-    let (start, end) = match integers(offsets).as_deref() {
-        Some(&[start, end]) => (start, end),
-        _ => {
-            return Err(bad(format!(
-                "tensor `{key}`: data_offsets must be two non-negative integers, got {}",
-                excerpt(offsets)
-            )));
-        }
-    };
-    Ok(Entry { key, dtype, shape, start, end })
-}
-
-/// A JSON array of integers in `0..2^64` (parsed straight into `u64`s: 8 bytes per element,
-/// not a `Value`'s 32).
-fn integers(raw: &str) -> Option<Vec<u64>> {
-    serde_json::from_str(raw).ok()
-}
-
-/// The fields of the JSON object `text`, in the order written, each with its value's raw text.
-/// `None` when `text` is not an object. `text` must be valid JSON (checked by `serde_json`
-/// before); on anything else this returns `None` rather than a wrong answer.
-fn object_fields(text: &str) -> Option<Vec<(String, &str)>> {
-    let mut s = Scanner { text, at: 0 };
-    s.ws();
-    s.eat(b'{')?;
-    let mut out = Vec::new();
-    s.ws();
-    if s.eat(b'}').is_some() {
-        return Some(out);
-    }
-    loop {
-        s.ws();
-        let key = s.string()?;
-        let key: String = serde_json::from_str(key).ok()?;
-        s.ws();
-        s.eat(b':')?;
-        s.ws();
-        out.push((key, s.value()?));
-        s.ws();
-        if s.eat(b',').is_none() {
-            s.eat(b'}')?;
-            return Some(out);
-        }
-    }
-}
-
-/// A cursor over JSON text. Every step is bounds-checked: on text that is not JSON it returns
-/// `None`, never panics.
-struct Scanner<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Scanner<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> Option<()> {
-        (self.peek()? == c).then(|| self.at += 1)
-    }
-
-    /// A string, quotes included, escapes left as written.
-    fn string(&mut self) -> Option<&'a str> {
-        let start = self.at;
-        self.eat(b'"')?;
-        loop {
-            match self.peek()? {
-                b'\\' => self.at += 2,
-                b'"' => {
-                    self.at += 1;
-                    return self.text.get(start..self.at);
-                }
-                _ => self.at += 1,
-            }
-        }
-    }
-
-    /// Any value, as written: a string, an object or array (brackets matched, strings
-    /// skipped), or a number or literal (up to the next delimiter).
-    fn value(&mut self) -> Option<&'a str> {
-        let start = self.at;
-        let mut depth = 0usize;
-        while let Some(c) = self.peek() {
-            match c {
-                b'"' => {
-                    self.string()?;
-                    if depth == 0 {
-                        break;
-                    }
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    if depth == 0 {
-                        break;
-                    }
-                    depth -= 1;
-                    if depth == 0 {
-                        self.at += 1;
-                        break;
-                    }
-                }
-                b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => break,
-                _ => {}
-            }
-            self.at += 1;
-        }
-        if self.at == start {
-            return None;
-        }
-        self.text.get(start..self.at)
-    }
 }

@@ -29,9 +29,12 @@
 //! # Ok::<(), init_core::InitError>(())
 //! ```
 
+mod checks;
 mod convert;
 mod header;
 mod read;
+mod scan;
+mod walk;
 mod write;
 
 #[cfg(test)]

@@ -1,26 +1,28 @@
 //! Reading: the 8-byte prefix, the header, the layout of the data, then the tensors.
 //!
-//! Every check that the `safetensors` crate makes is made here first, so that each broken file
-//! gets its own error; then the crate parses the file too (a second opinion: a file it rejects
-//! is rejected, as [`ErrorKind::SafetensorsRejected`]) and its views give the tensor bytes.
+//! Every check that the `safetensors` crate makes is made here (the fuzz target holds us to
+//! it), so that each broken file gets its own error; the header is parsed once, by
+//! [`header::parse`], and the tensors' bytes are taken from the data by their offsets, once
+//! those are checked.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use ::safetensors::{Dtype, SafeTensors};
+use ::safetensors::Dtype;
 use ndarray::{ArrayD, IxDyn};
 
-use super::header::{self, Entry};
-use super::{Conversion, Loaded, MAX_HEADER, SourceDtype, convert};
+use super::header::{self, Entry, Header};
+use super::{Conversion, Loaded, MAX_HEADER, SourceDtype, checks, convert};
 use crate::error::{ErrorKind, InitError, Result};
 use crate::state::{StateDict, Tensor};
 
 /// Read a state dict from a safetensors file.
 ///
 /// The file's size is checked before anything is read, the 8-byte header length is compared
-/// with it before the rest is read, and then it is read whole (the only allocation: the file's
-/// size). Errors carry the path and say what is wrong; see [`from_bytes`] for the rules.
+/// with it before the rest is read, and then the header and the data are read (allocations of
+/// their sizes). The header is dropped once parsed and checked, before the tensors are built.
+/// Errors carry the path and say what is wrong; see [`from_bytes`] for the rules.
 ///
 /// ```
 /// use init_core::safetensors::{load, save};
@@ -39,8 +41,11 @@ use crate::state::{StateDict, Tensor};
 pub fn load(path: impl AsRef<Path>) -> Result<Loaded> {
     let path = path.as_ref();
     let at = |kind| InitError::new(path.display().to_string(), kind);
-    let bytes = read_file(path).map_err(at)?;
-    parse(&bytes).map_err(at)
+    let (header, data) = read_file(path).map_err(at)?;
+    let entries = checked(header_text(&header).map_err(at)?, data.len() as u64).map_err(at)?;
+    let entries = entries.into_owned();
+    drop(header);
+    build(entries, &data).map_err(at)
 }
 
 /// Read a state dict from the bytes of a safetensors file.
@@ -68,8 +73,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Loaded> {
     parse(bytes).map_err(|kind| InitError::new("", kind))
 }
 
-/// The file's bytes, read only after its size and the header length it states agree.
-fn read_file(path: &Path) -> Result<Vec<u8>, ErrorKind> {
+/// The file's header and data, read only after its size and the header length it states agree.
+fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), ErrorKind> {
     let io = |op: &str, e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
         kind => ErrorKind::Io { op: op.to_string(), kind, message: e.to_string() },
@@ -84,31 +89,28 @@ fn read_file(path: &Path) -> Result<Vec<u8>, ErrorKind> {
 
     let mut prefix = Vec::with_capacity(8);
     (&mut file).take(8).read_to_end(&mut prefix).map_err(|e| io("read the file", e))?;
-    prefix_checks(&prefix, len)?;
+    let header_len = prefix_checks(&prefix, len)?;
 
-    let size = usize::try_from(len).map_err(|_| ErrorKind::Io {
+    let too_big = |n: u64| ErrorKind::Io {
         op: "read the file".into(),
         kind: std::io::ErrorKind::OutOfMemory,
-        message: format!("{len} bytes do not fit in memory addresses"),
-    })?;
-    let mut bytes = Vec::with_capacity(size);
-    bytes.extend_from_slice(&prefix);
+        message: format!("{n} bytes do not fit in memory addresses"),
+    };
+    let data_len = len - 8 - header_len;
+    let mut header = Vec::with_capacity(usize::try_from(header_len).map_err(|_| too_big(len))?);
+    let mut data = Vec::with_capacity(usize::try_from(data_len).map_err(|_| too_big(len))?);
+    (&mut file).take(header_len).read_to_end(&mut header).map_err(|e| io("read the file", e))?;
     // The rest, and one byte more: to notice a file that grew since its size was taken.
-    (&mut file)
-        .take(len.saturating_sub(7))
-        .read_to_end(&mut bytes)
-        .map_err(|e| io("read the file", e))?;
-    if bytes.len() != size {
+    (&mut file).take(data_len + 1).read_to_end(&mut data).map_err(|e| io("read the file", e))?;
+    let read = 8 + header.len() as u64 + data.len() as u64;
+    if header.len() as u64 != header_len || read != len {
         return Err(ErrorKind::Io {
             op: "read the file".into(),
             kind: std::io::ErrorKind::UnexpectedEof,
-            message: format!(
-                "it changed size while being read: {len} bytes expected, {} read",
-                bytes.len()
-            ),
+            message: format!("it changed size while being read: {len} bytes expected, {read} read"),
         });
     }
-    Ok(bytes)
+    Ok((header, data))
 }
 
 fn check_kind(meta: &std::fs::Metadata) -> Result<(), ErrorKind> {
@@ -150,171 +152,91 @@ pub(super) fn prefix_checks(prefix: &[u8], file_len: u64) -> Result<u64, ErrorKi
 /// A whole file.
 fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
     let header_len = prefix_checks(bytes, bytes.len() as u64)?;
-    // `header_len <= bytes.len() - 8` was checked: the conversion and the slice succeed.
+    // `header_len <= bytes.len() - 8` was checked: the conversion and the slices succeed.
     let header_end = 8 + usize::try_from(header_len).unwrap_or(usize::MAX - 8);
     let header = bytes.get(8..header_end).unwrap_or_default();
-    let text = std::str::from_utf8(header)
-        .map_err(|e| ErrorKind::HeaderNotUtf8 { reason: e.to_string() })?;
-    let entries = header::parse(text)?;
-    let data_len = bytes.len().saturating_sub(header_end) as u64;
-    let shapes = entries.iter().map(|e| check_entry(e, data_len)).collect::<Result<Vec<_>, _>>()?;
-    check_layout(&entries, data_len)?;
-    // Before converting anything: a file we cannot hold costs no allocation.
+    let data = bytes.get(header_end..).unwrap_or_default();
+    build(checked(header_text(header)?, data.len() as u64)?, data)
+}
+
+fn header_text(header: &[u8]) -> Result<&str, ErrorKind> {
+    std::str::from_utf8(header).map_err(|e| ErrorKind::HeaderNotUtf8 { reason: e.to_string() })
+}
+
+/// The header's entries, every rule checked, for data of `data_len` bytes: nothing is
+/// allocated for the tensors before all of them check out.
+pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind> {
+    let header = header::parse(text)?;
+    for e in &header.entries {
+        checks::check_entry(e, e.shape(&header.dims), data_len)?;
+    }
+    checks::check_layout(&header.entries, data_len)?;
     let supported =
         |d| matches!(d, Dtype::F32 | Dtype::I64 | Dtype::F16 | Dtype::BF16 | Dtype::F64);
-    if let Some(e) = entries.iter().find(|e| !supported(e.dtype)) {
-        return Err(ErrorKind::UnsupportedDtype { key: e.key.clone(), dtype: e.dtype.to_string() });
+    if let Some(e) = header.entries.iter().find(|e| !supported(e.dtype)) {
+        return Err(ErrorKind::UnsupportedDtype {
+            key: e.key.to_string(),
+            dtype: e.dtype.to_string(),
+        });
     }
+    Ok(header)
+}
 
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
+/// The tensors of a checked header, from `data`.
+fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
+    let Header { entries, dims } = header;
     let mut state = StateDict::new();
     let mut conversions = Vec::new();
-    for (entry, shape) in entries.into_iter().zip(shapes) {
-        let view = st
-            .tensor(&entry.key)
-            .map_err(|e| ErrorKind::SafetensorsRejected { message: e.to_string() })?;
-        let data = view.data();
-        let (tensor, from) = match entry.dtype {
-            Dtype::F32 => (Tensor::F32(array(&entry, shape, convert::f32s(data))?), None),
-            Dtype::I64 => (Tensor::I64(array(&entry, shape, convert::i64s(data))?), None),
-            Dtype::F16 => {
-                (Tensor::F32(array(&entry, shape, convert::f16s(data))?), Some(SourceDtype::F16))
-            }
-            Dtype::BF16 => {
-                (Tensor::F32(array(&entry, shape, convert::bf16s(data))?), Some(SourceDtype::BF16))
-            }
-            Dtype::F64 => {
-                (Tensor::F32(array(&entry, shape, convert::f64s(data))?), Some(SourceDtype::F64))
-            }
+    let mut shape = Vec::new();
+    for e in entries {
+        // Every dimension fits in a `usize` and the offsets lie in the data (checked above).
+        shape.clear();
+        shape.extend(e.shape(&dims).iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)));
+        let range =
+            usize::try_from(e.start).unwrap_or(usize::MAX)..usize::try_from(e.end).unwrap_or(0);
+        let bytes = data.get(range).unwrap_or_default();
+        let (tensor, from) = match e.dtype {
+            Dtype::F32 => (Tensor::F32(array(&e, &dims, &shape, convert::f32s(bytes))?), None),
+            Dtype::I64 => (Tensor::I64(array(&e, &dims, &shape, convert::i64s(bytes))?), None),
+            Dtype::F16 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::f16s(bytes))?),
+                Some(SourceDtype::F16),
+            ),
+            Dtype::BF16 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::bf16s(bytes))?),
+                Some(SourceDtype::BF16),
+            ),
+            Dtype::F64 => (
+                Tensor::F32(array(&e, &dims, &shape, convert::f64s(bytes))?),
+                Some(SourceDtype::F64),
+            ),
             other => {
                 return Err(ErrorKind::UnsupportedDtype {
-                    key: entry.key,
+                    key: e.key.into_owned(),
                     dtype: other.to_string(),
                 });
             }
         };
+        let key = e.key.into_owned();
         if let Some(from) = from {
-            conversions.push(Conversion { key: entry.key.clone(), from });
+            conversions.push(Conversion { key: key.clone(), from });
         }
         state
-            .insert(entry.key, tensor)
-            .map_err(|e| ErrorKind::DuplicateTensor { key: e.path().into() })?;
+            .insert(key, tensor)
+            .map_err(|err| ErrorKind::DuplicateTensor { key: err.path().into() })?;
     }
     Ok(Loaded { state, conversions })
 }
 
-/// An entry's shape (as `usize`s) once its element count, byte count and offsets check out.
-fn check_entry(e: &Entry, data_len: u64) -> Result<Vec<usize>, ErrorKind> {
-    let overflow = || ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() };
-    let shape = e.shape.iter().map(|&d| usize::try_from(d)).collect::<Result<Vec<_>, _>>();
-    let shape = shape.map_err(|_| overflow())?;
-    // ndarray's rule: the product of the non-zero dimensions must fit in an isize.
-    let nonzero = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d.max(1)));
-    let numel = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-    let bits = e.dtype.bitsize();
-    let (Some(nonzero), Some(numel)) = (nonzero, numel) else { return Err(overflow()) };
-    let Some(nbits) = numel.checked_mul(bits).filter(|_| nonzero <= isize::MAX as usize) else {
-        return Err(overflow());
-    };
-    if e.end < e.start {
-        return Err(ErrorKind::ReversedOffsets { key: e.key.clone(), start: e.start, end: e.end });
-    }
-    if nbits % 8 != 0 {
-        return Err(ErrorKind::BadHeader {
-            rule: format!(
-                "tensor `{}`: dtype {} and shape {:?} make {nbits} bits, not a whole number of bytes",
-                e.key, e.dtype, e.shape
-            ),
-        });
-    }
-    let expected = (nbits / 8) as u64;
-    if e.end - e.start != expected {
-        return Err(ErrorKind::ByteCount {
-            key: e.key.clone(),
-            dtype: dtype_name(e.dtype),
-            shape: e.shape.clone(),
-            expected,
-            start: e.start,
-            end: e.end,
-        });
-    }
-    if e.end > data_len {
-        return Err(ErrorKind::OffsetsOutOfData {
-            key: e.key.clone(),
-            start: e.start,
-            end: e.end,
-            data_len,
-        });
-    }
-    Ok(shape)
-}
-
-/// The tensors, taken by start offset, tile the data exactly: no overlap, no gap (as the
-/// `safetensors` crate requires).
-fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), ErrorKind> {
-    let mut order: Vec<&Entry> = entries.iter().collect();
-    order.sort_by_key(|e| (e.start, e.end));
-    let mut covered = 0u64;
-    // The tensor that ends at `covered` (only read once `covered > 0`).
-    let mut last: (&str, u64, u64) = ("", 0, 0);
-    for e in order {
-        if e.start < covered {
-            return Err(ErrorKind::OverlappingTensors {
-                first: last.0.to_string(),
-                first_start: last.1,
-                first_end: last.2,
-                second: e.key.clone(),
-                second_start: e.start,
-                second_end: e.end,
-            });
-        }
-        if e.start > covered {
-            return Err(ErrorKind::UncoveredData { start: covered, end: e.start });
-        }
-        if e.end > covered {
-            last = (&e.key, e.start, e.end);
-            covered = e.end;
-        }
-    }
-    if covered < data_len {
-        return Err(ErrorKind::UncoveredData { start: covered, end: data_len });
-    }
-    Ok(())
-}
-
 /// The array of `shape` holding `values` (their count was checked against the shape).
-fn array<T>(e: &Entry, shape: Vec<usize>, values: Vec<T>) -> Result<ArrayD<T>, ErrorKind> {
-    ArrayD::from_shape_vec(IxDyn(&shape), values)
-        .map_err(|_| ErrorKind::ShapeOverflow { key: e.key.clone(), shape: e.shape.clone() })
-}
-
-/// The name of a dtype, as written in files.
-fn dtype_name(d: Dtype) -> &'static str {
-    const NAMES: [&str; 22] = [
-        "BOOL",
-        "F4",
-        "F6_E2M3",
-        "F6_E3M2",
-        "U8",
-        "I8",
-        "F8_E5M2",
-        "F8_E4M3",
-        "F8_E8M0",
-        "F8_E4M3FNUZ",
-        "F8_E5M2FNUZ",
-        "I16",
-        "U16",
-        "F16",
-        "BF16",
-        "I32",
-        "U32",
-        "F32",
-        "C64",
-        "F64",
-        "I64",
-        "U64",
-    ];
-    let name = d.to_string();
-    NAMES.iter().find(|n| **n == name).copied().unwrap_or("(a dtype of a newer safetensors)")
+fn array<T>(
+    e: &Entry,
+    dims: &[u64],
+    shape: &[usize],
+    values: Vec<T>,
+) -> Result<ArrayD<T>, ErrorKind> {
+    ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|_| ErrorKind::ShapeOverflow {
+        key: e.key.to_string(),
+        shape: e.shape(dims).to_vec(),
+    })
 }
