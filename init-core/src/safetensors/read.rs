@@ -185,7 +185,7 @@ pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind
 /// The tensors of a checked header, from `data`.
 fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
     let Header { entries, dims } = header;
-    let mut state = StateDict::new();
+    let mut state = StateDict::with_capacity(entries.len());
     let mut conversions = Vec::new();
     let mut shape = Vec::new();
     for e in entries {
