@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use ndarray::ArrayD;
 
 use super::convert::{bf16_to_f32, f16_to_f32};
-use super::write::save_with;
+use super::write::{Hooks, save_with};
 use super::{from_bytes, load, save, to_bytes};
 use crate::state::{StateDict, Tensor};
 
@@ -43,7 +43,10 @@ fn a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary_file() {
     let old = std::fs::read(&path).unwrap();
     let total = to_bytes(&sd(2.0)).unwrap().len() as u64;
     for fail_after in [0, 1, 7, 8, 100, total / 2, total - 1] {
-        let err = save_with(&sd(2.0), &path, Some(fail_after)).unwrap_err().to_string();
+        let err =
+            save_with(&sd(2.0), &path, &Hooks { fail_after: Some(fail_after), ..Hooks::NONE })
+                .unwrap_err()
+                .to_string();
         let prefix =
             format!("{}: cannot write the temporary file {}", path.display(), dir.display());
         assert!(err.starts_with(&prefix), "{err}");
@@ -53,7 +56,7 @@ fn a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary_file() {
         assert_eq!(files_in(&dir), ["model.safetensors"]);
     }
     // A limit the file does not reach: the save goes through.
-    save_with(&sd(2.0), &path, Some(total)).unwrap();
+    save_with(&sd(2.0), &path, &Hooks { fail_after: Some(total), ..Hooks::NONE }).unwrap();
     assert_eq!(load(&path).unwrap().state, sd(2.0));
     assert_eq!(files_in(&dir), ["model.safetensors"]);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -65,12 +65,36 @@ pub fn to_bytes(sd: &StateDict) -> Result<Vec<u8>> {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn save(sd: &StateDict, path: impl AsRef<Path>) -> Result<()> {
-    save_with(sd, path.as_ref(), None)
+    save_with(sd, path.as_ref(), &Hooks::NONE)
 }
 
-/// [`save`], with a hook for tests: the writes to the temporary file fail after `fail_after`
-/// bytes.
-pub(super) fn save_with(sd: &StateDict, path: &Path, fail_after: Option<u64>) -> Result<()> {
+/// Test hooks of [`save_with`]: failures to inject, the path to force, and a call at each
+/// stage (where a test can stop the process to kill it).
+pub(super) struct Hooks {
+    /// The writes to the temporary file fail after this many bytes.
+    pub fail_after: Option<u64>,
+    /// Never use an unnamed (`O_TMPFILE`) temporary file: always a named one.
+    pub named_only: bool,
+    /// Called at each [`Stage`] of the save.
+    pub at: fn(Stage),
+}
+
+impl Hooks {
+    /// No hooks: what [`save`] uses.
+    pub const NONE: Hooks = Hooks { fail_after: None, named_only: false, at: |_| {} };
+}
+
+/// Where a save is, for [`Hooks::at`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// All the bytes are written to the temporary file (not yet synced).
+    Written,
+    /// The temporary file has a name and is about to be renamed over the target.
+    BeforeRename,
+}
+
+/// [`save`], with [`Hooks`] for tests.
+pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()> {
     let at = |kind| InitError::new(path.display().to_string(), kind);
     let io =
         |op: String, e: io::Error| at(ErrorKind::Io { op, kind: e.kind(), message: e.to_string() });
@@ -93,13 +117,16 @@ pub(super) fn save_with(sd: &StateDict, path: &Path, fail_after: Option<u64>) ->
             .map_err(|e| io(format!("copy the permissions to {shown}"), e))?;
     }
     {
-        let mut w = BufWriter::with_capacity(1 << 20, FailAfter { inner: &file, left: fail_after });
+        let mut w =
+            BufWriter::with_capacity(1 << 20, FailAfter { inner: &file, left: hooks.fail_after });
         plan.write(&mut w)
             .and_then(|()| w.flush())
             .map_err(|e| io(format!("write the temporary file {shown}"), e))?;
     }
+    (hooks.at)(Stage::Written);
     file.sync_all().map_err(|e| io(format!("sync the temporary file {shown}"), e))?;
     drop(file);
+    (hooks.at)(Stage::BeforeRename);
     std::fs::rename(&tmp, path)
         .map_err(|e| io(format!("rename the temporary file {shown} over the target"), e))?;
     guard.disarm();
