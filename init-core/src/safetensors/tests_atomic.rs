@@ -42,8 +42,8 @@ fn hooks(named_only: bool) -> Hooks {
     Hooks { named_only, ..Hooks::NONE }
 }
 
-/// A name of exactly `len` bytes ending in `.safetensors`; from 12 bytes of `é` (two bytes
-/// each) on, so that bytes and characters differ.
+/// A name of exactly `len` bytes ending in `.safetensors`, its stem made of `é` (two bytes
+/// each, so that bytes and characters differ) and an `x` for an odd length.
 fn name_of(len: usize) -> String {
     let stem = len - ".safetensors".len();
     format!("{}{}.safetensors", "é".repeat(stem / 2), "x".repeat(stem % 2))
