@@ -580,11 +580,24 @@ fn save_errors_name_the_path_and_the_step() {
     let tmp_prefix = format!(
         "{}: cannot create a temporary file {}",
         path.display(),
-        dir.join("no-such-dir").join(".m.safetensors.").display()
+        dir.join("no-such-dir").join(".init-tmp.").display()
     );
     let e = save(&zoo(), &path).unwrap_err().to_string();
-    assert!(e.starts_with(&tmp_prefix), "{e}");
-    assert!(e.ends_with(".tmp: No such file or directory (os error 2)"), "{e}");
+    let rest = e.strip_prefix(&tmp_prefix).unwrap_or_else(|| panic!("{e}"));
+    // `<host>.<pid>.<n>`: 8 hex digits, this process, a counter.
+    let (tmp, cause) = rest.split_once(": ").unwrap();
+    let parts: Vec<&str> = tmp.split('.').collect();
+    assert_eq!(parts.len(), 3, "{e}");
+    assert!(parts[0].len() == 8 && parts[0].bytes().all(|b| b.is_ascii_hexdigit()), "{e}");
+    assert_eq!(parts[1], std::process::id().to_string(), "{e}");
+    assert!(parts[2].parse::<u64>().is_ok(), "{e}");
+    assert_eq!(cause, "No such file or directory (os error 2)");
+    // A file name one byte over the limit of the file system (255 bytes here).
+    let long = dir.join("m".repeat(256));
+    assert_eq!(
+        save(&zoo(), &long).unwrap_err().to_string(),
+        format!("{}: cannot look up the target: File name too long (os error 36)", long.display())
+    );
     assert_eq!(
         save(&zoo(), &dir).unwrap_err().to_string(),
         format!("{}: is a directory, not a safetensors file", dir.display())
@@ -610,13 +623,14 @@ fn save_keeps_the_permissions_of_the_file_it_replaces() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Files that are not the save's own temporaries (here: named as older versions of `save`
+/// named them) change nothing and are never removed.
 #[test]
 fn a_temporary_file_left_by_a_crash_changes_nothing() {
     let dir = scratch("leftover");
     let path = dir.join("m.safetensors");
     save(&zoo(), &path).unwrap();
-    // What a process killed mid-save leaves: half a file under a temporary name (even the
-    // name this process will try first).
+    // What a process killed mid-save left: half a file under an old-style temporary name.
     let half = &to_bytes(&big(1, 5.0)).unwrap()[..100_000];
     let leftover = format!(".m.safetensors.{}.0.tmp", std::process::id());
     std::fs::write(dir.join(&leftover), half).unwrap();
@@ -655,7 +669,8 @@ fn child(path: &Path) -> std::process::Command {
 }
 
 /// The child is killed by the kernel (SIGXFSZ from a file-size limit) at a known byte of the
-/// temporary file: the target is untouched, the half-written temporary file stays behind.
+/// temporary file: the target is untouched, and the temporary file, unnamed (`O_TMPFILE`),
+/// goes with the process.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_process_killed_part_way_through_a_save_leaves_the_old_file() {
@@ -672,16 +687,27 @@ fn a_process_killed_part_way_through_a_save_leaves_the_old_file() {
     assert_eq!(status.signal(), Some(25), "killed by SIGXFSZ: {status:?}");
     assert_eq!(std::fs::read(&path).unwrap(), old);
     assert_bit_identical(&load(&path).unwrap().state, &zoo());
-    let names = names_in(&dir);
-    assert_eq!(names.len(), 2, "{names:?}");
-    let tmp = dir.join(&names[0]);
-    assert!(names[0].starts_with(".m.safetensors.") && names[0].ends_with(".tmp"), "{names:?}");
-    assert_eq!(std::fs::metadata(&tmp).unwrap().len(), 3_000_000);
+    assert_eq!(names_in(&dir), ["m.safetensors"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A child saving two state dicts in turn, killed (SIGKILL) at an arbitrary moment while a
-/// temporary file exists: the target is always one of the two, whole.
+/// Whether process `pid` is writing a temporary file in `dir` (on Linux: has a file in `dir`
+/// open, as an unnamed file has no name to look for).
+#[cfg(target_os = "linux")]
+fn is_writing_in(pid: u32, dir: &Path) -> bool {
+    let dir = dir.canonicalize().unwrap();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|f| f.parent() == Some(&dir)))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn is_writing_in(_pid: u32, dir: &Path) -> bool {
+    names_in(dir).iter().any(|n| n.starts_with(".init-tmp."))
+}
+
+/// A child saving two state dicts in turn, killed (SIGKILL) at an arbitrary moment while it
+/// writes a temporary file: the target is always one of the two, whole, and after the next
+/// save the directory holds the target alone (a name the killed save left is removed).
 #[test]
 fn a_process_killed_at_any_moment_leaves_a_whole_file() {
     let dir = scratch("sigkill");
@@ -691,7 +717,7 @@ fn a_process_killed_at_any_moment_leaves_a_whole_file() {
         let mut child = child(&path).env("INIT_ST_LOOP", "1").spawn().unwrap();
         let start = std::time::Instant::now();
         loop {
-            let tmp = names_in(&dir).iter().any(|n| n.ends_with(".tmp"));
+            let tmp = is_writing_in(child.id(), &dir);
             if tmp && start.elapsed() > std::time::Duration::from_millis(20 * round) {
                 break;
             }
@@ -702,6 +728,8 @@ fn a_process_killed_at_any_moment_leaves_a_whole_file() {
         child.wait().unwrap();
         let got = load(&path).unwrap().state;
         assert!(got == big(8, 1.0) || got == big(8, 2.0), "round {round}");
+        save(&got, &path).unwrap();
+        assert_eq!(names_in(&dir), ["m.safetensors"], "round {round}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

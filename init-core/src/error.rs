@@ -318,7 +318,7 @@ pub enum ErrorKind {
     /// Reading or writing a safetensors file failed in the operating system.
     #[error("cannot {op}: {message}")]
     Io {
-        /// What was being done, in words ("write the temporary file /d/.m.safetensors.1.tmp").
+        /// What was being done, in words ("write the unnamed temporary file in /d").
         op: String,
         /// The I/O error's kind.
         kind: std::io::ErrorKind,

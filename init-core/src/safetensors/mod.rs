@@ -1,9 +1,10 @@
 //! [`StateDict`]s in safetensors files: the format PyTorch (`safetensors.torch`), candle and
 //! burn read and write.
 //!
-//! - [`save`] writes atomically: a temporary file in the target's directory, `fsync`, rename
-//!   over the target, `fsync` of the directory. A save that fails (or a process killed) part-way
-//!   leaves the previous file as it was.
+//! - [`save`] writes atomically: a temporary file in the target's directory (unnamed, with
+//!   `O_TMPFILE`, where Linux allows it), `fsync`, rename over the target, `fsync` of the
+//!   directory. A save that fails (or a process killed) part-way leaves the previous file as
+//!   it was; the next save removes what a killed one left.
 //! - [`to_bytes`] is deterministic: the header lists the tensors in the state dict's order
 //!   (after `"__metadata__": {"format": "pt"}`); the data holds the `I64` tensors first, then
 //!   the `F32` ones, so that every tensor is aligned to its element size, as the `safetensors`
@@ -29,16 +30,20 @@
 //! # Ok::<(), init_core::InitError>(())
 //! ```
 
+mod atomic;
 mod checks;
 mod convert;
 mod header;
 mod read;
 mod scan;
+mod temp_names;
 mod walk;
 mod write;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_atomic;
 
 use std::fmt;
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use ndarray::ArrayD;
 
 use super::convert::{bf16_to_f32, f16_to_f32};
-use super::write::save_with;
+use super::temp_names::host;
+use super::write::{Hooks, save_with};
 use super::{from_bytes, load, save, to_bytes};
 use crate::state::{StateDict, Tensor};
 
@@ -35,6 +36,7 @@ fn sd(scale: f32) -> StateDict {
     sd
 }
 
+/// On both paths (the unnamed `O_TMPFILE` file and the named fallback).
 #[test]
 fn a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary_file() {
     let dir = scratch("fail");
@@ -42,20 +44,36 @@ fn a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary_file() {
     save(&sd(1.0), &path).unwrap();
     let old = std::fs::read(&path).unwrap();
     let total = to_bytes(&sd(2.0)).unwrap().len() as u64;
-    for fail_after in [0, 1, 7, 8, 100, total / 2, total - 1] {
-        let err = save_with(&sd(2.0), &path, Some(fail_after)).unwrap_err().to_string();
-        let prefix =
-            format!("{}: cannot write the temporary file {}", path.display(), dir.display());
-        assert!(err.starts_with(&prefix), "{err}");
-        assert!(err.ends_with(".tmp: injected failure"), "{err}");
-        assert_eq!(std::fs::read(&path).unwrap(), old, "after a failure at byte {fail_after}");
-        assert_eq!(load(&path).unwrap().state, sd(1.0));
+    for named_only in [false, true] {
+        let hooks = |fail_after| Hooks { fail_after: Some(fail_after), named_only, ..Hooks::NONE };
+        for fail_after in [0, 1, 7, 8, 100, total / 2, total - 1] {
+            let err = save_with(&sd(2.0), &path, &hooks(fail_after)).unwrap_err().to_string();
+            if named_only || cfg!(not(target_os = "linux")) {
+                let prefix = format!(
+                    "{}: cannot write the temporary file {}",
+                    path.display(),
+                    dir.join(format!(".init-tmp.{}.{}.", host(), std::process::id())).display()
+                );
+                assert!(err.starts_with(&prefix), "{err}");
+                assert!(err.ends_with(": injected failure"), "{err}");
+            } else {
+                let msg = format!(
+                    "{}: cannot write the unnamed temporary file in {}: injected failure",
+                    path.display(),
+                    dir.display()
+                );
+                assert_eq!(err, msg);
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), old, "after a failure at byte {fail_after}");
+            assert_eq!(load(&path).unwrap().state, sd(1.0));
+            assert_eq!(files_in(&dir), ["model.safetensors"]);
+        }
+        // A limit the file does not reach: the save goes through.
+        save_with(&sd(2.0), &path, &hooks(total)).unwrap();
+        assert_eq!(load(&path).unwrap().state, sd(2.0));
         assert_eq!(files_in(&dir), ["model.safetensors"]);
+        save(&sd(1.0), &path).unwrap();
     }
-    // A limit the file does not reach: the save goes through.
-    save_with(&sd(2.0), &path, Some(total)).unwrap();
-    assert_eq!(load(&path).unwrap().state, sd(2.0));
-    assert_eq!(files_in(&dir), ["model.safetensors"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

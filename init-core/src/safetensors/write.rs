@@ -1,11 +1,11 @@
 //! Writing: the header in the state dict's order, the data aligned, and the atomic save.
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use super::MAX_HEADER;
+use super::atomic::Temp;
+use super::temp_names;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::state::{StateDict, Tensor};
 
@@ -42,12 +42,31 @@ pub fn to_bytes(sd: &StateDict) -> Result<Vec<u8>> {
 
 /// Write `sd` to the safetensors file `path`, atomically.
 ///
-/// The bytes of [`to_bytes`] go to a new temporary file in the same directory (named
-/// `.<file name>.<pid>.<n>.tmp`), which is synced to disk and then renamed over `path`; the
-/// directory is then synced where the platform allows. If anything fails the temporary file is
-/// removed and `path` is untouched; if the process dies part-way the temporary file is left
-/// behind, and `path` is still the previous file, whole. An existing file's permissions are
-/// kept. `path` itself is replaced (a symbolic link there is replaced, not followed).
+/// The bytes of [`to_bytes`] go to a new temporary file in the same directory, which is
+/// synced to disk and then renamed over `path`; the directory is then synced where the
+/// platform allows. An existing file's permissions are kept. `path` itself is replaced (a
+/// symbolic link there is replaced, not followed). Any file name the file system accepts can
+/// be saved: temporary names are short (`.init-tmp.<host>.<pid>.<n>`, at most 50 bytes),
+/// whatever the length of `path`'s; a name it refuses fails before anything is written.
+///
+/// What is left where, and when:
+/// - On Linux, where the file system has `O_TMPFILE` (ext4, XFS, Btrfs, tmpfs, ...), the
+///   temporary file has no name while it is written: a process killed then leaves nothing.
+///   It gets a temporary name just before the rename; only a process killed in between
+///   leaves that name.
+/// - Elsewhere (other systems, file systems without `O_TMPFILE` such as NFS) the temporary
+///   file is named from the start, and a process killed part-way leaves it.
+/// - Each save first removes, in the target's directory, the temporary files of writers on
+///   this machine that have died (see the rules below); other files are never touched.
+/// - If the save fails with an error, its temporary file is removed.
+///
+/// In every case `path` is either the previous file, whole, or the new one, whole.
+///
+/// A temporary file is removed only if its name has exactly the form above, its `<host>`
+/// (8 hex digits for the host name and the pid namespace) is this one's, and its `<pid>` is
+/// not this process and names no live process (`kill(pid, 0)` fails with `ESRCH`; Unix only).
+/// A live writer's file, and the files of writers on other machines sharing the directory,
+/// stay. If a dead writer's pid is reused, its file stays until that new process ends.
 ///
 /// ```
 /// use init_core::safetensors::{load, save};
@@ -65,17 +84,49 @@ pub fn to_bytes(sd: &StateDict) -> Result<Vec<u8>> {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn save(sd: &StateDict, path: impl AsRef<Path>) -> Result<()> {
-    save_with(sd, path.as_ref(), None)
+    save_with(sd, path.as_ref(), &Hooks::NONE)
 }
 
-/// [`save`], with a hook for tests: the writes to the temporary file fail after `fail_after`
-/// bytes.
-pub(super) fn save_with(sd: &StateDict, path: &Path, fail_after: Option<u64>) -> Result<()> {
+/// Test hooks of [`save_with`]: failures to inject, the path to force, and a call at each
+/// stage (where a test can stop the process to kill it).
+pub(super) struct Hooks {
+    /// The writes to the temporary file fail after this many bytes.
+    pub fail_after: Option<u64>,
+    /// Never use an unnamed (`O_TMPFILE`) temporary file: always a named one.
+    pub named_only: bool,
+    /// Called at each [`Stage`] of the save.
+    pub at: fn(Stage),
+}
+
+impl Hooks {
+    /// No hooks: what [`save`] uses.
+    pub const NONE: Hooks = Hooks { fail_after: None, named_only: false, at: |_| {} };
+}
+
+/// Where a save is, for [`Hooks::at`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// All the bytes are written to the temporary file (not yet synced).
+    Written,
+    /// The temporary file has a name and is about to be renamed over the target.
+    BeforeRename,
+}
+
+/// [`save`], with [`Hooks`] for tests.
+pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()> {
     let at = |kind| InitError::new(path.display().to_string(), kind);
     let io =
         |op: String, e: io::Error| at(ErrorKind::Io { op, kind: e.kind(), message: e.to_string() });
     let plan = Plan::new(sd)?;
-    let Some(name) = path.file_name() else { return Err(at(ErrorKind::NotAFilePath)) };
+    let Some(_) = path.file_name() else { return Err(at(ErrorKind::NotAFilePath)) };
+    // A name the file system refuses (too long, a parent that is a file) fails here, before
+    // anything is written.
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(io("look up the target".into(), e));
+        }
+        _ => {}
+    }
     if path.is_dir() {
         return Err(at(ErrorKind::IsDirectory));
     }
@@ -84,69 +135,21 @@ pub(super) fn save_with(sd: &StateDict, path: &Path, fail_after: Option<u64>) ->
         _ => Path::new("."),
     };
 
-    let (tmp, file) = create_temp(dir, name)
-        .map_err(|(tmp, e)| io(format!("create a temporary file {}", tmp.display()), e))?;
-    let guard = RemoveOnDrop(Some(tmp.clone()));
-    let shown = tmp.display();
+    temp_names::remove_dead_writers(dir);
+    let (tmp, file) = Temp::create(dir, hooks.named_only).map_err(|(op, e)| io(op, e))?;
+    let shown = tmp.describe();
     if let Ok(meta) = std::fs::metadata(path) {
         file.set_permissions(meta.permissions())
             .map_err(|e| io(format!("copy the permissions to {shown}"), e))?;
     }
     {
-        let mut w = BufWriter::with_capacity(1 << 20, FailAfter { inner: &file, left: fail_after });
-        plan.write(&mut w)
-            .and_then(|()| w.flush())
-            .map_err(|e| io(format!("write the temporary file {shown}"), e))?;
+        let mut w =
+            BufWriter::with_capacity(1 << 20, FailAfter { inner: &file, left: hooks.fail_after });
+        plan.write(&mut w).and_then(|()| w.flush()).map_err(|e| io(format!("write {shown}"), e))?;
     }
-    file.sync_all().map_err(|e| io(format!("sync the temporary file {shown}"), e))?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-        .map_err(|e| io(format!("rename the temporary file {shown} over the target"), e))?;
-    guard.disarm();
-    // Make the rename itself durable. Best effort: not every platform can open a directory.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// A new file `.<name>.<pid>.<n>.tmp` in `dir`, never an existing one.
-fn create_temp(
-    dir: &Path,
-    name: &std::ffi::OsStr,
-) -> Result<(PathBuf, File), (PathBuf, io::Error)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut attempt = 0;
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let tmp = dir.join(tmp_name);
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            // A file left by a process that died with our pid: take the next name.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err((tmp, e)),
-        }
-    }
-}
-
-/// Removes the temporary file unless the rename succeeded.
-struct RemoveOnDrop(Option<PathBuf>);
-
-impl RemoveOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
+    (hooks.at)(Stage::Written);
+    file.sync_all().map_err(|e| io(format!("sync {shown}"), e))?;
+    tmp.place(file, path, || (hooks.at)(Stage::BeforeRename)).map_err(|(op, e)| io(op, e))
 }
 
 /// A writer that fails once `left` bytes have gone through (never, when `left` is `None`).
