@@ -184,11 +184,18 @@ pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind
 
 /// The tensors of a checked header, from `data`.
 fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
-    let Header { entries, dims } = header;
+    let Header { mut entries, dims } = header;
     let mut state = StateDict::with_capacity(entries.len());
     let mut conversions = Vec::new();
     let mut shape = Vec::new();
-    for e in entries {
+    // Entries are taken from the back of the reversed list, and the list's memory is given
+    // back as it halves, so the header's entries and the state dict are never both whole
+    // (with a million tiny tensors, each is a large share of the peak).
+    entries.reverse();
+    while let Some(e) = entries.pop() {
+        if entries.capacity() > 2 * entries.len() + 1024 {
+            entries.shrink_to_fit();
+        }
         // Every dimension fits in a `usize` and the offsets lie in the data (checked above).
         shape.clear();
         shape.extend(e.shape(&dims).iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)));
@@ -217,12 +224,11 @@ fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
                 });
             }
         };
-        let key = e.key.into_owned();
         if let Some(from) = from {
-            conversions.push(Conversion { key: key.clone(), from });
+            conversions.push(Conversion { key: e.key.to_string(), from });
         }
         state
-            .insert(key, tensor)
+            .insert(&e.key, tensor)
             .map_err(|err| ErrorKind::DuplicateTensor { key: err.path().into() })?;
     }
     Ok(Loaded { state, conversions })

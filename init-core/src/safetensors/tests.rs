@@ -203,8 +203,9 @@ fn child_measure_many_tensors() {
 
 /// Issue [5]: a 74.4 MB file whose header lists a million one-element tensors. Checking the
 /// header takes at most 3x the file plus 16 MiB of memory (2.1x measured; the old parser, a
-/// `serde_json::Value` tree then a scan, took 18x); the whole load takes that plus the state
-/// dict it returns (5.4x measured, 23x before, with the `safetensors` crate's second parse).
+/// `serde_json::Value` tree then a scan, took 18x), and so does the whole load, the state
+/// dict it returns included (2.9x measured in release; 17x before, with the `safetensors`
+/// crate's second parse and a key copied three times).
 /// CPU time (not wall time: the machine is shared) gets a generous bound, in the test profile
 /// (0.32 s and 1.5 s measured); `benches/safetensors_header.rs` measures the speed.
 #[cfg(target_os = "linux")]
@@ -234,10 +235,9 @@ fn a_million_entry_header_is_checked_within_3x_the_file_and_loaded_within_bounds
     );
     println!("{shown}");
     assert!(check_rss <= 3 * size + 16 * MIB, "{shown}");
-    // The state dict returned, beyond that: per one-element tensor, its (String, Tensor) in a
-    // Vec (136 B, up to twice that in capacity), the key's and the value's allocations (32 B
-    // each) and the key index (a copy of the key, 32 B, and up to two 33-byte slots): 320 B.
-    assert!(load_rss <= 3 * size + 16 * MIB + 320 * N, "{shown}");
+    // The whole load too, state dict included (its keys in one allocation, a compact index,
+    // the header's entries freed as the tensors are built).
+    assert!(load_rss <= 3 * size + 16 * MIB, "{shown}");
     assert!(check_cpu <= 5.0, "{shown}");
     assert!(load_cpu <= 10.0, "{shown}");
 }

@@ -21,18 +21,34 @@ use crate::error::{ErrorKind, InitError, Result};
 /// assert_eq!(err.to_string(), "fc.weight: the state dict already holds this key");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct StateDict {
-    entries: Vec<(String, Tensor)>,
-    /// Positions of the keys, so that inserting n keys costs O(n), not O(n²) (a hostile file
-    /// can hold millions of tiny tensors).
+    /// Every key, one after another: one allocation for all of them, not one each (a hostile
+    /// file can hold millions of tiny tensors; each costs what its entry holds).
+    keys: String,
+    /// Each entry's key as a range of `keys`, and its tensor, in insertion order.
+    entries: Vec<(Span, Tensor)>,
+    /// Positions of the keys, so that inserting n keys costs O(n), not O(n²).
     index: KeyIndex,
 }
 
+/// Where a key lies in [`StateDict::keys`].
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    len: usize,
+}
+
+impl std::fmt::Debug for StateDict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 impl PartialEq for StateDict {
-    /// Same keys in the same order with equal tensors (the index follows from them).
+    /// Same keys in the same order with equal tensors.
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -49,21 +65,35 @@ impl StateDict {
     /// assert!(sd.is_empty());
     /// ```
     pub fn with_capacity(n: usize) -> Self {
-        StateDict { entries: Vec::with_capacity(n), index: KeyIndex::with_capacity(n) }
+        StateDict {
+            keys: String::new(),
+            entries: Vec::with_capacity(n),
+            index: KeyIndex::with_capacity(n),
+        }
+    }
+
+    fn key_at(&self, i: usize) -> &str {
+        let Span { start, len } = self.entries[i].0;
+        &self.keys[start..start + len]
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.index.find(key, |i| &self.entries[i].0)
+        self.index.find(key, |i| self.key_at(i))
     }
 
     /// Add `key`; a key already present is an error and changes nothing.
-    pub fn insert(&mut self, key: impl Into<String>, tensor: Tensor) -> Result<()> {
-        let key = key.into();
-        if self.position(&key).is_some() {
+    pub fn insert(&mut self, key: impl AsRef<str>, tensor: Tensor) -> Result<()> {
+        let key = key.as_ref();
+        if self.position(key).is_some() {
             return Err(InitError::new(key, ErrorKind::DuplicateKey));
         }
-        self.index.push(&key);
-        self.entries.push((key, tensor));
+        if !self.index.push(key) {
+            let rule = format!("a state dict holds at most {} entries", END - 1);
+            return Err(InitError::new(key, ErrorKind::Config { layer: "StateDict", rule }));
+        }
+        let span = Span { start: self.keys.len(), len: key.len() };
+        self.keys.push_str(key);
+        self.entries.push((span, tensor));
         Ok(())
     }
 
@@ -72,25 +102,35 @@ impl StateDict {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
-    /// Remove and return the tensor under `key` (O(n): the positions after it move).
+    /// Remove and return the tensor under `key` (O(n): the entries after it move).
     pub fn remove(&mut self, key: &str) -> Option<Tensor> {
         let i = self.position(key)?;
-        let (_, tensor) = self.entries.remove(i);
-        self.index.clear();
-        for (k, _) in &self.entries {
-            self.index.push(k);
+        let old = std::mem::take(self);
+        let mut out = None;
+        let mut kept = StateDict::with_capacity(old.len() - 1);
+        for (j, (k, t)) in old.into_iter().enumerate() {
+            if j == i {
+                out = Some(t);
+            } else {
+                // The keys were distinct and fewer than before, so each is recorded.
+                let _ = kept.index.push(&k);
+                let span = Span { start: kept.keys.len(), len: k.len() };
+                kept.keys.push_str(&k);
+                kept.entries.push((span, t));
+            }
         }
-        Some(tensor)
+        *self = kept;
+        out
     }
 
     /// The keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        (0..self.entries.len()).map(|i| self.key_at(i))
     }
 
     /// The entries, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Tensor)> {
-        self.entries.iter().map(|(k, t)| (k.as_str(), t))
+        (0..self.entries.len()).map(|i| (self.key_at(i), &self.entries[i].1))
     }
 
     /// Number of entries.
@@ -106,9 +146,35 @@ impl StateDict {
 
 impl IntoIterator for StateDict {
     type Item = (String, Tensor);
-    type IntoIter = std::vec::IntoIter<(String, Tensor)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    type IntoIter = IntoIter;
+    fn into_iter(self) -> IntoIter {
+        IntoIter { keys: self.keys, entries: self.entries.into_iter() }
+    }
+}
+
+/// The entries of a [`StateDict`], by value and in order.
+///
+/// ```
+/// use init_core::{StateDict, Tensor};
+/// let mut sd = StateDict::new();
+/// sd.insert("w", Tensor::from(ndarray::ArrayD::<f32>::zeros(vec![2])))?;
+/// let all: Vec<(String, Tensor)> = sd.into_iter().collect();
+/// assert_eq!(all[0].0, "w");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub struct IntoIter {
+    keys: String,
+    entries: std::vec::IntoIter<(Span, Tensor)>,
+}
+
+impl Iterator for IntoIter {
+    type Item = (String, Tensor);
+    fn next(&mut self) -> Option<(String, Tensor)> {
+        let (Span { start, len }, t) = self.entries.next()?;
+        Some((self.keys[start..start + len].to_string(), t))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.entries.size_hint()
     }
 }
 
@@ -117,13 +183,15 @@ impl IntoIterator for StateDict {
 /// `next`.
 #[derive(Clone, Debug, Default)]
 struct KeyIndex<S = RandomState> {
-    heads: HashMap<u64, usize>,
-    next: Vec<usize>,
+    /// The last position of each hash (its low 32 bits: a wrong match costs one string
+    /// comparison; 8 bytes a slot instead of 16 or more).
+    heads: HashMap<u32, u32>,
+    next: Vec<u32>,
     hasher: S,
 }
 
 /// Ends a chain in [`KeyIndex::next`].
-const END: usize = usize::MAX;
+const END: u32 = u32::MAX;
 
 impl KeyIndex {
     fn with_capacity(n: usize) -> Self {
@@ -138,26 +206,30 @@ impl KeyIndex {
 impl<S: BuildHasher> KeyIndex<S> {
     /// The position of `key`, where `key_at(i)` is the key at position `i`.
     fn find<'k>(&self, key: &str, key_at: impl Fn(usize) -> &'k str) -> Option<usize> {
-        let mut i = *self.heads.get(&self.hasher.hash_one(key))?;
+        let mut i = *self.heads.get(&self.hash(key))?;
         while i != END {
-            if key_at(i) == key {
-                return Some(i);
+            if key_at(i as usize) == key {
+                return Some(i as usize);
             }
-            i = self.next[i];
+            i = self.next[i as usize];
         }
         None
     }
 
-    /// Record `key` at the next position.
-    fn push(&mut self, key: &str) {
-        let at = self.next.len();
-        let head = self.heads.insert(self.hasher.hash_one(key), at).unwrap_or(END);
+    /// Record `key` at the next position; `false` (and nothing recorded) when the index is
+    /// full, at `u32::MAX - 1` positions.
+    #[must_use]
+    fn push(&mut self, key: &str) -> bool {
+        let Some(at) = u32::try_from(self.next.len()).ok().filter(|&at| at != END) else {
+            return false;
+        };
+        let head = self.heads.insert(self.hash(key), at).unwrap_or(END);
         self.next.push(head);
+        true
     }
 
-    fn clear(&mut self) {
-        self.heads.clear();
-        self.next.clear();
+    fn hash(&self, key: &str) -> u32 {
+        self.hasher.hash_one(key) as u32
     }
 }
 
@@ -196,7 +268,7 @@ mod tests {
         let keys = ["a", "b", "c"];
         for k in keys {
             assert_eq!(index.find(k, |i| keys[i]), None);
-            index.push(k);
+            assert!(index.push(k));
         }
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(index.find(k, |i| keys[i]), Some(i));
