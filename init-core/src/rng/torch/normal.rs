@@ -3,7 +3,7 @@
 //! Path F (`normal_fill` with the AVX2 Box–Muller-16).
 //!
 //! Each kernel is an `#[inline(always)]` body run through [`Isa`]: compiled for the baseline
-//! or, on x86-64 CPUs with AVX2 and FMA, inside a `#[target_feature]` function where every
+//! or, on x86-64 CPUs with FMA, inside a `#[target_feature]` function where every
 //! `mul_add` is one instruction. Both give the same bits (see `isa.rs`).
 
 use core::f64::consts::PI;
@@ -43,10 +43,9 @@ impl TorchGenerator {
     pub(super) fn uniform_f32_on(&mut self, isa: Isa, low: f64, high: f64, out: &mut [f32]) {
         match isa {
             Isa::Portable => self.uniform_body(low, high, out),
-            // SAFETY: `Isa::detect` (and `Isa::available`) only yield `Avx2Fma` on CPUs with
-            // AVX2 and FMA.
+            // SAFETY: `Isa::detect` (and `Isa::available`) only yield `Fma` on CPUs with FMA.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2_fma::uniform(self, low, high, out) },
+            Isa::Fma => unsafe { fma::uniform(self, low, high, out) },
         }
     }
 
@@ -72,7 +71,7 @@ impl TorchGenerator {
             Isa::Portable => self.normal_body(mean, std, out),
             // SAFETY: as in `uniform_f32_on`.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2_fma::normal(self, mean, std, out) },
+            Isa::Fma => unsafe { fma::normal(self, mean, std, out) },
         }
     }
 
@@ -137,24 +136,24 @@ fn box_muller_16(d: &mut [f32], mean: f32, std: f32) {
     }
 }
 
-/// The kernels compiled for x86-64 with AVX2 and FMA: the `#[inline(always)]` bodies above,
+/// The kernels compiled for x86-64 with FMA: the `#[inline(always)]` bodies above,
 /// inlined here, so `mul_add` becomes `vfmadd`.
 #[cfg(target_arch = "x86_64")]
-mod avx2_fma {
+mod fma {
     use super::TorchGenerator;
 
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "fma")]
     pub(super) fn uniform(g: &mut TorchGenerator, low: f64, high: f64, out: &mut [f32]) {
         g.uniform_body(low, high, out);
     }
 
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "fma")]
     pub(super) fn normal(g: &mut TorchGenerator, mean: f64, std: f64, out: &mut [f32]) {
         g.normal_body(mean, std, out);
     }
 
     #[cfg(test)]
-    #[target_feature(enable = "avx2,fma")]
+    #[target_feature(enable = "fma")]
     pub(super) fn box_muller(d: &mut [f32], mean: f32, std: f32) {
         super::box_muller_16(d, mean, std);
     }
@@ -170,7 +169,7 @@ mod tests {
             Isa::Portable => box_muller_16(d, mean, std),
             // SAFETY: `Isa::available` only lists builds this CPU runs.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { super::avx2_fma::box_muller(d, mean, std) },
+            Isa::Fma => unsafe { super::fma::box_muller(d, mean, std) },
         }
     }
 
