@@ -4,7 +4,7 @@
 //! `vzeroupper`, so every thread that ran one is left with the upper halves of YMM/ZMM 0-15
 //! in use (`XGETBV(1)` bits 2 and 6). While that state is dirty, Intel cores make legacy-SSE
 //! code slow: a baseline-compiled `TorchGenerator` normal fill of 4M values took 0.17 s
-//! before an `orthogonal` of 256x256 and 7.2 s after it on the same thread (issue [5] item 6).
+//! before an `orthogonal` of 256x256 and 7.2 s after it on the same thread (issue 5, item 6).
 //! So after each QR the state is cleared on the calling thread and on every thread of the
 //! current rayon pool, where faer ran its tasks.
 
