@@ -33,6 +33,7 @@ mod plan;
 mod random;
 mod scaled;
 mod sparse;
+mod upper_state;
 mod values;
 
 pub use constant::{constant, ones, zeros};

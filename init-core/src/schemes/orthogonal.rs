@@ -188,6 +188,8 @@ fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32) {
             }
         }
     }
+    // faer's kernels leave the upper vector state dirty: clear it (see `upper_state.rs`).
+    super::upper_state::clear();
 }
 
 /// Factor `a` (`m x n`, `m >= n`) in place into Householder vectors (below the diagonal) and

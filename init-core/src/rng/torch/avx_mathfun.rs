@@ -28,7 +28,9 @@ const COS_P: [f32; 3] =
 const FOPI: f32 = f32::from_bits(0x3fa2_f983);
 
 /// Natural logarithm as `log256_ps` computes it, for `u > 0` (no NaN/negative handling: the
-/// Box–Muller kernel only passes values in `(2^-24, 1]`).
+/// Box–Muller kernel only passes values in `(2^-24, 1]`). Always inlined, so that it is
+/// compiled with the target features of its caller (see `isa.rs`).
+#[inline(always)]
 pub(super) fn log_ps(u: f32) -> f32 {
     let x0 = u.max(f32::MIN_POSITIVE);
     let b = x0.to_bits();
@@ -51,7 +53,8 @@ pub(super) fn log_ps(u: f32) -> f32 {
     e.mul_add(LOG_Q2, x + y)
 }
 
-/// `(sin θ, cos θ)` as `sincos256_ps` computes them.
+/// `(sin θ, cos θ)` as `sincos256_ps` computes them. Always inlined, as [`log_ps`].
+#[inline(always)]
 pub(super) fn sincos_ps(theta: f32) -> (f32, f32) {
     let ax = theta.abs();
     let mut j = (ax * FOPI) as i32;

@@ -44,6 +44,7 @@ use core::fmt;
 use super::{Dist, Generator};
 
 mod avx_mathfun;
+mod isa;
 mod mt19937;
 mod normal;
 mod trunc;
