@@ -20,7 +20,7 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group,
 use init::{Dist, Generator, Param, TorchGenerator, orthogonal};
 
 const N: usize = 4 << 20;
-const NORMAL: Dist = Dist::Normal { mean: 0.0, std: 1.0 };
+const NORMAL: Dist = Dist::STANDARD_NORMAL;
 
 /// A fresh generator after an `orthogonal` of a 256x256 parameter on this thread.
 fn after_orthogonal(w: &mut Param) -> TorchGenerator {
