@@ -11,14 +11,14 @@ use super::write::{Hooks, save_with};
 use super::{from_bytes, load, save, to_bytes};
 use crate::state::{StateDict, Tensor};
 
-fn scratch(name: &str) -> PathBuf {
+pub(super) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("init-st-unit-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn files_in(dir: &std::path::Path) -> Vec<String> {
+pub(super) fn files_in(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -8,28 +8,13 @@ use std::process::{Command, Stdio};
 use ndarray::ArrayD;
 
 use super::temp_names::host;
+use super::tests::{files_in, scratch};
 use super::write::{Hooks, Stage, save_with};
 use super::{load, save, to_bytes};
 use crate::state::{StateDict, Tensor};
 
 /// The longest temporary name: `.init-tmp.`, 8 hex digits, a pid (`u32`) and a counter (`u64`).
 const MAX_TEMP_NAME: usize = ".init-tmp.".len() + 8 + 1 + 10 + 1 + 20;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("init-st-atomic-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn sd(v: f32) -> StateDict {
     let mut sd = StateDict::new();
