@@ -2,7 +2,7 @@
 //! named fallback): long file names, and what a writer killed part-way leaves behind.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use ndarray::ArrayD;
