@@ -20,8 +20,9 @@ pub struct SummaryRow {
 }
 
 /// The parameters of a module tree as a table: path, shape, element count, whether it is
-/// trained, and which rule initialized it. Its `Display` prints the table; long origins are
-/// cut to keep rows on one line.
+/// trained, and which rule initialized it. Its `Display` prints the table with every origin
+/// whole; a precision (`{:.40}`) cuts origins longer than that many characters with `...`,
+/// to keep rows short.
 ///
 /// ```
 /// use init_core::{Linear, Module, Seed, Sequential, Summary};
@@ -35,6 +36,7 @@ pub struct SummaryRow {
 ///      0.bias    [2]          2  yes   default: Linear\n\
 ///      total                 10\n"
 /// );
+/// assert!(format!("{:.10}", Summary::of(&mlp)).contains("  default..."));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -42,9 +44,6 @@ pub struct Summary {
     /// The rows, in `named_parameters` order.
     pub rows: Vec<SummaryRow>,
 }
-
-/// Origins longer than this are cut with "...".
-const ORIGIN_WIDTH: usize = 72;
 
 impl Summary {
     /// The summary of `module`'s tree.
@@ -85,7 +84,7 @@ impl fmt::Display for Summary {
         writeln!(f, "{:path_w$}  {:shape_w$}  {:>num_w$}  grad  init", "path", "shape", "params")?;
         for (row, shape) in self.rows.iter().zip(&shapes) {
             let grad = if row.requires_grad { "yes" } else { "no" };
-            let origin = cut(&row.origin);
+            let origin = cut(&row.origin, f.precision());
             writeln!(
                 f,
                 "{:path_w$}  {shape:shape_w$}  {:>num_w$}  {grad:4}  {origin}",
@@ -96,11 +95,12 @@ impl fmt::Display for Summary {
     }
 }
 
-fn cut(text: &str) -> String {
-    if text.chars().count() <= ORIGIN_WIDTH {
+/// `text`, or its first `width - 3` characters and `...` when it is longer than `width`.
+fn cut(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width.filter(|&w| text.chars().count() > w) else {
         return text.to_string();
-    }
-    let mut s: String = text.chars().take(ORIGIN_WIDTH - 3).collect();
+    };
+    let mut s: String = text.chars().take(width.saturating_sub(3)).collect();
     s.push_str("...");
     s
 }
