@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use init::{Distribution, FanAxes, FanMode, Init, Nonlinearity, Param, Seed, Values};
+use init::{FanAxes, FanMode, Init, Nonlinearity, Param, ScalingDistribution, Seed, Values};
 
 fn best(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -52,7 +52,7 @@ fn cases() -> Vec<(&'static str, Init, Vec<usize>)> {
             Init::VarianceScaling {
                 scale: 2.0,
                 mode: FanMode::FanAvg,
-                distribution: Distribution::Uniform,
+                distribution: ScalingDistribution::Uniform,
                 axes: torch,
             },
             n.clone(),

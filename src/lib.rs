@@ -8,11 +8,11 @@ pub use init_derive::Module;
 pub mod prelude {
     pub use init_core::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1d,
-        Conv2d, Conv3d, ConvTranspose2d, Dist, Distribution, Dropout, Embedding, FanAxes, FanMode,
-        Flatten, Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM,
-        LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleList, MultiheadAttention,
-        Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, Seed, Sequential, SiLU, Sigmoid, Summary,
-        Tanh, TorchGenerator, Values, Zeroed,
+        Conv2d, Conv3d, ConvTranspose2d, Dist, Dropout, Embedding, FanAxes, FanMode, Flatten,
+        Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM, LayerKind,
+        LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleList, MultiheadAttention,
+        Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential,
+        SiLU, Sigmoid, Summary, Tanh, TorchGenerator, Values, Zeroed,
     };
     pub use init_derive::Module;
 }

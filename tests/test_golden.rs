@@ -9,7 +9,7 @@
 //! major version and a line in the changelog, never a silent update of this table.
 //! (To print the current table: `INIT_PRINT_GOLDEN=1 cargo test --test test_golden -- --nocapture`.)
 
-use init::{Distribution, FanAxes, FanMode, Init, Nonlinearity, Param, Seed, Values};
+use init::{FanAxes, FanMode, Init, Nonlinearity, Param, ScalingDistribution, Seed, Values};
 
 /// FNV-1a over the little-endian bytes of every value's bit pattern.
 fn fnv1a(values: &[f32]) -> u64 {
@@ -53,7 +53,7 @@ fn schemes() -> Vec<(Init, [&'static [usize]; 2])> {
             Init::VarianceScaling {
                 scale: 2.0,
                 mode: FanMode::FanAvg,
-                distribution: Distribution::Normal,
+                distribution: ScalingDistribution::Normal,
                 axes: torch,
             },
             w,

@@ -13,9 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use init::{
-    Buffer, Conv2d, Dist, Distribution, Embedding, ErrorKind, FanAxes, FanMode, Forward, Generator,
-    Init, InitError, Linear, Module, Nonlinearity, Param, Seed, StateDict, Tensor, TorchGenerator,
-    Values,
+    Buffer, Conv2d, Dist, Embedding, ErrorKind, FanAxes, FanMode, Forward, Generator, Init,
+    InitError, Linear, Module, Nonlinearity, Param, ScalingDistribution, Seed, StateDict, Tensor,
+    TorchGenerator, Values,
 };
 use ndarray::{ArrayD, IxDyn};
 
@@ -69,7 +69,7 @@ const CASES: &[Case] = &[
     ("xavier_uniform_huge_gain", || err(init::xavier_uniform(&mut Param::zeros(&[4, 4]), "fc.weight", 1e300, &mut Seed::new(0)), &format!("fc.weight: xavier_uniform: bound = gain * sqrt(6 / (fan_in + fan_out)) = {:?} is larger than {:?}: values would overflow f32", 3f64.sqrt() * 5e299, MAX / 2.0))),
     ("xavier_negative_gain", || err(init::xavier_uniform(&mut Param::zeros(&[4, 4]), "w", -1.0, &mut Seed::new(0)), "w: xavier_uniform: argument `gain` must be >= 0, got -1.0")),
     ("kaiming_huge_slope_is_zero_gain", kaiming_huge_slope_is_zero_gain),
-    ("variance_scaling_huge_scale", || err(init::variance_scaling(&mut Param::zeros(&[4, 4]), "k", 4e300, FanMode::FanIn, Distribution::Normal, FanAxes::TORCH, &mut Seed::new(0)), &format!("k: variance_scaling: std = sqrt(scale / fan) = {:?} is larger than {:?}: values would overflow f32", 1e300f64.sqrt(), MAX / 10.0))),
+    ("variance_scaling_huge_scale", || err(init::variance_scaling(&mut Param::zeros(&[4, 4]), "k", 4e300, FanMode::FanIn, ScalingDistribution::Normal, FanAxes::TORCH, &mut Seed::new(0)), &format!("k: variance_scaling: std = sqrt(scale / fan) = {:?} is larger than {:?}: values would overflow f32", 1e300f64.sqrt(), MAX / 10.0))),
     ("sparse_huge_std", || err(init::sparse(&mut Param::zeros(&[4, 4]), "w", 0.5, 1e38, &mut Seed::new(0)), "w: sparse: std = 1e38 is larger than 3.4028234663852886e37: values would overflow f32")),
     ("orthogonal_huge_gain", || err(init::orthogonal(&mut Param::zeros(&[3, 3]), "w", 3e38, &mut Seed::new(0)), "w: orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
     ("delta_orthogonal_huge_gain", || err(init::delta_orthogonal(&mut Param::zeros(&[4, 2, 3]), "w", -3e38, &mut Seed::new(0)), "w: delta_orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
@@ -310,11 +310,21 @@ fn every_scheme(x: f64) -> Vec<Init> {
         Init::VarianceScaling {
             scale: x,
             mode: FanMode::FanAvg,
-            distribution: Distribution::TruncatedNormal,
+            distribution: ScalingDistribution::TruncatedNormal,
             axes,
         },
-        Init::VarianceScaling { scale: x, mode: fan_in, distribution: Distribution::Uniform, axes },
-        Init::VarianceScaling { scale: x, mode: fan_in, distribution: Distribution::Normal, axes },
+        Init::VarianceScaling {
+            scale: x,
+            mode: fan_in,
+            distribution: ScalingDistribution::Uniform,
+            axes,
+        },
+        Init::VarianceScaling {
+            scale: x,
+            mode: fan_in,
+            distribution: ScalingDistribution::Normal,
+            axes,
+        },
         Init::DeltaOrthogonal { gain: x },
         Init::Values(Values::scalar(0.5).unwrap()),
     ]

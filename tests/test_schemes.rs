@@ -2,7 +2,7 @@
 //! error messages, defaults and no-ops.
 
 use init::schemes;
-use init::{Distribution, FanAxes, FanMode, Init, Nonlinearity, Param, Seed};
+use init::{FanAxes, FanMode, Init, Nonlinearity, Param, ScalingDistribution, Seed};
 
 /// Linear-, Conv1d- and Conv2d-shaped weights of about 200k-300k elements each, so a
 /// sample standard deviation is within 0.2% of the truth with overwhelming probability;
@@ -67,8 +67,11 @@ fn lecun_and_variance_scaling_std_match_formula() {
     let axes = FanAxes::TORCH;
     check_std(&Init::LecunUniform { axes }, |i, _| (1.0 / i).sqrt());
     check_std(&Init::LecunNormal { axes }, |i, _| (1.0 / i).sqrt());
-    for distribution in [Distribution::TruncatedNormal, Distribution::Normal, Distribution::Uniform]
-    {
+    for distribution in [
+        ScalingDistribution::TruncatedNormal,
+        ScalingDistribution::Normal,
+        ScalingDistribution::Uniform,
+    ] {
         for (mode, n) in [
             (FanMode::FanIn, (|i, _| i) as fn(f64, f64) -> f64),
             (FanMode::FanOut, |_, o| o),
@@ -86,7 +89,7 @@ fn keras_axes_give_the_same_fans_as_the_transposed_torch_layout() {
     let init = Init::VarianceScaling {
         scale: 1.0,
         mode: FanMode::FanIn,
-        distribution: Distribution::Uniform,
+        distribution: ScalingDistribution::Uniform,
         axes: FanAxes::KERAS,
     };
     let mut k = Param::zeros(&[3, 3, 64, 128]);
@@ -182,7 +185,7 @@ fn error_messages_name_the_path_and_the_rule() {
                 "fc.weight",
                 0.0,
                 FanMode::FanIn,
-                Distribution::Normal,
+                ScalingDistribution::Normal,
                 FanAxes::TORCH,
                 &mut rng,
             )
@@ -195,7 +198,7 @@ fn error_messages_name_the_path_and_the_rule() {
                 "fc.weight",
                 1.0,
                 FanMode::FanIn,
-                Distribution::Normal,
+                ScalingDistribution::Normal,
                 FanAxes { in_axis: 0, out_axis: -2 },
                 &mut rng,
             )
@@ -211,7 +214,7 @@ fn error_messages_name_the_path_and_the_rule() {
             "variance_scaling does not support mode `fan_mid`; expected one of \"fan_in\", \"fan_out\", \"fan_avg\"",
         ),
         (
-            "gaussian".parse::<Distribution>().unwrap_err(),
+            "gaussian".parse::<ScalingDistribution>().unwrap_err(),
             "unknown distribution `gaussian`; expected one of truncated_normal, normal, untruncated_normal, uniform",
         ),
     ];

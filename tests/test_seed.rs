@@ -186,3 +186,21 @@ fn streams_work_with_rand_distr_and_reproduce() {
     assert_eq!(u, rand::RngExt::random::<f64>(&mut root_stream));
     assert!((0.0..1.0).contains(&u));
 }
+
+/// The prelude and `rand_distr` glob-imported together: `Distribution` names `rand_distr`'s
+/// trait alone (the prelude's variance-scaling choice is `ScalingDistribution`).
+mod prelude_beside_rand_distr {
+    use init::prelude::*;
+    use rand_distr::*;
+
+    fn draw(d: &impl Distribution<f64>, rng: &mut Seed) -> f64 {
+        d.sample(rng)
+    }
+
+    #[test]
+    fn distribution_is_rand_distrs_trait() {
+        let x = draw(&Normal::new(0.0, 1.0).unwrap(), &mut Seed::new(3));
+        assert!(x.is_finite());
+        assert_eq!(ScalingDistribution::default().name(), "truncated_normal");
+    }
+}

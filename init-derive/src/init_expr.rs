@@ -82,7 +82,7 @@ impl Scheme {
                     _ => quote!(Normal),
                 };
                 quote!(::init::Init::VarianceScaling {
-                    scale: #scale, mode: #mode, distribution: ::init::Distribution::#dist, axes: #axes
+                    scale: #scale, mode: #mode, distribution: ::init::ScalingDistribution::#dist, axes: #axes
                 })
             }
             _ => {

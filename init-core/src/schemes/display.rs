@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 
 use super::Init;
-use super::distribution::Distribution;
+use super::distribution::ScalingDistribution;
 use super::fan::{FanAxes, FanMode};
 use super::gain::Nonlinearity;
 
@@ -94,7 +94,11 @@ impl fmt::Display for Init {
             Init::VarianceScaling { scale, mode, distribution, axes } => {
                 args.num("scale", scale, 1.0)
                     .text("mode", mode.name(), FanMode::FanIn.name())
-                    .text("distribution", distribution.name(), Distribution::TruncatedNormal.name())
+                    .text(
+                        "distribution",
+                        distribution.name(),
+                        ScalingDistribution::TruncatedNormal.name(),
+                    )
                     .axes(axes);
             }
             Init::Values(ref v) => return write!(f, "{v}"),
@@ -142,7 +146,7 @@ mod tests {
                 Init::VarianceScaling {
                     scale: 2.0,
                     mode: FanMode::FanAvg,
-                    distribution: Distribution::Uniform,
+                    distribution: ScalingDistribution::Uniform,
                     axes: FanAxes::TORCH,
                 },
                 r#"variance_scaling(scale = 2.0, mode = "fan_avg", distribution = "uniform")"#,

@@ -1,4 +1,4 @@
-//! [`Distribution`]: the sampling choice of `variance_scaling`.
+//! [`ScalingDistribution`]: the sampling choice of `variance_scaling`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,7 +11,7 @@ use crate::error::{ErrorKind, InitError, Result};
 /// normal. Keras spells that `"untruncated_normal"` (accepted as an alias) and, unlike JAX,
 /// treats Keras's own `"normal"` as truncated: write `"truncated_normal"` to be explicit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Distribution {
+pub enum ScalingDistribution {
     /// `"truncated_normal"`: normal truncated at ±2σ, σ divided by 0.87962566103423978 so
     /// the variance after truncation is exactly `scale / fan`.
     #[default]
@@ -22,37 +22,37 @@ pub enum Distribution {
     Uniform,
 }
 
-impl Distribution {
+impl ScalingDistribution {
     /// The attribute name (`"truncated_normal"`).
     pub fn name(self) -> &'static str {
         match self {
-            Distribution::TruncatedNormal => "truncated_normal",
-            Distribution::Normal => "normal",
-            Distribution::Uniform => "uniform",
+            ScalingDistribution::TruncatedNormal => "truncated_normal",
+            ScalingDistribution::Normal => "normal",
+            ScalingDistribution::Uniform => "uniform",
         }
     }
 }
 
-impl fmt::Display for Distribution {
+impl fmt::Display for ScalingDistribution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Distribution {
+impl FromStr for ScalingDistribution {
     type Err = InitError;
 
     /// ```
-    /// use init_core::Distribution;
-    /// assert_eq!("untruncated_normal".parse::<Distribution>()?, Distribution::Normal);
-    /// assert!("gaussian".parse::<Distribution>().is_err());
+    /// use init_core::ScalingDistribution;
+    /// assert_eq!("untruncated_normal".parse::<ScalingDistribution>()?, ScalingDistribution::Normal);
+    /// assert!("gaussian".parse::<ScalingDistribution>().is_err());
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     fn from_str(s: &str) -> Result<Self> {
         match s {
-            "truncated_normal" => Ok(Distribution::TruncatedNormal),
-            "normal" | "untruncated_normal" => Ok(Distribution::Normal),
-            "uniform" => Ok(Distribution::Uniform),
+            "truncated_normal" => Ok(ScalingDistribution::TruncatedNormal),
+            "normal" | "untruncated_normal" => Ok(ScalingDistribution::Normal),
+            "uniform" => Ok(ScalingDistribution::Uniform),
             _ => Err(InitError::new("", ErrorKind::UnknownDistribution { name: s.to_owned() })),
         }
     }

@@ -37,7 +37,7 @@ mod upper_state;
 mod values;
 
 pub use constant::{constant, ones, zeros};
-pub use distribution::Distribution;
+pub use distribution::ScalingDistribution;
 pub use fan::{FanAxes, FanMode, Fans};
 pub use gain::{Nonlinearity, calculate_gain};
 pub use identity::{dirac, eye};
@@ -181,8 +181,8 @@ pub enum Init {
         scale: f64,
         /// Which fan divides the scale.
         mode: FanMode,
-        /// Distribution of the values.
-        distribution: Distribution,
+        /// ScalingDistribution of the values.
+        distribution: ScalingDistribution,
         /// Fan axes.
         axes: FanAxes,
     },
@@ -250,11 +250,11 @@ impl Init {
                 scaled::kaiming_plan(path, shape, (a, mode, nonlinearity), axes, false)?
             }
             Init::LecunUniform { axes } => {
-                let args = (1.0, FanMode::FanIn, Distribution::Uniform);
+                let args = (1.0, FanMode::FanIn, ScalingDistribution::Uniform);
                 scaled::variance_scaling_plan(path, shape, "lecun_uniform", args, axes)?
             }
             Init::LecunNormal { axes } => {
-                let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
+                let args = (1.0, FanMode::FanIn, ScalingDistribution::TruncatedNormal);
                 scaled::variance_scaling_plan(path, shape, "lecun_normal", args, axes)?
             }
             Init::VarianceScaling { scale, mode, distribution, axes } => {

@@ -4,7 +4,7 @@
 //! Xavier and Kaiming, and Keras/JAX's for LeCun and `variance_scaling`.
 
 use super::check;
-use super::distribution::Distribution;
+use super::distribution::ScalingDistribution;
 use super::fan::{FanAxes, FanMode, Fans};
 use super::gain::{Nonlinearity, calculate_gain};
 use super::plan::Plan;
@@ -101,7 +101,7 @@ pub(crate) fn variance_scaling_plan(
     path: &str,
     shape: &[usize],
     scheme: &'static str,
-    (scale, mode, distribution): (f64, FanMode, Distribution),
+    (scale, mode, distribution): (f64, FanMode, ScalingDistribution),
     axes: FanAxes,
 ) -> Result<Plan> {
     check::positive(path, scheme, "scale", scale)?;
@@ -111,18 +111,18 @@ pub(crate) fn variance_scaling_plan(
     }
     let variance = scale / fan.max(1.0);
     match distribution {
-        Distribution::TruncatedNormal => {
+        ScalingDistribution::TruncatedNormal => {
             let std = variance.sqrt() / TRUNC_2SIGMA_STD;
             let what = "std = sqrt(scale / fan) / 0.8796256610342398";
             rng::overflow(path, scheme, what, std, rng::TRUNC_2SIGMA_STD_LIMIT)?;
             let dist = Dist::checked_trunc_normal(path, scheme, 0.0, std, -2.0 * std, 2.0 * std)?;
             Ok(Plan::Draw(dist))
         }
-        Distribution::Normal => {
+        ScalingDistribution::Normal => {
             let names = Formulas { std: "std = sqrt(scale / fan)", bound: "" };
             symmetric(path, scheme, false, variance.sqrt(), names)
         }
-        Distribution::Uniform => {
+        ScalingDistribution::Uniform => {
             let names = Formulas { std: "", bound: "bound = sqrt(3 * scale / fan)" };
             symmetric(path, scheme, true, variance.sqrt(), names)
         }
@@ -248,7 +248,7 @@ pub fn lecun_uniform(
     rng: &mut dyn Generator,
 ) -> Result<()> {
     let param = crate::param::target(&mut param);
-    let args = (1.0, FanMode::FanIn, Distribution::Uniform);
+    let args = (1.0, FanMode::FanIn, ScalingDistribution::Uniform);
     Plan::resolve_and_run(param, path, rng, |s| {
         variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH)
     })
@@ -271,7 +271,7 @@ pub fn lecun_normal(
     rng: &mut dyn Generator,
 ) -> Result<()> {
     let param = crate::param::target(&mut param);
-    let args = (1.0, FanMode::FanIn, Distribution::TruncatedNormal);
+    let args = (1.0, FanMode::FanIn, ScalingDistribution::TruncatedNormal);
     Plan::resolve_and_run(param, path, rng, |s| {
         variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH)
     })
@@ -284,9 +284,9 @@ pub fn lecun_normal(
 /// Errors: `scale <= 0`, fewer than 2 dimensions, axes out of range.
 ///
 /// ```
-/// use init_core::{self as init, Distribution, FanAxes, FanMode, Param, Seed};
+/// use init_core::{self as init, ScalingDistribution, FanAxes, FanMode, Param, Seed};
 /// let mut k = Param::zeros(&[3, 3, 16, 32]); // a Keras conv kernel
-/// init::variance_scaling(&mut k, "conv.kernel", 2.0, FanMode::FanIn, Distribution::Uniform, FanAxes::KERAS, &mut Seed::new(0))?;
+/// init::variance_scaling(&mut k, "conv.kernel", 2.0, FanMode::FanIn, ScalingDistribution::Uniform, FanAxes::KERAS, &mut Seed::new(0))?;
 /// let limit = (3.0f32 * 2.0 / 144.0).sqrt();
 /// assert!(k.as_slice().iter().all(|x| x.abs() <= limit));
 /// # Ok::<(), init_core::InitError>(())
@@ -296,7 +296,7 @@ pub fn variance_scaling(
     path: &str,
     scale: f64,
     mode: FanMode,
-    distribution: Distribution,
+    distribution: ScalingDistribution,
     axes: FanAxes,
     rng: &mut dyn Generator,
 ) -> Result<()> {
