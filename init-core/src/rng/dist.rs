@@ -180,7 +180,7 @@ impl Dist {
 }
 
 /// The largest `std` for which `N(mean, std²)` writes only finite `f32` values.
-pub(crate) fn normal_std_limit(mean: f64) -> f64 {
+fn normal_std_limit(mean: f64) -> f64 {
     (F32_MAX - mean.abs()) / NORMAL_REACH
 }
 

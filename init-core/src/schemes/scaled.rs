@@ -19,29 +19,34 @@ fn fans(path: &str, scheme: &'static str, shape: &[usize], axes: FanAxes) -> Res
     Fans::compute(scheme, shape, axes).map_err(|e| e.at(path))
 }
 
-/// How a scheme names its standard deviation and its uniform bound, with their formulas.
-struct Formulas {
-    std: &'static str,
-    bound: &'static str,
+/// The distribution of a fan-scaled scheme with standard deviation `std`, and the formula
+/// (as its error message writes it) of the quantity that must stay within `f32`.
+enum Symmetric {
+    /// `U(-√3·std, √3·std)`; the formula of the bound.
+    Uniform(&'static str),
+    /// `N(0, std²)`; the formula of the std.
+    Normal(&'static str),
 }
 
-/// `U(-√3·std, √3·std)` or `N(0, std²)`, refused when the values would overflow `f32`.
-fn symmetric(
-    path: &str,
-    scheme: &'static str,
-    uniform: bool,
-    std: f64,
-    names: Formulas,
-) -> Result<Plan> {
-    let dist = if uniform {
-        let bound = 3.0f64.sqrt() * std;
-        rng::overflow(path, scheme, names.bound, bound, rng::UNIFORM_BOUND_LIMIT)?;
-        Dist::checked_uniform(path, scheme, ("-bound", -bound), ("bound", bound))?
-    } else {
-        rng::overflow(path, scheme, names.std, std, rng::normal_std_limit(0.0))?;
-        Dist::checked_normal(path, scheme, ("mean", 0.0), ("std", std))?
+/// The plan for `shape` (`std` and the formula of what is checked), refused when the values
+/// would overflow `f32`.
+fn symmetric(path: &str, scheme: &'static str, std: f64, shape: Symmetric) -> Result<Plan> {
+    let dist = match shape {
+        Symmetric::Uniform(formula) => {
+            let bound = 3.0f64.sqrt() * std;
+            rng::overflow(path, scheme, formula, bound, rng::UNIFORM_BOUND_LIMIT)?;
+            Dist::checked_uniform(path, scheme, ("-bound", -bound), ("bound", bound))?
+        }
+        Symmetric::Normal(formula) => {
+            Dist::checked_normal(path, scheme, ("mean", 0.0), (formula, std))?
+        }
     };
     Ok(Plan::Draw(dist))
+}
+
+/// [`Symmetric::Uniform`] or [`Symmetric::Normal`] with the scheme's two formulas.
+fn either(uniform: bool, std_formula: &'static str, bound_formula: &'static str) -> Symmetric {
+    if uniform { Symmetric::Uniform(bound_formula) } else { Symmetric::Normal(std_formula) }
 }
 
 /// The plan for a parameter without elements: nothing is written or drawn, whatever the
@@ -62,11 +67,12 @@ pub(crate) fn xavier_plan(
         return Ok(EMPTY);
     }
     let std = gain * (2.0 / (f.fan_in + f.fan_out) as f64).sqrt();
-    let names = Formulas {
-        std: "std = gain * sqrt(2 / (fan_in + fan_out))",
-        bound: "bound = gain * sqrt(6 / (fan_in + fan_out))",
-    };
-    symmetric(path, scheme, uniform, std, names)
+    let shape = either(
+        uniform,
+        "std = gain * sqrt(2 / (fan_in + fan_out))",
+        "bound = gain * sqrt(6 / (fan_in + fan_out))",
+    );
+    symmetric(path, scheme, std, shape)
 }
 
 pub(crate) fn kaiming_plan(
@@ -93,8 +99,8 @@ pub(crate) fn kaiming_plan(
         return Ok(EMPTY);
     }
     let std = calculate_gain(nonlinearity, Some(a)) / fan.sqrt();
-    let names = Formulas { std: "std = gain / sqrt(fan)", bound: "bound = gain * sqrt(3 / fan)" };
-    symmetric(path, scheme, uniform, std, names)
+    let shape = either(uniform, "std = gain / sqrt(fan)", "bound = gain * sqrt(3 / fan)");
+    symmetric(path, scheme, std, shape)
 }
 
 pub(crate) fn variance_scaling_plan(
@@ -119,12 +125,11 @@ pub(crate) fn variance_scaling_plan(
             Ok(Plan::Draw(dist))
         }
         ScalingDistribution::Normal => {
-            let names = Formulas { std: "std = sqrt(scale / fan)", bound: "" };
-            symmetric(path, scheme, false, variance.sqrt(), names)
+            symmetric(path, scheme, variance.sqrt(), Symmetric::Normal("std = sqrt(scale / fan)"))
         }
         ScalingDistribution::Uniform => {
-            let names = Formulas { std: "", bound: "bound = sqrt(3 * scale / fan)" };
-            symmetric(path, scheme, true, variance.sqrt(), names)
+            let shape = Symmetric::Uniform("bound = sqrt(3 * scale / fan)");
+            symmetric(path, scheme, variance.sqrt(), shape)
         }
     }
 }
