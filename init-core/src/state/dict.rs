@@ -105,22 +105,18 @@ impl StateDict {
     /// Remove and return the tensor under `key` (O(n): the entries after it move).
     pub fn remove(&mut self, key: &str) -> Option<Tensor> {
         let i = self.position(key)?;
-        let old = std::mem::take(self);
-        let mut out = None;
-        let mut kept = StateDict::with_capacity(old.len() - 1);
-        for (j, (k, t)) in old.into_iter().enumerate() {
-            if j == i {
-                out = Some(t);
-            } else {
-                // The keys were distinct and fewer than before, so each is recorded.
-                let _ = kept.index.push(&k);
-                let span = Span { start: kept.keys.len(), len: k.len() };
-                kept.keys.push_str(&k);
-                kept.entries.push((span, t));
-            }
+        let (span, tensor) = self.entries.remove(i);
+        self.keys.replace_range(span.start..span.start + span.len, "");
+        for (later, _) in &mut self.entries[i..] {
+            later.start -= span.len;
         }
-        *self = kept;
-        out
+        self.index.clear();
+        for at in 0..self.entries.len() {
+            let Span { start, len } = self.entries[at].0;
+            // The keys were distinct and fewer than before, so each is recorded.
+            let _ = self.index.push(&self.keys[start..start + len]);
+        }
+        Some(tensor)
     }
 
     /// The keys, in order.
@@ -226,6 +222,11 @@ impl<S: BuildHasher> KeyIndex<S> {
         let head = self.heads.insert(self.hash(key), at).unwrap_or(END);
         self.next.push(head);
         true
+    }
+
+    fn clear(&mut self) {
+        self.heads.clear();
+        self.next.clear();
     }
 
     fn hash(&self, key: &str) -> u32 {
