@@ -288,7 +288,7 @@ pub enum ErrorKind {
         /// The class name of the module loaded into (`"Net"`, `"Sequential"`).
         module: String,
         /// Every problem found; its `loaded` list is empty.
-        report: Box<crate::state::LoadReport>,
+        report: Box<crate::report::LoadReport>,
     },
     /// Runtime [`Rules`](crate::Rules) in which some rule would set no parameter: it
     /// matches none (a typo in a glob or a kind), or every parameter it matches is taken by

@@ -4,12 +4,14 @@
 //!
 //! Users depend on `init`, which re-exports everything here.
 
+mod dtype;
 mod error;
 mod kernels;
 mod layers;
 pub mod math;
 pub mod module;
 mod param;
+mod report;
 pub mod rng;
 pub mod rules;
 pub mod safetensors;
