@@ -19,7 +19,7 @@ pub mod schemes;
 pub mod spec;
 pub mod state;
 
-pub use error::{ErrorKind, InitError, Result};
+pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::*;
 pub use module::{
     AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
