@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use init::ndarray::ArrayD;
 use init::safetensors::{Conversion, SourceDtype, from_bytes, load, save, to_bytes};
-use init::{ErrorKind, StateDict, Tensor};
+use init::{ErrorKind, FileError, StateDict, Tensor};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
@@ -501,7 +501,7 @@ fn a_missing_path() {
     let path = dir.join("nope.safetensors");
     let e = load(&path).unwrap_err();
     assert_eq!(e.to_string(), format!("{}: no such file", path.display()));
-    assert_eq!(e.kind(), &ErrorKind::FileNotFound);
+    assert_eq!(e.kind(), &ErrorKind::File(FileError::NotFound));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

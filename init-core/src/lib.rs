@@ -4,12 +4,14 @@
 //!
 //! Users depend on `init`, which re-exports everything here.
 
+mod dtype;
 mod error;
 mod kernels;
 mod layers;
 pub mod math;
 pub mod module;
 mod param;
+mod report;
 pub mod rng;
 pub mod rules;
 pub mod safetensors;
@@ -17,7 +19,7 @@ pub mod schemes;
 pub mod spec;
 pub mod state;
 
-pub use error::{ErrorKind, InitError, Result};
+pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::*;
 pub use module::{
     AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,

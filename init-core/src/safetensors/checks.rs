@@ -5,11 +5,11 @@
 use ::safetensors::Dtype;
 
 use super::header::Entry;
-use crate::error::ErrorKind;
+use crate::error::FileError;
 
 /// Entry `e`'s element count, byte count and offsets check out (`shape` is its shape).
-pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(), ErrorKind> {
-    let overflow = || ErrorKind::ShapeOverflow { key: e.key.to_string(), shape: shape.to_vec() };
+pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(), FileError> {
+    let overflow = || FileError::ShapeOverflow { key: e.key.to_string(), shape: shape.to_vec() };
     let shape_usize = shape.iter().map(|&d| usize::try_from(d));
     let mut nonzero = Some(1usize);
     let mut numel = Some(1usize);
@@ -25,14 +25,14 @@ pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(),
         return Err(overflow());
     };
     if e.end < e.start {
-        return Err(ErrorKind::ReversedOffsets {
+        return Err(FileError::ReversedOffsets {
             key: e.key.to_string(),
             start: e.start,
             end: e.end,
         });
     }
     if nbits % 8 != 0 {
-        return Err(ErrorKind::BadHeader {
+        return Err(FileError::BadHeader {
             rule: format!(
                 "tensor `{}`: dtype {} and shape {shape:?} make {nbits} bits, not a whole number of bytes",
                 e.key, e.dtype
@@ -41,7 +41,7 @@ pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(),
     }
     let expected = (nbits / 8) as u64;
     if e.end - e.start != expected {
-        return Err(ErrorKind::ByteCount {
+        return Err(FileError::ByteCount {
             key: e.key.to_string(),
             dtype: dtype_name(e.dtype),
             shape: shape.to_vec(),
@@ -51,7 +51,7 @@ pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(),
         });
     }
     if e.end > data_len {
-        return Err(ErrorKind::OffsetsOutOfData {
+        return Err(FileError::OffsetsOutOfData {
             key: e.key.to_string(),
             start: e.start,
             end: e.end,
@@ -63,7 +63,7 @@ pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(),
 
 /// The tensors, taken by start offset, tile the data exactly: no overlap, no gap (as the
 /// `safetensors` crate requires).
-pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), ErrorKind> {
+pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), FileError> {
     let mut order: Vec<&Entry> = entries.iter().collect();
     order.sort_by_key(|e| (e.start, e.end));
     let mut covered = 0u64;
@@ -71,7 +71,7 @@ pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), Error
     let mut last: (&str, u64, u64) = ("", 0, 0);
     for e in order {
         if e.start < covered {
-            return Err(ErrorKind::OverlappingTensors {
+            return Err(FileError::OverlappingTensors {
                 first: last.0.to_string(),
                 first_start: last.1,
                 first_end: last.2,
@@ -81,7 +81,7 @@ pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), Error
             });
         }
         if e.start > covered {
-            return Err(ErrorKind::UncoveredData { start: covered, end: e.start });
+            return Err(FileError::UncoveredData { start: covered, end: e.start });
         }
         if e.end > covered {
             last = (&e.key, e.start, e.end);
@@ -89,7 +89,7 @@ pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), Error
         }
     }
     if covered < data_len {
-        return Err(ErrorKind::UncoveredData { start: covered, end: data_len });
+        return Err(FileError::UncoveredData { start: covered, end: data_len });
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use super::scan;
 use super::walk::Walk;
-use crate::error::ErrorKind;
+use crate::error::FileError;
 
 /// The tensor entries of a header and the dimensions of their shapes.
 pub(super) struct Header<'a> {
@@ -61,7 +61,7 @@ impl<'a> Entry<'a> {
 /// A rule of the format that a header breaks, as noted during the walk.
 pub(super) enum Broken {
     /// The error, complete.
-    Now(ErrorKind),
+    Now(FileError),
     /// An error whose message quotes a value as written: the value of the header's key number
     /// `at` (or, for a tensor's field, that field of it).
     Quote { at: usize, what: Quoted, key: String },
@@ -76,9 +76,9 @@ pub(super) enum Quoted {
 }
 
 /// The tensor entries of a header, in the order the header lists them.
-pub(super) fn parse(text: &str) -> Result<Header<'_>, ErrorKind> {
+pub(super) fn parse(text: &str) -> Result<Header<'_>, FileError> {
     let walk =
-        Walk::header(text).map_err(|e| ErrorKind::HeaderNotJson { reason: e.to_string() })?;
+        Walk::header(text).map_err(|e| FileError::HeaderNotJson { reason: e.to_string() })?;
     duplicates(&walk)?;
     if let Some(broken) = walk.broken {
         return Err(broken.error(text));
@@ -86,8 +86,8 @@ pub(super) fn parse(text: &str) -> Result<Header<'_>, ErrorKind> {
     Ok(Header { entries: walk.entries, dims: walk.dims })
 }
 
-pub(super) fn bad(rule: String) -> ErrorKind {
-    ErrorKind::BadHeader { rule }
+pub(super) fn bad(rule: String) -> FileError {
+    FileError::BadHeader { rule }
 }
 
 /// The first key written a second time, in the order of the text (`__metadata__` included).
@@ -96,7 +96,7 @@ pub(super) fn bad(rule: String) -> ErrorKind {
 /// their positions, and keys written twice become neighbours: a sort of 16-byte pairs, which
 /// for a million keys is several times faster than a hash set, whose every insert is a cache
 /// miss.
-fn duplicates(walk: &Walk<'_>) -> Result<(), ErrorKind> {
+fn duplicates(walk: &Walk<'_>) -> Result<(), FileError> {
     let entries = &walk.entries;
     let state = RandomState::new();
     let mut hashed: Vec<(u64, usize)> =
@@ -123,12 +123,12 @@ fn duplicates(walk: &Walk<'_>) -> Result<(), ErrorKind> {
     }
 }
 
-fn again(key: &str) -> ErrorKind {
-    ErrorKind::DuplicateTensor { key: key.to_string() }
+fn again(key: &str) -> FileError {
+    FileError::DuplicateTensor { key: key.to_string() }
 }
 
 impl Broken {
-    fn error(self, text: &str) -> ErrorKind {
+    fn error(self, text: &str) -> FileError {
         let (at, what, key) = match self {
             Broken::Now(kind) => return kind,
             Broken::Quote { at, what, key } => (at, what, key),

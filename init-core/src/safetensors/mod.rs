@@ -14,7 +14,7 @@
 //!   and `I64` load as they are; `F16`, `BF16` and `F64` are converted to `f32` and listed in
 //!   [`Loaded::conversions`]; every other dtype is an error that names the tensor.
 //! - A broken or hostile file gets an error that says what is wrong
-//!   ([`ErrorKind`](crate::ErrorKind)), never a panic, and never an allocation larger than the
+//!   ([`FileError`](crate::FileError), with the file in [`InitError::file`](crate::InitError::file)), never a panic, and never an allocation larger than the
 //!   file: every length the header states is checked against the real size first.
 //!
 //! ```

@@ -14,7 +14,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::header::{self, Entry, Header};
 use super::{Conversion, Loaded, MAX_HEADER, SourceDtype, checks, convert};
-use crate::error::{ErrorKind, InitError, Result};
+use crate::error::{FileError, InitError, Result};
 use crate::state::{StateDict, Tensor};
 
 /// Read a state dict from a safetensors file.
@@ -22,7 +22,8 @@ use crate::state::{StateDict, Tensor};
 /// The file's size is checked before anything is read, the 8-byte header length is compared
 /// with it before the rest is read, and then the header and the data are read (allocations of
 /// their sizes). The header is dropped once parsed and checked, before the tensors are built.
-/// Errors carry the path and say what is wrong; see [`from_bytes`] for the rules.
+/// Errors carry the path ([`InitError::file`]) and say what is wrong; see [`from_bytes`] for
+/// the rules.
 ///
 /// ```
 /// use init_core::safetensors::{load, save};
@@ -40,7 +41,7 @@ use crate::state::{StateDict, Tensor};
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<Loaded> {
     let path = path.as_ref();
-    let at = |kind| InitError::new(path.display().to_string(), kind);
+    let at = |e: FileError| InitError::from(e).in_file(path);
     let (header, data) = read_file(path).map_err(at)?;
     let entries = checked(header_text(&header).map_err(at)?, data.len() as u64).map_err(at)?;
     let entries = entries.into_owned();
@@ -51,9 +52,9 @@ pub fn load(path: impl AsRef<Path>) -> Result<Loaded> {
 /// Read a state dict from the bytes of a safetensors file.
 ///
 /// `F32` and `I64` tensors load as they are; `F16`, `BF16` and `F64` are converted to `f32` and
-/// listed in [`Loaded::conversions`]; other dtypes are an [`ErrorKind::UnsupportedDtype`]. The
+/// listed in [`Loaded::conversions`]; other dtypes are a [`FileError::UnsupportedDtype`]. The
 /// keys keep the header's order. Each way a file can be broken has its own
-/// [`ErrorKind`] (empty, too short, a header length beyond the file, not UTF-8, not JSON,
+/// [`FileError`] (empty, too short, a header length beyond the file, not UTF-8, not JSON,
 /// duplicate names, unknown dtype, offsets outside the data or overlapping, a byte count that
 /// does not match dtype and shape, ...).
 ///
@@ -70,14 +71,14 @@ pub fn load(path: impl AsRef<Path>) -> Result<Loaded> {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn from_bytes(bytes: &[u8]) -> Result<Loaded> {
-    parse(bytes).map_err(|kind| InitError::new("", kind))
+    parse(bytes).map_err(InitError::from)
 }
 
 /// The file's header and data, read only after its size and the header length it states agree.
-fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), ErrorKind> {
+fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), FileError> {
     let io = |op: &str, e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
-        kind => ErrorKind::Io { op: op.to_string(), kind, message: e.to_string() },
+        std::io::ErrorKind::NotFound => FileError::NotFound,
+        kind => FileError::Io { op: op.to_string(), kind, message: e.to_string() },
     };
     // Before opening: opening a named pipe for reading would wait for a writer.
     let meta = std::fs::metadata(path).map_err(|e| io("read the file's metadata", e))?;
@@ -91,7 +92,7 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), ErrorKind> {
     (&mut file).take(8).read_to_end(&mut prefix).map_err(|e| io("read the file", e))?;
     let header_len = prefix_checks(&prefix, len)?;
 
-    let too_big = |n: u64| ErrorKind::Io {
+    let too_big = |n: u64| FileError::Io {
         op: "read the file".into(),
         kind: std::io::ErrorKind::OutOfMemory,
         message: format!("{n} bytes do not fit in memory addresses"),
@@ -104,7 +105,7 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), ErrorKind> {
     (&mut file).take(data_len + 1).read_to_end(&mut data).map_err(|e| io("read the file", e))?;
     let read = 8 + header.len() as u64 + data.len() as u64;
     if header.len() as u64 != header_len || read != len {
-        return Err(ErrorKind::Io {
+        return Err(FileError::Io {
             op: "read the file".into(),
             kind: std::io::ErrorKind::UnexpectedEof,
             message: format!("it changed size while being read: {len} bytes expected, {read} read"),
@@ -113,11 +114,11 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, Vec<u8>), ErrorKind> {
     Ok((header, data))
 }
 
-fn check_kind(meta: &std::fs::Metadata) -> Result<(), ErrorKind> {
+fn check_kind(meta: &std::fs::Metadata) -> Result<(), FileError> {
     if meta.is_dir() {
-        Err(ErrorKind::IsDirectory)
+        Err(FileError::IsDirectory)
     } else if !meta.is_file() {
-        Err(ErrorKind::NotRegularFile)
+        Err(FileError::NotRegularFile)
     } else {
         Ok(())
     }
@@ -125,32 +126,32 @@ fn check_kind(meta: &std::fs::Metadata) -> Result<(), ErrorKind> {
 
 /// The checks on the first (up to) 8 bytes and the file length: the header length stated,
 /// if it fits in the file.
-pub(super) fn prefix_checks(prefix: &[u8], file_len: u64) -> Result<u64, ErrorKind> {
+pub(super) fn prefix_checks(prefix: &[u8], file_len: u64) -> Result<u64, FileError> {
     if file_len == 0 {
-        return Err(ErrorKind::EmptyFile);
+        return Err(FileError::Empty);
     }
     let Ok(prefix) = <[u8; 8]>::try_from(prefix.get(..8).unwrap_or(prefix)) else {
-        return Err(ErrorKind::FileTooShort { len: file_len });
+        return Err(FileError::TooShort { len: file_len });
     };
     let len = u64::from_le_bytes(prefix);
     if len >= 1 << 63 {
-        return Err(ErrorKind::HeaderLengthOverflow { len });
+        return Err(FileError::HeaderLengthOverflow { len });
     }
     if len > file_len {
-        return Err(ErrorKind::HeaderBeyondFile { len, file_len });
+        return Err(FileError::HeaderBeyondFile { len, file_len });
     }
     let available = file_len - 8;
     if len > available {
-        return Err(ErrorKind::TruncatedHeader { len, available });
+        return Err(FileError::TruncatedHeader { len, available });
     }
     if len > MAX_HEADER {
-        return Err(ErrorKind::HeaderTooLarge { len, limit: MAX_HEADER });
+        return Err(FileError::HeaderTooLarge { len, limit: MAX_HEADER });
     }
     Ok(len)
 }
 
 /// A whole file.
-fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
+fn parse(bytes: &[u8]) -> Result<Loaded, FileError> {
     let header_len = prefix_checks(bytes, bytes.len() as u64)?;
     // `header_len <= bytes.len() - 8` was checked: the conversion and the slices succeed.
     let header_end = 8 + usize::try_from(header_len).unwrap_or(usize::MAX - 8);
@@ -159,13 +160,13 @@ fn parse(bytes: &[u8]) -> Result<Loaded, ErrorKind> {
     build(checked(header_text(header)?, data.len() as u64)?, data)
 }
 
-fn header_text(header: &[u8]) -> Result<&str, ErrorKind> {
-    std::str::from_utf8(header).map_err(|e| ErrorKind::HeaderNotUtf8 { reason: e.to_string() })
+fn header_text(header: &[u8]) -> Result<&str, FileError> {
+    std::str::from_utf8(header).map_err(|e| FileError::HeaderNotUtf8 { reason: e.to_string() })
 }
 
 /// The header's entries, every rule checked, for data of `data_len` bytes: nothing is
 /// allocated for the tensors before all of them check out.
-pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind> {
+pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, FileError> {
     let header = header::parse(text)?;
     for e in &header.entries {
         checks::check_entry(e, e.shape(&header.dims), data_len)?;
@@ -174,7 +175,7 @@ pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind
     let supported =
         |d| matches!(d, Dtype::F32 | Dtype::I64 | Dtype::F16 | Dtype::BF16 | Dtype::F64);
     if let Some(e) = header.entries.iter().find(|e| !supported(e.dtype)) {
-        return Err(ErrorKind::UnsupportedDtype {
+        return Err(FileError::UnsupportedDtype {
             key: e.key.to_string(),
             dtype: e.dtype.to_string(),
         });
@@ -183,7 +184,7 @@ pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, ErrorKind
 }
 
 /// The tensors of a checked header, from `data`.
-fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
+fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, FileError> {
     let Header { mut entries, dims } = header;
     let mut state = StateDict::with_capacity(entries.len());
     let mut conversions = Vec::new();
@@ -218,7 +219,7 @@ fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
                 Some(SourceDtype::F64),
             ),
             other => {
-                return Err(ErrorKind::UnsupportedDtype {
+                return Err(FileError::UnsupportedDtype {
                     key: e.key.into_owned(),
                     dtype: other.to_string(),
                 });
@@ -229,7 +230,7 @@ fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, ErrorKind> {
         }
         state
             .insert(&e.key, tensor)
-            .map_err(|err| ErrorKind::DuplicateTensor { key: err.path().into() })?;
+            .map_err(|err| FileError::DuplicateTensor { key: err.path().into() })?;
     }
     Ok(Loaded { state, conversions })
 }
@@ -240,8 +241,8 @@ fn array<T>(
     dims: &[u64],
     shape: &[usize],
     values: Vec<T>,
-) -> Result<ArrayD<T>, ErrorKind> {
-    ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|_| ErrorKind::ShapeOverflow {
+) -> Result<ArrayD<T>, FileError> {
+    ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|_| FileError::ShapeOverflow {
         key: e.key.to_string(),
         shape: e.shape(dims).to_vec(),
     })

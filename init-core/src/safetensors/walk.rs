@@ -15,7 +15,7 @@ use serde_core::Deserialize;
 use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::header::{Broken, Entry, Quoted, bad};
-use crate::error::ErrorKind;
+use crate::error::FileError;
 
 /// What one pass over a header found.
 #[derive(Default)]
@@ -358,7 +358,7 @@ fn check(key: &str, at: usize, f: Fields) -> Result<Entry<'static>, Broken> {
     let dtype = match dtype {
         DtypeField::Known(d) => d,
         DtypeField::Unknown(name) => {
-            return Err(Broken::Now(ErrorKind::UnknownDtype { key: key.to_string(), dtype: name }));
+            return Err(Broken::Now(FileError::UnknownDtype { key: key.to_string(), dtype: name }));
         }
         DtypeField::NotString => return Err(quote(Quoted::Dtype)),
     };

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::MAX_HEADER;
 use super::atomic::Temp;
 use super::temp_names;
-use crate::error::{ErrorKind, InitError, Result};
+use crate::error::{FileError, InitError, Result};
 use crate::state::{StateDict, Tensor};
 
 /// The bytes of a safetensors file holding `sd`.
@@ -14,8 +14,8 @@ use crate::state::{StateDict, Tensor};
 /// Deterministic: the header is `{"__metadata__":{"format":"pt"}` and then every key in the
 /// state dict's order, padded with spaces to a multiple of 8 bytes; the data holds the `I64`
 /// tensors, then the `F32` ones (each group in the state dict's order), little-endian, so each
-/// tensor is aligned to its element size. The key `"__metadata__"` is an
-/// [`ErrorKind::ReservedKey`].
+/// tensor is aligned to its element size. The key `"__metadata__"` is a
+/// [`FileError::ReservedKey`].
 ///
 /// ```
 /// use init_core::safetensors::to_bytes;
@@ -32,10 +32,11 @@ pub fn to_bytes(sd: &StateDict) -> Result<Vec<u8>> {
     let plan = Plan::new(sd)?;
     let mut out = Vec::with_capacity(plan.total_len());
     plan.write(&mut out).map_err(|e| {
-        InitError::new(
-            "",
-            ErrorKind::Io { op: "serialize".into(), kind: e.kind(), message: e.to_string() },
-        )
+        InitError::from(FileError::Io {
+            op: "serialize".into(),
+            kind: e.kind(),
+            message: e.to_string(),
+        })
     })?;
     Ok(out)
 }
@@ -114,11 +115,11 @@ pub(super) enum Stage {
 
 /// [`save`], with [`Hooks`] for tests.
 pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()> {
-    let at = |kind| InitError::new(path.display().to_string(), kind);
+    let at = |e: FileError| InitError::from(e).in_file(path);
     let io =
-        |op: String, e: io::Error| at(ErrorKind::Io { op, kind: e.kind(), message: e.to_string() });
-    let plan = Plan::new(sd)?;
-    let Some(_) = path.file_name() else { return Err(at(ErrorKind::NotAFilePath)) };
+        |op: String, e: io::Error| at(FileError::Io { op, kind: e.kind(), message: e.to_string() });
+    let plan = Plan::new(sd).map_err(|e| e.in_file(path))?;
+    let Some(_) = path.file_name() else { return Err(at(FileError::NotAFilePath)) };
     // A name the file system refuses (too long, a parent that is a file) fails here, before
     // anything is written.
     match std::fs::symlink_metadata(path) {
@@ -128,7 +129,7 @@ pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()
         _ => {}
     }
     if path.is_dir() {
-        return Err(at(ErrorKind::IsDirectory));
+        return Err(at(FileError::IsDirectory));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -208,7 +209,7 @@ impl<'a> Plan<'a> {
         let mut header = String::from(r#"{"__metadata__":{"format":"pt"}"#);
         for (&(key, t), start) in entries.iter().zip(starts) {
             if key == "__metadata__" {
-                return Err(InitError::new(key, ErrorKind::ReservedKey));
+                return Err(InitError::new(key, FileError::ReservedKey.into()));
             }
             let dtype = t.dtype();
             let shape: Vec<String> = t.shape().iter().map(usize::to_string).collect();
@@ -224,8 +225,8 @@ impl<'a> Plan<'a> {
         let mut header = header.into_bytes();
         header.resize(header.len().next_multiple_of(8), b' ');
         if header.len() as u64 > MAX_HEADER {
-            let kind = ErrorKind::HeaderTooLarge { len: header.len() as u64, limit: MAX_HEADER };
-            return Err(InitError::new("", kind));
+            let e = FileError::HeaderTooLarge { len: header.len() as u64, limit: MAX_HEADER };
+            return Err(e.into());
         }
         Ok(Plan { header, data, data_len: at })
     }

@@ -3,9 +3,9 @@
 
 mod dict;
 pub(crate) mod load;
-mod report;
 mod tensor;
 
+pub use crate::dtype::Dtype;
+pub use crate::report::{LoadReport, Mismatch};
 pub use dict::StateDict;
-pub use report::{LoadReport, Mismatch};
-pub use tensor::{Dtype, Tensor};
+pub use tensor::Tensor;

@@ -2,23 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-/// The element type of a [`Tensor`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dtype {
-    /// 32-bit float: parameters and running statistics.
-    F32,
-    /// 64-bit integer: `num_batches_tracked`.
-    I64,
-}
-
-impl std::fmt::Display for Dtype {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Dtype::F32 => "F32",
-            Dtype::I64 => "I64",
-        })
-    }
-}
+use crate::dtype::Dtype;
 
 /// One value of a [`StateDict`](super::StateDict): an owned `f32` or `i64` array.
 ///

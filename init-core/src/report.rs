@@ -1,8 +1,12 @@
 //! [`LoadReport`]: what a state-dict load did with each key, and [`Mismatch`].
+//!
+//! A leaf below `error` and `state` (re-exported as `state::LoadReport` and
+//! `state::Mismatch`): a failed strict load's error carries the report, and errors import no
+//! state dict.
 
 use std::fmt;
 
-use super::Dtype;
+use crate::dtype::Dtype;
 
 /// A key present in both the model and the state dict whose tensor does not fit: another
 /// shape, another element type, or both.

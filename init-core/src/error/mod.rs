@@ -1,10 +1,23 @@
-//! The one error type of `init-core`.
+//! The one error type of `init-core`: [`InitError`], what went wrong ([`ErrorKind`]), and
+//! for files, [`FileError`] (in `file.rs`).
+//!
+//! Errors import no state dict: the report a failed strict load carries, and the dtypes it
+//! names, are leaves below both (`crate::report`, `crate::dtype`).
+
+mod file;
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
-/// An error from initializing, copying or checking a parameter.
+pub use file::FileError;
+
+use crate::report::LoadReport;
+
+/// An error from initializing, copying or checking a parameter, or from reading or writing a
+/// file.
 ///
-/// Its message names the parameter path (when there is one) and the rule that was broken:
+/// Its message names the file (when there is one), the parameter path (when there is one)
+/// and the rule that was broken:
 ///
 /// ```
 /// use init_core::{InitError, ErrorKind};
@@ -17,22 +30,53 @@ use std::fmt;
 ///     e.to_string(),
 ///     "fc.weight: eye needs a tensor with exactly 2 dimensions, got shape [3, 3, 3]"
 /// );
+/// assert_eq!(e.file(), None);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitError {
     path: String,
+    // Boxed, one word instead of a `PathBuf`'s three: most errors have no file, and clippy's
+    // `result_large_err` wants an error under 128 bytes (120 with the box).
+    file: Option<Box<PathBuf>>,
     kind: ErrorKind,
 }
 
 impl InitError {
-    /// An error about the parameter at `path` (`""` when the parameter has no name).
+    /// An error about the parameter (or state-dict key) at `path`, `""` when there is none.
     pub fn new(path: impl Into<String>, kind: ErrorKind) -> Self {
-        InitError { path: path.into(), kind }
+        InitError { path: path.into(), file: None, kind }
     }
 
-    /// The dotted path of the parameter, `""` when it has none.
+    /// The dotted path of the parameter or state-dict key the error is about, `""` when it
+    /// has none. Never a file's path (that is [`file`](InitError::file)): for an
+    /// [`ErrorKind::File`] error it is the key of the one tensor the error is about
+    /// ([`FileError::key`]), or `""` when it is about the file as a whole or about two
+    /// tensors.
+    ///
+    /// ```
+    /// use init_core::{FileError, InitError};
+    /// let e = InitError::from(FileError::ReversedOffsets { key: "w".into(), start: 8, end: 4 })
+    ///     .in_file("m.safetensors");
+    /// assert_eq!(e.path(), "w");
+    /// assert_eq!(e.to_string(), "m.safetensors: tensor `w`: data_offsets [8, 4] end before they start");
+    /// assert_eq!(InitError::from(FileError::Empty).path(), "");
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The path of the file being read or written, `None` for an error that involves no
+    /// file (bytes in memory are no file).
+    ///
+    /// ```
+    /// use init_core::safetensors::load;
+    /// use std::path::Path;
+    /// let err = load("no/such/file.safetensors").unwrap_err();
+    /// assert_eq!(err.file(), Some(Path::new("no/such/file.safetensors")));
+    /// assert_eq!(err.path(), "");
+    /// ```
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref().map(PathBuf::as_path)
     }
 
     /// What went wrong.
@@ -41,24 +85,58 @@ impl InitError {
     }
 
     /// The same error placed at another path (used when a module tree adds its prefix).
+    ///
+    /// ```
+    /// use init_core::{ErrorKind, InitError};
+    /// let e = InitError::new("weight", ErrorKind::DuplicateKey).at("fc.weight");
+    /// assert_eq!(e.path(), "fc.weight");
+    /// ```
     #[must_use]
     pub fn at(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
         self
     }
+
+    /// The same error, about the file at `file`.
+    ///
+    /// ```
+    /// use init_core::{FileError, InitError};
+    /// let e = InitError::from(FileError::NotFound).in_file("m.safetensors");
+    /// assert_eq!(e.file().unwrap().to_str(), Some("m.safetensors"));
+    /// assert_eq!(e.to_string(), "m.safetensors: no such file");
+    /// ```
+    #[must_use]
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(Box::new(file.into()));
+        self
+    }
 }
 
+/// `file: path: rule`, each part present only when there is one; the path is left out where
+/// the rule names it already (a [`FileError`] about one tensor says which).
 impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.kind)
-        } else {
-            write!(f, "{}: {}", self.path, self.kind)
+        if let Some(file) = self.file().filter(|p| !p.as_os_str().is_empty()) {
+            write!(f, "{}: ", file.display())?;
         }
+        let named = matches!(&self.kind, ErrorKind::File(e) if e.key() == Some(self.path.as_str()));
+        if !self.path.is_empty() && !named {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.kind)
     }
 }
 
 impl std::error::Error for InitError {}
+
+/// A [`FileError`] about no file (bytes in memory), at the key of the tensor it is about, if
+/// it is about one; [`in_file`](InitError::in_file) adds the file.
+impl From<FileError> for InitError {
+    fn from(e: FileError) -> Self {
+        let path = e.key().unwrap_or_default().to_string();
+        InitError::new(path, ErrorKind::File(e))
+    }
+}
 
 /// The rule an [`InitError`] reports as broken.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -288,7 +366,7 @@ pub enum ErrorKind {
         /// The class name of the module loaded into (`"Net"`, `"Sequential"`).
         module: String,
         /// Every problem found; its `loaded` list is empty.
-        report: Box<crate::state::LoadReport>,
+        report: Box<LoadReport>,
     },
     /// Runtime [`Rules`](crate::Rules) in which some rule would set no parameter: it
     /// matches none (a typo in a glob or a kind), or every parameter it matches is taken by
@@ -315,201 +393,10 @@ pub enum ErrorKind {
         /// What the path names instead, or the parameters near it.
         hint: String,
     },
-    /// Reading or writing a safetensors file failed in the operating system.
-    #[error("cannot {op}: {message}")]
-    Io {
-        /// What was being done, in words ("write the unnamed temporary file in /d").
-        op: String,
-        /// The I/O error's kind.
-        kind: std::io::ErrorKind,
-        /// The I/O error's message.
-        message: String,
-    },
-    /// A safetensors file to load does not exist.
-    #[error("no such file")]
-    FileNotFound,
-    /// A path given as a safetensors file is a directory.
-    #[error("is a directory, not a safetensors file")]
-    IsDirectory,
-    /// A path given as a safetensors file is a device, a pipe or a socket.
-    #[error("is not a regular file (a device, pipe or socket), not a safetensors file")]
-    NotRegularFile,
-    /// A path to save to that names no file (`""`, `/`, `..`).
-    #[error("is not a path to a file: it has no file name")]
-    NotAFilePath,
-    /// A safetensors file of 0 bytes.
-    #[error("empty file: a safetensors file starts with an 8-byte little-endian header length")]
-    EmptyFile,
-    /// A safetensors file shorter than its 8-byte header length.
-    #[error(
-        "file of {len} bytes is too short: a safetensors file starts with an 8-byte little-endian header length"
-    )]
-    FileTooShort {
-        /// The file's length in bytes (1 to 7).
-        len: u64,
-    },
-    /// A header length of 2^63 or more: no file is that long.
-    #[error("header length {len} is near 2^64 (at least 2^63): no file can hold it")]
-    HeaderLengthOverflow {
-        /// The header length the file states.
-        len: u64,
-    },
-    /// A header length larger than the whole file.
-    #[error("header length {len} is larger than the whole file ({file_len} bytes)")]
-    HeaderBeyondFile {
-        /// The header length the file states.
-        len: u64,
-        /// The file's length in bytes.
-        file_len: u64,
-    },
-    /// A header cut short: fewer bytes follow the length prefix than it states.
-    #[error(
-        "truncated header: its length says {len} bytes, only {available} follow the 8-byte length"
-    )]
-    TruncatedHeader {
-        /// The header length the file states.
-        len: u64,
-        /// The bytes that follow the 8-byte prefix.
-        available: u64,
-    },
-    /// A header longer than the safetensors format allows.
-    #[error("header length {len} is over the {limit}-byte limit of the safetensors format")]
-    HeaderTooLarge {
-        /// The header length.
-        len: u64,
-        /// The format's limit (100 000 000 bytes).
-        limit: u64,
-    },
-    /// A header that is not UTF-8 text.
-    #[error("header is not valid UTF-8: {reason}")]
-    HeaderNotUtf8 {
-        /// Where the text goes wrong.
-        reason: String,
-    },
-    /// A header that is not JSON.
-    #[error("header is not valid JSON: {reason}")]
-    HeaderNotJson {
-        /// The JSON parser's message (line and column).
-        reason: String,
-    },
-    /// A header that is JSON but not a safetensors header (a field missing or of the wrong type).
-    #[error("invalid header: {rule}")]
-    BadHeader {
-        /// What is wrong, naming the tensor.
-        rule: String,
-    },
-    /// A tensor name that appears twice in a safetensors header.
-    #[error("tensor `{key}` appears more than once in the header")]
-    DuplicateTensor {
-        /// The name.
-        key: String,
-    },
-    /// A dtype that the safetensors format does not define.
-    #[error("tensor `{key}`: unknown dtype `{dtype}`")]
-    UnknownDtype {
-        /// The tensor's name.
-        key: String,
-        /// The dtype as written in the file.
-        dtype: String,
-    },
-    /// A safetensors dtype that state dicts cannot hold.
-    #[error(
-        "tensor `{key}`: dtype {dtype} is not supported; F32 and I64 load as they are, F16, BF16 and F64 are converted to F32"
-    )]
-    UnsupportedDtype {
-        /// The tensor's name.
-        key: String,
-        /// The dtype (`"U8"`).
-        dtype: String,
-    },
-    /// A tensor shape whose element count or byte size overflows.
-    #[error("tensor `{key}`: shape {shape:?} has more elements than can be addressed")]
-    ShapeOverflow {
-        /// The tensor's name.
-        key: String,
-        /// The shape as written in the file.
-        shape: Vec<u64>,
-    },
-    /// A tensor whose data_offsets span a byte count other than its dtype and shape need.
-    #[error(
-        "tensor `{key}`: dtype {dtype} and shape {shape:?} need {expected} bytes, its data_offsets [{start}, {end}] hold {got}",
-        got = .end - .start
-    )]
-    ByteCount {
-        /// The tensor's name.
-        key: String,
-        /// The dtype (`"F32"`).
-        dtype: &'static str,
-        /// The shape.
-        shape: Vec<u64>,
-        /// Bytes the dtype and shape need.
-        expected: u64,
-        /// First byte (in the data section).
-        start: u64,
-        /// One past the last byte (not before `start`).
-        end: u64,
-    },
-    /// Tensor data_offsets whose end comes before their start.
-    #[error("tensor `{key}`: data_offsets [{start}, {end}] end before they start")]
-    ReversedOffsets {
-        /// The tensor's name.
-        key: String,
-        /// The start offset.
-        start: u64,
-        /// The end offset.
-        end: u64,
-    },
-    /// Tensor data_offsets that reach past the end of the file.
-    #[error(
-        "tensor `{key}`: data_offsets [{start}, {end}] reach past the end of the data ({data_len} bytes)"
-    )]
-    OffsetsOutOfData {
-        /// The tensor's name.
-        key: String,
-        /// The start offset.
-        start: u64,
-        /// The end offset.
-        end: u64,
-        /// Bytes of data after the header.
-        data_len: u64,
-    },
-    /// Two tensors whose data_offsets overlap.
-    #[error(
-        "tensors `{first}` (data_offsets [{first_start}, {first_end}]) and `{second}` (data_offsets [{second_start}, {second_end}]) overlap"
-    )]
-    OverlappingTensors {
-        /// The tensor that starts first.
-        first: String,
-        /// Its start.
-        first_start: u64,
-        /// Its end.
-        first_end: u64,
-        /// The tensor that starts inside it.
-        second: String,
-        /// Its start.
-        second_start: u64,
-        /// Its end.
-        second_end: u64,
-    },
-    /// Bytes of a safetensors data section that belong to no tensor.
-    #[error("bytes {start}..{end} of the data belong to no tensor")]
-    UncoveredData {
-        /// First byte not covered.
-        start: u64,
-        /// One past the last.
-        end: u64,
-    },
-    /// A file that passes this crate's checks but not the `safetensors` crate's.
-    #[error("the safetensors crate rejects the file: {message}")]
-    SafetensorsRejected {
-        /// The `safetensors` crate's message.
-        message: String,
-    },
-    /// A state dict key that the safetensors format reserves.
-    #[error(
-        "the key `__metadata__` is reserved by the safetensors format and cannot name a tensor"
-    )]
-    ReservedKey,
+    /// Reading or writing a safetensors file failed, or the file is not a safetensors file
+    /// this crate can load; [`InitError::file`] gives the file's path.
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 impl InitError {
