@@ -22,7 +22,6 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::assert_close;
-use init::module::join;
 use init::ndarray::{ArrayD, ArrayViewD, Axis};
 use init::prelude::*;
 use init::safetensors as st;
@@ -286,7 +285,7 @@ fn randomize_norms(m: &mut dyn Module, seed: &Seed) -> Result<(), InitError> {
     let normal = Dist::normal(0.0, 1.0).unwrap();
     for path in &norms {
         for slot in ["weight", "bias"] {
-            let key = join(path, slot);
+            let key = format!("{path}.{slot}");
             let shape = m.get_parameter(&key).expect("norm layers are affine").shape().to_vec();
             let mut values = vec![0f32; shape.iter().product()];
             seed.fill_at(&key, normal, 0, &mut values);

@@ -8,7 +8,7 @@ mod dtype;
 mod error;
 mod kernels;
 mod layers;
-pub mod math;
+mod math;
 pub mod module;
 mod param;
 mod report;
@@ -26,7 +26,7 @@ pub use module::{
     Zeroed,
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
-pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
+pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;
 pub use spec::{LayerSpec, ParamSpec, ParamTable};

@@ -7,7 +7,9 @@
 //! separate branch-free pieces ([`ppnd_central`], [`ppnd_tail`]) so a sampler can run each
 //! over the lanes that need it, vectorized.
 
-use super::{exp_f64, ln_f64, log_norm_cdf, mills_ratio};
+#[cfg(test)]
+use super::exp_f64;
+use super::{ln_f64, log_norm_cdf, mills_ratio};
 
 /// Central region, `|p − ½| ≤ 0.425`: `x = q·A(r)/B(r)`, `r = 0.180625 − q²`.
 #[allow(clippy::excessive_precision)] // AS 241's published digits, kept verbatim
@@ -133,16 +135,10 @@ pub(crate) fn ppnd_lower<const FAR: bool>(p: f64, ln_p: f64) -> f64 {
     if ppnd_is_central(p) { ppnd_central(p - 0.5) } else { ppnd_tail::<FAR>(ln_p) }
 }
 
+#[cfg(test)] // the scalar reference form: the library uses the kernel forms
 /// The standard normal quantile `Φ⁻¹(p)`, relative error about 10⁻¹⁶ (AS 241).
 /// `p = 0` gives `−∞`, `p = 1` gives `∞`, `p` outside `[0, 1]` or NaN gives NaN.
-///
-/// ```
-/// use init_core::math::{inv_norm_cdf, norm_cdf};
-/// assert!((inv_norm_cdf(0.975) - 1.959963984540054).abs() < 1e-15);
-/// let x = inv_norm_cdf(1e-20);
-/// assert!((norm_cdf(x) / 1e-20 - 1.0).abs() < 1e-13);
-/// ```
-pub fn inv_norm_cdf(p: f64) -> f64 {
+pub(crate) fn inv_norm_cdf(p: f64) -> f64 {
     if p.is_nan() || !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }
@@ -160,18 +156,12 @@ pub fn inv_norm_cdf(p: f64) -> f64 {
     }
 }
 
+#[cfg(test)] // the scalar reference form: the library uses the kernel forms
 /// The standard normal quantile from a log-probability: the `x` with `ln Φ(x) = ln_p`,
 /// for any `ln_p ≤ 0`, so lower-tail probabilities far below `f64`'s range work
 /// (`ln_p = −10⁶` gives `x ≈ −1414.2`). For `ln_p > −ln 2` it is [`inv_norm_cdf`]`(exp ln_p)`.
 /// NaN for `ln_p > 0` or NaN.
-///
-/// ```
-/// use init_core::math::{inv_norm_cdf_ln, log_norm_cdf};
-/// let x = inv_norm_cdf_ln(-1e4);
-/// assert!((x + 141.37983987312717).abs() < 1e-12);
-/// assert!((log_norm_cdf(x) + 1e4).abs() < 1e-11);
-/// ```
-pub fn inv_norm_cdf_ln(ln_p: f64) -> f64 {
+pub(crate) fn inv_norm_cdf_ln(ln_p: f64) -> f64 {
     if ln_p.is_nan() || ln_p > 0.0 {
         return f64::NAN;
     }
@@ -204,6 +194,22 @@ pub(crate) fn lower(p: f64, ln_p: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::math::norm_cdf;
+
+    #[test]
+    fn inv_norm_cdf_known_values() {
+        use crate::math::{inv_norm_cdf, norm_cdf};
+        assert!((inv_norm_cdf(0.975) - 1.959963984540054).abs() < 1e-15);
+        let x = inv_norm_cdf(1e-20);
+        assert!((norm_cdf(x) / 1e-20 - 1.0).abs() < 1e-13);
+    }
+
+    #[test]
+    fn inv_norm_cdf_ln_known_values() {
+        use crate::math::{inv_norm_cdf_ln, log_norm_cdf};
+        let x = inv_norm_cdf_ln(-1e4);
+        assert!((x + 141.37983987312717).abs() < 1e-12);
+        assert!((log_norm_cdf(x) + 1e4).abs() < 1e-11);
+    }
 
     // (p, Φ⁻¹(p)) from mpmath (60 digits).
     const REF: [(f64, f64); 14] = [

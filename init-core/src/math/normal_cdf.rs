@@ -36,12 +36,6 @@ const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// (`R(0) = √(π/2)`, `R(z) ≈ 1/z` for large `z`). NaN for `z < 0` or NaN.
 ///
 /// Relative error below `10⁻¹⁵` in tests against high-precision references.
-///
-/// ```
-/// use init_core::math::mills_ratio;
-/// assert!((mills_ratio(0.0) - (std::f64::consts::PI / 2.0).sqrt()).abs() < 1e-15);
-/// assert!((mills_ratio(1e6) - 1e-6).abs() < 1e-17);
-/// ```
 pub fn mills_ratio(z: f64) -> f64 {
     if z.is_nan() || z < 0.0 {
         return f64::NAN;
@@ -77,24 +71,12 @@ fn exp_half_square(z: f64) -> f64 {
 }
 
 /// The standard normal density `φ(x) = exp(−x²/2)/√(2π)`.
-///
-/// ```
-/// use init_core::math::norm_pdf;
-/// assert!((norm_pdf(0.0) - 0.3989422804014327).abs() < 1e-16);
-/// assert!(norm_pdf(37.0) > 0.0); // 2.1e-298, still representable
-/// ```
 pub fn norm_pdf(x: f64) -> f64 {
     FRAC_1_SQRT_2PI * exp_half_square(x.abs())
 }
 
 /// The standard normal upper tail `Φc(x) = P(Z > x) = Φ(−x)`, accurate relative to the result
 /// (no cancellation for large `x`).
-///
-/// ```
-/// use init_core::math::norm_sf;
-/// assert!((norm_sf(8.0) - 6.220960574271784e-16).abs() < 1e-29);
-/// assert!((norm_sf(0.0) - 0.5).abs() <= 1.2e-16);
-/// ```
 pub fn norm_sf(x: f64) -> f64 {
     if x.is_nan() {
         return x;
@@ -106,24 +88,12 @@ pub fn norm_sf(x: f64) -> f64 {
 
 /// The standard normal CDF `Φ(x)`, accurate relative to the result in the lower tail
 /// (`Φ(−20) ≈ 2.75·10⁻⁸⁹` to ~1e-15).
-///
-/// ```
-/// use init_core::math::norm_cdf;
-/// assert!((norm_cdf(1.0) - 0.8413447460685429).abs() < 1e-16);
-/// assert!((norm_cdf(-20.0) / 2.7536241186062337e-89 - 1.0).abs() < 1e-14);
-/// ```
 pub fn norm_cdf(x: f64) -> f64 {
     norm_sf(-x)
 }
 
 /// `ln Φ(x)`, finite for every finite `x` (no underflow in the far lower tail:
 /// `ln Φ(−40) ≈ −804.6`).
-///
-/// ```
-/// use init_core::math::log_norm_cdf;
-/// assert!((log_norm_cdf(-40.0) + 804.6084420137538).abs() < 1e-12);
-/// assert!((log_norm_cdf(0.0) + std::f64::consts::LN_2).abs() < 4e-16);
-/// ```
 pub fn log_norm_cdf(x: f64) -> f64 {
     if x.is_nan() {
         return x;
@@ -147,6 +117,41 @@ fn ln_1p_small(y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mills_ratio_known_values() {
+        use crate::math::mills_ratio;
+        assert!((mills_ratio(0.0) - (std::f64::consts::PI / 2.0).sqrt()).abs() < 1e-15);
+        assert!((mills_ratio(1e6) - 1e-6).abs() < 1e-17);
+    }
+
+    #[test]
+    fn norm_pdf_known_values() {
+        use crate::math::norm_pdf;
+        assert!((norm_pdf(0.0) - 0.3989422804014327).abs() < 1e-16);
+        assert!(norm_pdf(37.0) > 0.0); // 2.1e-298, still representable
+    }
+
+    #[test]
+    fn norm_sf_known_values() {
+        use crate::math::norm_sf;
+        assert!((norm_sf(8.0) - 6.220960574271784e-16).abs() < 1e-29);
+        assert!((norm_sf(0.0) - 0.5).abs() <= 1.2e-16);
+    }
+
+    #[test]
+    fn norm_cdf_known_values() {
+        use crate::math::norm_cdf;
+        assert!((norm_cdf(1.0) - 0.8413447460685429).abs() < 1e-16);
+        assert!((norm_cdf(-20.0) / 2.7536241186062337e-89 - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn log_norm_cdf_known_values() {
+        use crate::math::log_norm_cdf;
+        assert!((log_norm_cdf(-40.0) + 804.6084420137538).abs() < 1e-12);
+        assert!((log_norm_cdf(0.0) + std::f64::consts::LN_2).abs() < 4e-16);
+    }
 
     fn rel(a: f64, b: f64) -> f64 {
         ((a - b) / b).abs()

@@ -35,12 +35,6 @@ fn sin_cos_quadrant(t: f32, n: u32) -> (f32, f32) {
 /// Box–Muller transform turns a random word into an angle.
 ///
 /// Errors at most 2 ulps (absolute error below `1.2·10⁻⁷`) in tests against `f64::sin_cos`.
-///
-/// ```
-/// use init_core::math::sin_cos_turns;
-/// let (s, c) = sin_cos_turns(1 << 30); // a quarter turn
-/// assert_eq!((s, c), (1.0, 0.0));
-/// ```
 #[inline(always)]
 pub fn sin_cos_turns(w: u32) -> (f32, f32) {
     let n = w.wrapping_add(1 << 29) >> 30;
@@ -48,18 +42,12 @@ pub fn sin_cos_turns(w: u32) -> (f32, f32) {
     sin_cos_quadrant(r as f32 * (1.0 / 4_294_967_296.0), n)
 }
 
+#[cfg(test)] // the scalar reference form: the library uses the kernel forms
 /// `(sin 2πu, cos 2πu)` for `|u| < 2²²`, reduced exactly on `u`.
 ///
 /// Errors at most 2 ulps (absolute error below `1.2·10⁻⁷`) in tests against `f64::sin_cos`.
 /// NaN or `|u| ≥ 2²²` give NaN.
-///
-/// ```
-/// use init_core::math::sin_cos_2pi;
-/// assert_eq!(sin_cos_2pi(0.5), (0.0, -1.0));
-/// let (s, c) = sin_cos_2pi(0.125);
-/// assert!((s - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-7 && (s - c).abs() < 1e-7);
-/// ```
-pub fn sin_cos_2pi(u: f32) -> (f32, f32) {
+pub(crate) fn sin_cos_2pi(u: f32) -> (f32, f32) {
     if u.is_nan() || u.abs() >= 4_194_304.0 {
         return (f32::NAN, f32::NAN);
     }
@@ -73,6 +61,21 @@ pub fn sin_cos_2pi(u: f32) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sin_cos_turns_known_values() {
+        use crate::math::sin_cos_turns;
+        let (s, c) = sin_cos_turns(1 << 30); // a quarter turn
+        assert_eq!((s, c), (1.0, 0.0));
+    }
+
+    #[test]
+    fn sin_cos_2pi_known_values() {
+        use crate::math::sin_cos_2pi;
+        assert_eq!(sin_cos_2pi(0.5), (0.0, -1.0));
+        let (s, c) = sin_cos_2pi(0.125);
+        assert!((s - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-7 && (s - c).abs() < 1e-7);
+    }
 
     #[test]
     fn turns_match_std() {

@@ -522,6 +522,6 @@ impl dyn Module + '_ {
 }
 
 /// `prefix.name`, or `name` alone at the root.
-pub fn join(prefix: &str, name: &str) -> String {
+pub(crate) fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
 }

@@ -15,7 +15,6 @@ mod torch;
 pub use bits::Bits;
 pub use dist::Dist;
 pub(crate) use dist::{TRUNC_2SIGMA_STD_LIMIT, UNIFORM_BOUND_LIMIT, overflow};
-pub use philox::{Philox4x32, philox4x32_10};
 pub use seed::{Seed, SeedStream};
 pub use torch::TorchGenerator;
 

@@ -23,7 +23,7 @@ const BITS: u32 = 1;
 /// Every value is a pure function of `(seed, path, element index, distribution)`: adding,
 /// removing or reordering parameters changes no other parameter's values, any slice can be
 /// generated alone ([`fill_at`](Seed::fill_at)), any thread count gives the same bits, and
-/// no platform libm is involved (see [`math`](crate::math)). Large fills run on rayon's
+/// no platform libm is involved (the crate has its own `ln`, `sin`, `cos`). Large fills run on rayon's
 /// current pool.
 ///
 /// # Stream layout (stable; changing it is a breaking change)
