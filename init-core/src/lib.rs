@@ -8,6 +8,7 @@ mod error;
 mod kernels;
 mod layers;
 pub mod math;
+mod model;
 pub mod module;
 mod param;
 pub mod rng;
@@ -19,6 +20,7 @@ pub mod state;
 
 pub use error::{ErrorKind, InitError, Result};
 pub use layers::*;
+pub use model::ModuleExt;
 pub use module::{
     AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
     Zeroed,
