@@ -10,7 +10,7 @@ pub mod prelude {
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1d,
         Conv2d, Conv3d, ConvTranspose2d, Dist, Dropout, Embedding, FanAxes, FanMode, Flatten,
         Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM, LayerKind,
-        LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleList, MultiheadAttention,
+        LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList, MultiheadAttention,
         Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential,
         SiLU, Sigmoid, Summary, Tanh, TorchGenerator, Values, Zeroed,
     };

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use init::{
     Buffer, Conv2d, Dist, Embedding, ErrorKind, FanAxes, FanMode, Forward, Generator, Init,
-    InitError, Linear, Module, Nonlinearity, Param, ScalingDistribution, Seed, StateDict, Tensor,
-    TorchGenerator, Values,
+    InitError, Linear, ModuleExt, Nonlinearity, Param, ScalingDistribution, Seed, StateDict,
+    Tensor, TorchGenerator, Values,
 };
 use ndarray::{ArrayD, IxDyn};
 

@@ -2,8 +2,8 @@
 //! time; precedence, exactly-once fills, PyTorch parity when no rule applies, provenance.
 
 use init::{
-    Init, LayerKind, Linear, Module, Rule, Rules, Seed, Sequential, TorchGenerator, Visitor,
-    VisitorMut,
+    Init, LayerKind, Linear, Module, ModuleExt, Rule, Rules, Seed, Sequential, TorchGenerator,
+    Visitor, VisitorMut,
 };
 
 /// A hand-written stand-in for a derived struct: `#[init(Linear = zeros)]` on the struct and

@@ -10,8 +10,9 @@ use init::state::{Dtype, LoadReport, Mismatch};
 use init::{
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Conv1d, Conv2d, Conv3d,
     ConvTranspose2d, Dropout, Embedding, ErrorKind, Flatten, GELU, GRU, GroupNorm, Identity, LSTM,
-    LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleList, MultiheadAttention,
-    Param, ReLU, Seed, Sequential, SiLU, Sigmoid, StateDict, Tanh, Tensor, Visitor, VisitorMut,
+    LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList,
+    MultiheadAttention, Param, ReLU, Seed, Sequential, SiLU, Sigmoid, StateDict, Tanh, Tensor,
+    Visitor, VisitorMut,
 };
 
 // ---------------------------------------------------------------------------------------

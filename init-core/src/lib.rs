@@ -9,6 +9,7 @@ mod error;
 mod kernels;
 mod layers;
 mod math;
+mod model;
 pub mod module;
 mod param;
 mod report;
@@ -21,6 +22,7 @@ pub mod state;
 
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::*;
+pub use model::ModuleExt;
 pub use module::{
     AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
     Zeroed,

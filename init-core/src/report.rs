@@ -67,8 +67,8 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// What [`load_state_dict`](crate::Module::load_state_dict) or
-/// [`load_state_dict_partial`](crate::Module::load_state_dict_partial) did with each key.
+/// What [`load_state_dict`](crate::ModuleExt::load_state_dict) or
+/// [`load_state_dict_partial`](crate::ModuleExt::load_state_dict_partial) did with each key.
 ///
 /// After a successful strict load only [`loaded`](LoadReport::loaded) is non-empty. A
 /// partial load lists here what it left alone; a strict load that finds any of these
@@ -76,7 +76,7 @@ impl fmt::Display for Mismatch {
 /// [`ErrorKind::LoadStateDict`](crate::ErrorKind::LoadStateDict) error.
 ///
 /// ```
-/// use init_core::{Linear, Module};
+/// use init_core::{Linear, ModuleExt};
 ///
 /// let source = Linear::<3, 2>::zeroed();
 /// let mut sd = source.state_dict();
@@ -106,7 +106,7 @@ impl LoadReport {
     /// Whether every key matched: nothing missing, unexpected or mismatched.
     ///
     /// ```
-    /// use init_core::{Linear, Module};
+    /// use init_core::{Linear, ModuleExt};
     /// let sd = Linear::<3, 2>::zeroed().state_dict();
     /// assert!(Linear::<3, 2>::zeroed().load_state_dict(&sd)?.is_clean());
     /// # Ok::<(), init_core::InitError>(())

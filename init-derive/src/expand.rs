@@ -287,7 +287,7 @@ fn zeroed_impl(
             #[doc = #doc]
             pub fn new(rng: &mut dyn ::init::Generator) -> ::core::result::Result<Self, ::init::InitError> {
                 let mut __module = <Self as ::init::Zeroed>::zeroed();
-                ::init::Module::init_weights(&mut __module, rng)?;
+                ::init::ModuleExt::init_weights(&mut __module, rng)?;
                 ::core::result::Result::Ok(__module)
             }
         }

@@ -355,7 +355,7 @@ pub enum ErrorKind {
         /// The rule broken.
         rule: String,
     },
-    /// A strict [`load_state_dict`](crate::Module::load_state_dict) found keys that do not
+    /// A strict [`load_state_dict`](crate::ModuleExt::load_state_dict) found keys that do not
     /// fit the model. Every missing, unexpected and mismatched key is listed, mismatches with
     /// both shapes, in PyTorch's words; nothing was loaded.
     #[error(
@@ -386,7 +386,7 @@ pub enum ErrorKind {
         "the model holds more than one parameter or buffer under this state-dict key, so it cannot be loaded"
     )]
     DuplicateModelKey,
-    /// [`set_parameter`](crate::Module::set_parameter) was given a path that names no
+    /// [`set_parameter`](crate::ModuleExt::set_parameter) was given a path that names no
     /// parameter of the model.
     #[error("no parameter at this path; {hint}")]
     NoSuchParameter {

@@ -8,7 +8,15 @@ use ndarray::{
 };
 
 use crate::error::{InitError, Result};
-use crate::layers::AttnMask;
+
+/// A mask for [`MultiheadAttention::attend_with`](crate::MultiheadAttention::attend_with), as PyTorch accepts them.
+#[derive(Clone, Debug)]
+pub enum AttnMask<'a> {
+    /// `true` marks a position that may not be attended (it gets `-inf` before the softmax).
+    Bool(ArrayViewD<'a, bool>),
+    /// Added to the attention scores before the softmax (`-inf` forbids a position).
+    Float(ArrayViewD<'a, f32>),
+}
 
 /// The projection weights of one attention layer, as views: `q_w [E, E]`, `k_w [E, kdim]`,
 /// `v_w [E, vdim]`, `out_w [E, E]`, optional biases `[E]`.

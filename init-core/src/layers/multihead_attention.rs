@@ -4,12 +4,13 @@
 use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix1, Ix2};
 
 use crate::error::{InitError, Result};
+pub use crate::kernels::attention::AttnMask;
 use crate::kernels::attention::{self, Call, Projections};
 use crate::layers::Linear;
+use crate::module::rule::Rule;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::param::{Param, ParamMut};
 use crate::rng::Generator;
-use crate::rules::Rule;
 use crate::schemes::Init;
 use crate::schemes::{xavier_uniform, zeros};
 use crate::spec::{LayerSpec, ParamTable};
@@ -447,15 +448,6 @@ fn vector(p: &Param) -> Result<ArrayView1<'_, f32>> {
     p.view()
         .into_dimensionality::<Ix1>()
         .map_err(|e| InitError::input("MultiheadAttention", e.to_string()))
-}
-
-/// A mask for [`MultiheadAttention::attend_with`], as PyTorch accepts them.
-#[derive(Clone, Debug)]
-pub enum AttnMask<'a> {
-    /// `true` marks a position that may not be attended (it gets `-inf` before the softmax).
-    Bool(ArrayViewD<'a, bool>),
-    /// Added to the attention scores before the softmax (`-inf` forbids a position).
-    Float(ArrayViewD<'a, f32>),
 }
 
 /// Options of [`MultiheadAttention::attend_with`]: PyTorch's `key_padding_mask`,

@@ -16,25 +16,27 @@
 //!
 //! Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
 //! needs PyTorch's de-duplication: every entry appears once, under its one path.
+//!
+//! This module holds what a module *states*: the trait, its visitors, [`LayerKind`] and the
+//! [`Rule`]s a module declares. It imports no algorithm: initializing a tree,
+//! state dicts and files are [`ModuleExt`](crate::ModuleExt)'s, one level up.
 
 mod forward;
 mod kind;
+pub(crate) mod rule;
 mod summary;
 pub(crate) mod traverse;
 
 pub use forward::{Forward, ForwardModule};
 pub use kind::LayerKind;
+use rule::Rule;
 pub use summary::{Summary, SummaryRow};
 
 use std::any::Any;
 
-use ndarray::ArrayViewD;
-
 use crate::error::Result;
 use crate::param::{Buffer, BufferMut, Param, ParamMut};
 use crate::rng::Generator;
-use crate::rules::Rule;
-use crate::state::{LoadReport, StateDict};
 
 /// Receives what a module holds, in registration order (see [`Module::visit`]).
 pub trait Visitor<'a> {
@@ -89,9 +91,19 @@ impl<T: Module + 'static> AsModule for T {
 /// A node of the module tree: a layer, a container, or a user's network.
 ///
 /// Implementors write three methods: [`kind`](Module::kind), [`visit`](Module::visit) and
-/// [`visit_mut`](Module::visit_mut), plus [`reset_parameters`](Module::reset_parameters)
-/// for layers that own parameters. `#[derive(Module)]` writes them for a struct of layers.
+/// [`visit_mut`](Module::visit_mut); a layer that owns parameters adds
+/// [`init_defaults`](Module::init_defaults) (and [`reset_parameters`](Module::reset_parameters)
+/// where PyTorch's draw order is not its registration order); a module that declares rules
+/// adds [`init_rules`](Module::init_rules). `#[derive(Module)]` writes them for a struct of
+/// layers. The other methods are plain traversals over `visit`/`visit_mut`, provided.
 /// The trait is object safe: `&dyn Module` and `Box<dyn Module>` work everywhere.
+///
+/// The algorithms over a whole tree are not here: [`init_weights`](crate::ModuleExt::init_weights),
+/// [`state_dict`](crate::ModuleExt::state_dict), [`load_state_dict`](crate::ModuleExt::load_state_dict),
+/// [`set_parameter`](crate::ModuleExt::set_parameter) and the safetensors files are methods of
+/// [`ModuleExt`](crate::ModuleExt), implemented for every module and for `dyn Module`, and
+/// not overridable. They walk the tree through `visit`/`visit_mut` only, so a module that
+/// overrides a provided traversal changes none of them.
 ///
 /// The forum thread's `initialize_weights` loop, in Rust: visit every module, ask what kind
 /// of layer it is whatever its dimensions, and initialize its weight and optional bias.
@@ -188,26 +200,14 @@ pub trait Module: AsModule {
         Vec::new()
     }
 
-    /// Initialize every parameter of the tree exactly once: by the nearest matching rule
-    /// (see [`rules`](crate::rules)), else by its layer's PyTorch default. A subtree that no
-    /// rule touches goes through [`reset_parameters`](Module::reset_parameters), so a model
-    /// without rules gets exactly PyTorch's values and draw order. Returns nothing; every
-    /// parameter's [`origin`](Param::origin) says which rule set it.
-    fn init_weights(&mut self, rng: &mut dyn Generator) -> Result<()> {
-        crate::rules::run(self.as_module_mut(), &[], crate::rules::Fallback::Default, rng)
-            .map(|_| ())
-    }
-
     /// Every module of the tree with its path, in pre-order; the root is `""`.
     fn named_modules(&self) -> Vec<(String, &dyn Module)> {
-        let mut out = Vec::new();
-        traverse::pre_order(self.as_module(), "", &mut |path, m| out.push((path.to_string(), m)));
-        out
+        traverse::named_modules(self.as_module())
     }
 
     /// Every module of the tree, in pre-order, starting with this one.
     fn modules(&self) -> Vec<&dyn Module> {
-        self.named_modules().into_iter().map(|(_, m)| m).collect()
+        traverse::named_modules(self.as_module()).into_iter().map(|(_, m)| m).collect()
     }
 
     /// The direct children with their names, in registration order.
@@ -217,46 +217,34 @@ pub trait Module: AsModule {
 
     /// The direct children, in registration order.
     fn children(&self) -> Vec<&dyn Module> {
-        self.named_children().into_iter().map(|(_, m)| m).collect()
+        traverse::parts(self.as_module()).children.into_iter().map(|(_, m)| m).collect()
     }
 
     /// Every parameter of the tree with its dotted path (`"conv1.weight"`): each module's own
     /// parameters, modules in pre-order.
     fn named_parameters(&self) -> Vec<(String, &Param)> {
-        let mut out = Vec::new();
-        traverse::pre_order(self.as_module(), "", &mut |path, m| {
-            let own = traverse::parts(m).params;
-            out.extend(own.into_iter().map(|(name, p)| (join(path, &name), p)));
-        });
-        out
+        traverse::named_params(self.as_module())
     }
 
     /// Every parameter of the tree, in [`named_parameters`](Module::named_parameters) order.
     fn parameters(&self) -> Vec<&Param> {
-        self.named_parameters().into_iter().map(|(_, p)| p).collect()
+        traverse::named_params(self.as_module()).into_iter().map(|(_, p)| p).collect()
     }
 
     /// [`named_parameters`](Module::named_parameters), with handles that can change values.
     fn named_parameters_mut(&mut self) -> Vec<(String, ParamMut<'_>)> {
-        let mut out = Vec::new();
-        traverse::collect_mut(self.as_module_mut(), "", &mut out, &mut Vec::new());
-        out
+        traverse::named_params_mut(self.as_module_mut())
     }
 
     /// Every buffer of the tree with its dotted path, in the order of
     /// [`named_parameters`](Module::named_parameters).
     fn named_buffers(&self) -> Vec<(String, &Buffer)> {
-        let mut out = Vec::new();
-        traverse::pre_order(self.as_module(), "", &mut |path, m| {
-            let own = traverse::parts(m).buffers;
-            out.extend(own.into_iter().map(|(name, b)| (join(path, &name), b)));
-        });
-        out
+        traverse::named_buffers(self.as_module())
     }
 
     /// Every buffer of the tree.
     fn buffers(&self) -> Vec<&Buffer> {
-        self.named_buffers().into_iter().map(|(_, b)| b).collect()
+        traverse::named_buffers(self.as_module()).into_iter().map(|(_, b)| b).collect()
     }
 
     /// [`named_buffers`](Module::named_buffers), with handles that can change values.
@@ -283,36 +271,39 @@ pub trait Module: AsModule {
 
     /// The total number of parameter elements in the tree.
     fn num_parameters(&self) -> usize {
-        self.parameters().iter().map(|p| p.numel()).sum()
+        traverse::named_params(self.as_module()).iter().map(|(_, p)| p.numel()).sum()
     }
 
     /// Freeze every parameter of the subtree (`requires_grad = false`).
     fn freeze(&mut self) {
-        for (_, mut p) in self.named_parameters_mut() {
+        for (_, mut p) in traverse::named_params_mut(self.as_module_mut()) {
             p.freeze();
         }
     }
 
     /// Unfreeze every parameter of the subtree (`requires_grad = true`).
     fn unfreeze(&mut self) {
-        for (_, mut p) in self.named_parameters_mut() {
+        for (_, mut p) in traverse::named_params_mut(self.as_module_mut()) {
             p.unfreeze();
         }
     }
 
     /// The parameter at a dotted path (`"layer1.0.conv1.weight"`), if there is one.
     fn get_parameter(&self, path: &str) -> Option<&Param> {
-        self.named_parameters().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+        traverse::named_params(self.as_module())
+            .into_iter()
+            .find(|(n, _)| n == path)
+            .map(|(_, p)| p)
     }
 
     /// The parameter at a dotted path, mutable (values only).
     fn get_parameter_mut(&mut self, path: &str) -> Option<ParamMut<'_>> {
-        self.named_parameters_mut().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+        traverse::param_mut_at(self.as_module_mut(), path)
     }
 
     /// The submodule at a dotted path (`""` is this module).
     fn get_submodule(&self, path: &str) -> Option<&dyn Module> {
-        self.named_modules().into_iter().find(|(n, _)| n == path).map(|(_, m)| m)
+        traverse::submodule_at(self.as_module(), path)
     }
 
     /// This module's own parameter named `weight`, if it has one.
@@ -342,145 +333,10 @@ pub trait Module: AsModule {
     fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
         traverse::own_param_mut(self.as_module_mut(), "bias")
     }
-
-    /// Every parameter and buffer of the tree, copied, under PyTorch's keys and in its order:
-    /// modules in pre-order, each module's own parameters (registration order), then its own
-    /// buffers. Parameters and `f32` buffers are [`Tensor::F32`](crate::Tensor::F32);
-    /// `num_batches_tracked` is [`Tensor::I64`](crate::Tensor::I64).
-    ///
-    /// ```
-    /// use init_core::{BatchNorm1d, Linear, Module, ReLU, Sequential, Tensor};
-    /// let mlp = Sequential::new().push(Linear::<4, 8>::zeroed()).push(BatchNorm1d::<8>::new()).push(ReLU);
-    /// let sd = mlp.state_dict();
-    /// assert_eq!(
-    ///     sd.keys().collect::<Vec<_>>(),
-    ///     ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"]
-    /// );
-    /// assert!(matches!(sd.get("1.num_batches_tracked"), Some(Tensor::I64(_))));
-    /// ```
-    fn state_dict(&self) -> StateDict {
-        crate::state::load::state_dict(self.as_module())
-    }
-
-    /// Copy every value of `sd` into the tree, strictly: each key of the model must be in
-    /// `sd` with the same shape and element type, and `sd` must hold no other key.
-    ///
-    /// Atomic: everything is checked before the first value is written. On any problem the
-    /// model is unchanged and the one error ([`ErrorKind::LoadStateDict`](crate::ErrorKind::LoadStateDict))
-    /// lists every missing, unexpected and mismatched key, mismatches with both shapes, in
-    /// PyTorch's words. (PyTorch copies as it goes and can leave a model half loaded.)
-    /// Values are copied; `requires_grad` is kept; each parameter's
-    /// [`origin`](crate::Param::origin) becomes `"loaded by load_state_dict"`.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Seed};
-    /// let trained = Linear::<3, 2>::new(&mut Seed::new(0))?;
-    /// let mut fc = Linear::<3, 2>::zeroed();
-    /// fc.load_state_dict(&trained.state_dict())?;
-    /// assert_eq!(fc, trained);
-    ///
-    /// let wrong = Linear::<4, 2>::zeroed().state_dict();
-    /// let err = fc.load_state_dict(&wrong).unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "Error(s) in loading state_dict for Linear (nothing was loaded):\n\t\
-    ///      size mismatch for weight: copying a param with shape [2, 4] from checkpoint, the shape in current model is [2, 3]."
-    /// );
-    /// assert_eq!(fc, trained);
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    fn load_state_dict(&mut self, sd: &StateDict) -> Result<LoadReport> {
-        crate::state::load::load(self.as_module_mut(), sd, crate::state::load::Mode::Strict)
-    }
-
-    /// Copy the values of `sd` whose key, shape and element type match the model, and
-    /// report the rest (missing, unexpected and mismatched keys) instead of failing.
-    /// Unlike PyTorch's `strict=False`, a size mismatch is skipped and reported, not raised.
-    ///
-    /// Atomic like [`load_state_dict`](Module::load_state_dict): an error (a model that
-    /// holds two entries under one key) comes before anything is written.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Seed};
-    /// let trained = Linear::<3, 2>::new(&mut Seed::new(0))?;
-    /// // Same weight, a head without bias: the bias is reported, the weight loaded.
-    /// let mut fc = Linear::<3, 2, false>::zeroed();
-    /// let report = fc.load_state_dict_partial(&trained.state_dict())?;
-    /// assert_eq!(report.loaded, ["weight"]);
-    /// assert_eq!(report.unexpected, ["bias"]);
-    /// assert_eq!(fc.weight().unwrap(), trained.weight().unwrap());
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    fn load_state_dict_partial(&mut self, sd: &StateDict) -> Result<LoadReport> {
-        crate::state::load::load(self.as_module_mut(), sd, crate::state::load::Mode::Partial)
-    }
-
-    /// Copy `value` into the parameter at a dotted path (`"conv1.weight"`): the forum
-    /// thread's "Method 2", with the shape checked. A value of another shape is refused with
-    /// both shapes and the parameter is unchanged; a path that names no parameter is an
-    /// error that says what is there instead. `requires_grad` is kept; the parameter's
-    /// [`origin`](crate::Param::origin) becomes `"set by set_parameter"`.
-    ///
-    /// ```
-    /// use init_core::{Conv2d, Module, Sequential};
-    /// use ndarray::ArrayD;
-    /// let mut net = Sequential::new().push(Conv2d::<1, 3, 3>::zeroed());
-    /// net.set_parameter("0.weight", ArrayD::from_elem(vec![3, 1, 3, 3], 0.5).view())?;
-    /// assert!(net.get_parameter("0.weight").unwrap().as_slice().iter().all(|&w| w == 0.5));
-    ///
-    /// let err = net.set_parameter("0.weight", ArrayD::zeros(vec![1, 1, 3, 3]).view()).unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "0.weight: shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
-    /// );
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    fn set_parameter(&mut self, path: &str, value: ArrayViewD<'_, f32>) -> Result<()> {
-        crate::state::load::set_parameter(self.as_module_mut(), path, value)
-    }
-
-    /// Save the [`state_dict`](Module::state_dict) as a safetensors file, atomically (a
-    /// temporary file in the same directory, synced, then renamed over `path`), readable by
-    /// PyTorch's `safetensors.torch.load_file`, candle and burn.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Seed};
-    /// let path = std::env::temp_dir().join(format!("init-doc-{}.safetensors", std::process::id()));
-    /// let fc = Linear::<3, 2>::new(&mut Seed::new(0))?;
-    /// fc.save_safetensors(&path)?;
-    /// let mut copy = Linear::<3, 2>::zeroed();
-    /// let (report, conversions) = copy.load_safetensors(&path)?;
-    /// assert!(report.is_clean() && conversions.is_empty());
-    /// assert_eq!(copy, fc);
-    /// # std::fs::remove_file(&path).ok();
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    fn save_safetensors(&self, path: impl AsRef<std::path::Path>) -> Result<()>
-    where
-        Self: Sized,
-    {
-        crate::safetensors::save(&self.state_dict(), path)
-    }
-
-    /// Load a safetensors file strictly and atomically (see
-    /// [`load_state_dict`](Module::load_state_dict)): every key must fit, else nothing
-    /// changes. Returns the load report and the tensors converted to `f32` from `F16`,
-    /// `BF16` or `F64`.
-    fn load_safetensors(
-        &mut self,
-        path: impl AsRef<std::path::Path>,
-    ) -> Result<(LoadReport, Vec<crate::safetensors::Conversion>)>
-    where
-        Self: Sized,
-    {
-        let loaded = crate::safetensors::load(path)?;
-        let report = self.load_state_dict(&loaded.state)?;
-        Ok((report, loaded.conversions))
-    }
 }
 
 /// Modules that can be built with every parameter zero and nothing initialized; a tree is
-/// built this way, then initialized once ([`Module::init_weights`]). `#[derive(Module)]`
+/// built this way, then initialized once ([`ModuleExt::init_weights`](crate::ModuleExt::init_weights)). `#[derive(Module)]`
 /// implements it for a struct whose fields all implement it.
 ///
 /// ```

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::Module;
+use super::{Module, traverse};
 
 /// One row of a [`Summary`].
 #[derive(Clone, Debug, PartialEq)]
@@ -25,7 +25,7 @@ pub struct SummaryRow {
 /// to keep rows short.
 ///
 /// ```
-/// use init_core::{Linear, Module, Seed, Sequential, Summary};
+/// use init_core::{Linear, ModuleExt, Seed, Sequential, Summary};
 /// let mut mlp = Sequential::new().push(Linear::<4, 2>::zeroed());
 /// mlp.init_weights(&mut Seed::new(0))?;
 /// let table = Summary::of(&mlp).to_string();
@@ -48,8 +48,7 @@ pub struct Summary {
 impl Summary {
     /// The summary of `module`'s tree.
     pub fn of(module: &dyn Module) -> Summary {
-        let rows = module
-            .named_parameters()
+        let rows = traverse::named_params(module)
             .into_iter()
             .map(|(path, p)| SummaryRow {
                 path,

@@ -1,4 +1,7 @@
-//! The traversals behind [`Module`]'s provided methods, each written once over the visitor.
+//! The traversals of a module tree, each written once over [`Module::visit`] and
+//! [`Module::visit_mut`]. [`Module`]'s provided traversals and every algorithm
+//! ([`ModuleExt`](crate::ModuleExt), the rule engine, the loader, [`Summary`](super::Summary))
+//! walk the tree through these, never through a provided method a module may override.
 
 use super::{Module, Visitor, VisitorMut, join};
 use crate::error::Result;
@@ -98,4 +101,46 @@ pub(crate) fn collect_mut<'a>(
 /// The own parameter of `m` called `name`.
 pub(crate) fn own_param_mut<'a>(m: &'a mut dyn Module, name: &str) -> Option<ParamMut<'a>> {
     parts_mut(m).params.into_iter().find(|(n, _)| n == name).map(|(_, p)| p)
+}
+
+/// Every module under `m` with its path, in pre-order; `m` is `""`.
+pub(crate) fn named_modules(m: &dyn Module) -> Vec<(String, &dyn Module)> {
+    let mut out = Vec::new();
+    pre_order(m, "", &mut |path, m| out.push((path.to_string(), m)));
+    out
+}
+
+/// Every parameter under `m` with its dotted path: each module's own, modules in pre-order.
+pub(crate) fn named_params(m: &dyn Module) -> Vec<(String, &Param)> {
+    let mut out = Vec::new();
+    pre_order(m, "", &mut |path, m| {
+        out.extend(parts(m).params.into_iter().map(|(name, p)| (join(path, &name), p)));
+    });
+    out
+}
+
+/// Every buffer under `m` with its dotted path, in the order of [`named_params`].
+pub(crate) fn named_buffers(m: &dyn Module) -> Vec<(String, &Buffer)> {
+    let mut out = Vec::new();
+    pre_order(m, "", &mut |path, m| {
+        out.extend(parts(m).buffers.into_iter().map(|(name, b)| (join(path, &name), b)));
+    });
+    out
+}
+
+/// [`named_params`], mutable (values only).
+pub(crate) fn named_params_mut(m: &mut dyn Module) -> Vec<(String, ParamMut<'_>)> {
+    let mut out = Vec::new();
+    collect_mut(m, "", &mut out, &mut Vec::new());
+    out
+}
+
+/// The parameter at dotted `path` under `m`, mutable.
+pub(crate) fn param_mut_at<'a>(m: &'a mut dyn Module, path: &str) -> Option<ParamMut<'a>> {
+    named_params_mut(m).into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+}
+
+/// The module at dotted `path` under `m` (`""` is `m`).
+pub(crate) fn submodule_at<'a>(m: &'a dyn Module, path: &str) -> Option<&'a dyn Module> {
+    named_modules(m).into_iter().find(|(n, _)| n == path).map(|(_, m)| m)
 }

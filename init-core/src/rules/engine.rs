@@ -1,4 +1,4 @@
-//! The one walk behind [`Module::init_weights`] and [`Rules::apply`](super::Rules::apply).
+//! The one walk behind [`ModuleExt::init_weights`](crate::ModuleExt::init_weights) and [`Rules::apply`](super::Rules::apply).
 
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ fn walk(
         let path = join(prefix, &name);
         match names.iter().position(|n| *n == name).and_then(|i| chosen[i]) {
             Some(rule) => {
-                rule.init.apply(&mut p, &path, rng)?;
+                rule.init().apply(&mut p, &path, rng)?;
                 p.set_origin(rule.to_string().into());
             }
             None if fallback == Fallback::Default => p.set_origin(default_origin.clone()),
@@ -104,7 +104,10 @@ fn counts(
     let mut above = false;
     for f in here.frames() {
         above |= std::ptr::eq(f, boundary);
-        if f.rules.iter().any(|r| (!r.fallback || above) && f.matches(r, module_path, kind, name)) {
+        if f.rules
+            .iter()
+            .any(|r| (!r.is_fallback() || above) && f.matches(r, module_path, kind, name))
+        {
             return true;
         }
     }

@@ -42,7 +42,7 @@ impl<'a> Frame<'a> {
         let mut candidates = self
             .rules
             .iter()
-            .filter(|r| r.fallback == fallback && self.matches(r, module_path, kind, name));
+            .filter(|r| r.is_fallback() == fallback && self.matches(r, module_path, kind, name));
         let first = candidates.next()?;
         if first.names_a_module() {
             return Some(first);
@@ -57,10 +57,10 @@ impl<'a> Frame<'a> {
         kind: LayerKind,
         name: &str,
     ) -> bool {
-        if rule.param.as_deref().is_some_and(|p| p != name) {
+        if rule.param().is_some_and(|p| p != name) {
             return false;
         }
-        match &rule.target {
+        match rule.target() {
             Target::Module(rel) => {
                 join(&self.base, rel) == module_path || (rel.is_empty() && self.base == module_path)
             }

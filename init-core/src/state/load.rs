@@ -1,7 +1,9 @@
-//! The state-dict methods of [`Module`]: [`state_dict`](Module::state_dict),
-//! [`load_state_dict`](Module::load_state_dict),
-//! [`load_state_dict_partial`](Module::load_state_dict_partial) and
-//! [`set_parameter`](Module::set_parameter), written once over the module visitor.
+//! The state-dict algorithms behind [`ModuleExt`](crate::ModuleExt):
+//! [`state_dict`](crate::ModuleExt::state_dict),
+//! [`load_state_dict`](crate::ModuleExt::load_state_dict),
+//! [`load_state_dict_partial`](crate::ModuleExt::load_state_dict_partial) and
+//! [`set_parameter`](crate::ModuleExt::set_parameter), written once over the module visitor
+//! (`module::traverse`), so no method a module overrides changes what they do.
 //!
 //! Loading runs in two phases. The first walks the model, matches every key against the
 //! state dict and checks shapes and element types, writing nothing. Only when it has found
@@ -100,8 +102,8 @@ pub(crate) enum Mode {
     Partial,
 }
 
-/// Load `sd` into `m` (see [`Module::load_state_dict`] and
-/// [`Module::load_state_dict_partial`]).
+/// Load `sd` into `m` (see [`ModuleExt::load_state_dict`](crate::ModuleExt::load_state_dict)
+/// and [`ModuleExt::load_state_dict_partial`](crate::ModuleExt::load_state_dict_partial)).
 pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<LoadReport> {
     let module = m.kind().to_string();
     let mut model = Vec::new();
@@ -180,13 +182,14 @@ pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<Loa
     Ok(report)
 }
 
-/// Copy `value` into the parameter at `path` (see [`Module::set_parameter`]).
+/// Copy `value` into the parameter at `path` (see
+/// [`ModuleExt::set_parameter`](crate::ModuleExt::set_parameter)).
 pub(crate) fn set_parameter(
     m: &mut dyn Module,
     path: &str,
     value: ArrayViewD<'_, f32>,
 ) -> Result<()> {
-    if let Some(mut p) = m.get_parameter_mut(path) {
+    if let Some(mut p) = traverse::param_mut_at(m, path) {
         p.copy_from(&value).map_err(|e| e.at(path))?;
         p.set_origin(Arc::from(SET));
         return Ok(());
@@ -196,10 +199,10 @@ pub(crate) fn set_parameter(
 
 /// What `path` is, if not a parameter, and which parameters are near it.
 fn unknown_path_hint(m: &dyn Module, path: &str) -> String {
-    if m.named_buffers().iter().any(|(n, _)| n == path) {
+    if traverse::named_buffers(m).iter().any(|(n, _)| n == path) {
         return "it is a buffer, and set_parameter sets parameters only".to_string();
     }
-    let params = m.named_parameters();
+    let params = traverse::named_params(m);
     let under = |prefix: &str| -> Vec<&str> {
         params
             .iter()
@@ -209,7 +212,7 @@ fn unknown_path_hint(m: &dyn Module, path: &str) -> String {
             })
             .collect()
     };
-    if !path.is_empty() && m.get_submodule(path).is_some() {
+    if !path.is_empty() && traverse::submodule_at(m, path).is_some() {
         let names = under(path);
         return if names.is_empty() {
             "it is a module, and it has no parameters".to_string()
@@ -221,7 +224,7 @@ fn unknown_path_hint(m: &dyn Module, path: &str) -> String {
     let mut owner = path;
     loop {
         match owner.rsplit_once('.') {
-            Some((parent, _)) if m.get_submodule(parent).is_some() => {
+            Some((parent, _)) if traverse::submodule_at(m, parent).is_some() => {
                 owner = parent;
                 break;
             }
