@@ -14,9 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// Edges that other branches of issue [6] remove; each must still exist (drop it from here
 /// when it is gone), and the graph without them must be a DAG.
-const PENDING: &[(&str, &str, &str)] = &[
-    ("rng", "schemes", "rng/dist.rs checks arguments with schemes/check.rs"),
-];
+const PENDING: &[(&str, &str, &str)] =
+    &[("rng", "schemes", "rng/dist.rs checks arguments with schemes/check.rs")];
 
 /// A reference from one top-level module to another, with where it is.
 struct Edge {
