@@ -20,10 +20,10 @@ pub mod state;
 pub use error::{ErrorKind, InitError, Result};
 pub use layers::*;
 pub use module::{
-    AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
-    Zeroed,
+    AsModule, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow, Visitor,
+    VisitorMut, Zeroed,
 };
-pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
+pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Philox4x32, Seed, SeedStream, TorchGenerator, philox4x32_10};
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;

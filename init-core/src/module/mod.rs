@@ -18,11 +18,13 @@
 //! needs PyTorch's de-duplication: every entry appears once, under its one path.
 
 mod forward;
+mod handle;
 mod kind;
 mod summary;
 pub(crate) mod traverse;
 
 pub use forward::{Forward, ForwardModule};
+pub use handle::ModuleMut;
 pub use kind::LayerKind;
 pub use summary::{Summary, SummaryRow};
 
@@ -31,7 +33,7 @@ use std::any::Any;
 use ndarray::ArrayViewD;
 
 use crate::error::Result;
-use crate::param::{Buffer, BufferMut, Param, ParamMut};
+use crate::param::{Buffer, BufferMut, Param, ParamMut, ParamSlot};
 use crate::rng::Generator;
 use crate::rules::Rule;
 use crate::state::{LoadReport, StateDict};
@@ -48,11 +50,11 @@ pub trait Visitor<'a> {
 
 /// Receives what a module holds, mutably (see [`Module::visit_mut`]).
 ///
-/// Parameters and buffers come as [`ParamMut`] and [`BufferMut`]: their values can change,
-/// never their shapes.
+/// Parameters come as [`ParamSlot`]s (the visitor gives each its path) and buffers as
+/// [`BufferMut`]: their values can change, never their shapes.
 pub trait VisitorMut<'a> {
     /// An own parameter.
-    fn param(&mut self, name: &str, param: ParamMut<'a>);
+    fn param(&mut self, name: &str, param: ParamSlot<'a>);
     /// An own buffer.
     fn buffer(&mut self, name: &str, buffer: BufferMut<'a>);
     /// A direct child module.
@@ -94,12 +96,14 @@ impl<T: Module + 'static> AsModule for T {
 /// The trait is object safe: `&dyn Module` and `Box<dyn Module>` work everywhere.
 ///
 /// The forum thread's `initialize_weights` loop, in Rust: visit every module, ask what kind
-/// of layer it is whatever its dimensions, and initialize its weight and optional bias.
+/// of layer it is whatever its dimensions, and initialize its weight and optional bias. Each
+/// handle knows its path, which keys its random stream: no names are built by hand, and
+/// layers of the same shape get different values.
 ///
 /// ```
 /// use init_core::{
-///     BatchNorm2d, Conv2d, FanMode, LayerKind, Linear, Module, Nonlinearity, ReLU, Seed,
-///     Sequential, constant, kaiming_normal, zeros,
+///     self as init, BatchNorm2d, Conv2d, FanMode, LayerKind, Linear, Module, Nonlinearity,
+///     ReLU, Seed, Sequential,
 /// };
 ///
 /// let mut net = Sequential::new()
@@ -108,23 +112,33 @@ impl<T: Module + 'static> AsModule for T {
 ///     .push(ReLU)
 ///     .push(Linear::<8, 10>::zeroed());
 /// let mut rng = Seed::new(0);
-/// net.try_apply(&mut |path, m| {
-///     let at = |name: &str| if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+/// net.try_apply(&mut |m| {
 ///     match m.kind() {
-///         LayerKind::Conv2d | LayerKind::Linear => {
-///             if let Some(w) = m.weight_mut() {
-///                 kaiming_normal(w, &at("weight"), 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut rng)?;
+///         LayerKind::Conv2d => {
+///             if let Some(w) = m.weight() {
+///                 init::kaiming_normal()
+///                     .mode(FanMode::FanOut)
+///                     .nonlinearity(Nonlinearity::Relu)
+///                     .fill(w, &mut rng)?;
 ///             }
-///             if let Some(b) = m.bias_mut() {
-///                 zeros(b);
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
 ///             }
 ///         }
 ///         LayerKind::BatchNorm2d => {
-///             if let Some(w) = m.weight_mut() {
-///                 constant(w, &at("weight"), 1.0)?;
+///             if let Some(w) = m.weight() {
+///                 init::ones().fill(w)?;
 ///             }
-///             if let Some(b) = m.bias_mut() {
-///                 zeros(b);
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
+///             }
+///         }
+///         LayerKind::Linear => {
+///             if let Some(w) = m.weight() {
+///                 init::normal().std(0.01).fill(w, &mut rng)?;
+///             }
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
 ///             }
 ///         }
 ///         _ => {}
@@ -133,7 +147,9 @@ impl<T: Module + 'static> AsModule for T {
 /// })?;
 /// let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]);
-/// assert!(net.named_parameters()[1].1.as_slice().iter().all(|&b| b == 0.0));
+/// let conv = net.get_parameter("0.weight").unwrap();
+/// assert_eq!(conv.origin(), Some(r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#));
+/// assert!(net.get_parameter("3.bias").unwrap().as_slice().iter().all(|&b| b == 0.0));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[diagnostic::on_unimplemented(
@@ -236,7 +252,8 @@ pub trait Module: AsModule {
         self.named_parameters().into_iter().map(|(_, p)| p).collect()
     }
 
-    /// [`named_parameters`](Module::named_parameters), with handles that can change values.
+    /// [`named_parameters`](Module::named_parameters), with handles that can change values;
+    /// each handle's [`path`](ParamMut::path) is its name here.
     fn named_parameters_mut(&mut self) -> Vec<(String, ParamMut<'_>)> {
         let mut out = Vec::new();
         traverse::collect_mut(self.as_module_mut(), "", &mut out, &mut Vec::new());
@@ -266,19 +283,20 @@ pub trait Module: AsModule {
         out
     }
 
-    /// Call `f(path, module)` on every module of the tree in post-order (children before
-    /// their parent, the root last), as PyTorch's `apply`.
-    fn apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module)) {
-        let _ = traverse::post_order(self.as_module_mut(), "", &mut |path, m| {
-            f(path, m);
+    /// Call `f` on every module of the tree in post-order (children before their parent, the
+    /// root last), as PyTorch's `apply`. Each module comes as a [`ModuleMut`]: its path and
+    /// the handles on its parameters, which carry their full paths.
+    fn apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>)) {
+        let _ = handle::post_order(self.as_module_mut(), "", &mut |m| {
+            f(m);
             Ok(())
         });
     }
 
     /// [`apply`](Module::apply) with a fallible function: stops at the first error and
-    /// returns it.
-    fn try_apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module) -> Result<()>) -> Result<()> {
-        traverse::post_order(self.as_module_mut(), "", f)
+    /// returns it. The forum loop's form (see [`Module`]).
+    fn try_apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>) -> Result<()>) -> Result<()> {
+        handle::post_order(self.as_module_mut(), "", f)
     }
 
     /// The total number of parameter elements in the tree.
@@ -305,7 +323,8 @@ pub trait Module: AsModule {
         self.named_parameters().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
     }
 
-    /// The parameter at a dotted path, mutable (values only).
+    /// The parameter at a dotted path, mutable (values only); the handle's
+    /// [`path`](ParamMut::path) is `path`.
     fn get_parameter_mut(&mut self, path: &str) -> Option<ParamMut<'_>> {
         self.named_parameters_mut().into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
     }
@@ -324,7 +343,10 @@ pub trait Module: AsModule {
             .map(|(_, p)| p)
     }
 
-    /// This module's own `weight`, mutable (values only).
+    /// This module's own `weight`, mutable (values only). The handle's path is `"weight"`,
+    /// right for a module used alone; inside a tree, reach it through
+    /// [`try_apply`](Module::try_apply) ([`ModuleMut::weight`]) or
+    /// [`get_parameter_mut`](Module::get_parameter_mut) on the root, which give the full path.
     fn weight_mut(&mut self) -> Option<ParamMut<'_>> {
         traverse::own_param_mut(self.as_module_mut(), "weight")
     }
@@ -338,7 +360,8 @@ pub trait Module: AsModule {
             .map(|(_, p)| p)
     }
 
-    /// This module's own `bias`, mutable (values only).
+    /// This module's own `bias`, mutable (values only); its path is `"bias"`, as for
+    /// [`weight_mut`](Module::weight_mut).
     fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
         traverse::own_param_mut(self.as_module_mut(), "bias")
     }
