@@ -253,7 +253,7 @@ fn a_module_handle_cannot_change_a_shape() {
     let err = w.copy_from(&one_channel.view()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
+        "conv1.weight: shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
     );
     assert_eq!(net.conv1.weight().unwrap().shape(), &[3, 1, 3, 3]);
 }

@@ -19,8 +19,9 @@ use crate::param::ParamMut;
 /// let mut net = Sequential::new().push(Conv2d::<3, 3, 3>::zeroed()).push(Conv2d::<3, 3, 3>::zeroed());
 /// let mut rng = Seed::new(0);
 /// net.try_apply(&mut |m| {
+///     let module = m.path().to_string();
 ///     if let Some(w) = m.weight() {
-///         assert_eq!(w.path(), format!("{}.weight", m.path()));
+///         assert_eq!(w.path(), format!("{module}.weight"));
 ///         init::normal().std(0.01).fill(w, &mut rng)?;
 ///     }
 ///     Ok(())
