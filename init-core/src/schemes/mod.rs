@@ -52,6 +52,7 @@ mod scaled;
 mod sparse;
 mod upper_state;
 mod values;
+mod variance;
 
 pub use constant::{Constant, constant, ones, zeros};
 pub use distribution::ScalingDistribution;
@@ -60,12 +61,10 @@ pub use gain::{Nonlinearity, calculate_gain};
 pub use identity::{Dirac, Eye, dirac, eye};
 pub use orthogonal::{Orthogonal, delta_orthogonal, orthogonal};
 pub use random::{Normal, TruncNormal, Uniform, normal, trunc_normal, uniform};
-pub use scaled::{
-    Kaiming, Lecun, VarianceScaling, Xavier, kaiming_normal, kaiming_uniform, lecun_normal,
-    lecun_uniform, variance_scaling, xavier_normal, xavier_uniform,
-};
+pub use scaled::{Kaiming, Xavier, kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform};
 pub use sparse::{Sparse, sparse};
 pub use values::Values;
+pub use variance::{Lecun, VarianceScaling, lecun_normal, lecun_uniform, variance_scaling};
 
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::{Param, ParamTarget};
