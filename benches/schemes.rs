@@ -76,7 +76,7 @@ fn run(threads: usize, filter: Option<&str>) {
         let mut rng = Seed::new(0);
         let reps = if name.starts_with("orthogonal") { 3 } else { 5 };
         let s = best(reps, || {
-            init.apply(&mut p, "bench.weight", &mut rng).expect("bench arguments are valid");
+            init.apply(p.at("bench.weight"), &mut rng).expect("bench arguments are valid");
             black_box(p.as_slice());
         });
         let n = p.numel();

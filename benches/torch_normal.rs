@@ -25,7 +25,7 @@ const NORMAL: Dist = Dist::STANDARD_NORMAL;
 /// A fresh generator after an `orthogonal` of a 256x256 parameter on this thread.
 fn after_orthogonal(w: &mut Param) -> TorchGenerator {
     let mut g = TorchGenerator::new(0);
-    orthogonal(w, "w", 1.0, &mut g).expect("a 2-D parameter and a finite gain");
+    orthogonal().fill(w.at("w"), &mut g).expect("a 2-D parameter and a finite gain");
     g
 }
 

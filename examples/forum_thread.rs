@@ -46,11 +46,16 @@ fn main() -> Result<(), InitError> {
     let mut net = Net::new(&mut rng)?;
     let broadcast = kernel().broadcast(IxDyn(&[3, 1, 3, 3])).expect("fits").to_owned();
     net.set_parameter("conv1.weight", broadcast.view())?;
+    // Say where the values come from; the summary shows it.
+    if let Some(mut w) = net.get_parameter_mut("conv1.weight") {
+        w.set_origin("the thread's [3, 3] kernel, broadcast to 3 output channels");
+    }
     let w = net.conv1.weight().expect("conv1 has a weight");
     println!(
         "  set conv1.weight from a [3, 1, 3, 3] array; requires_grad is still {}",
         w.requires_grad()
     );
+    println!("  origin: {}", w.origin().unwrap_or("-"));
     // The thread's bug at run time: a 1-channel weight is refused and nothing changes.
     let one_channel = kernel().into_shape_with_order(IxDyn(&[1, 1, 3, 3])).expect("9 values");
     if let Err(e) = net.set_parameter("conv1.weight", one_channel.view()) {
@@ -75,31 +80,44 @@ fn main() -> Result<(), InitError> {
     }
 
     println!("Method 4: the init_weights loop over modules, as in the thread's answer");
+    // PyTorch:
+    //     for m in self.modules():
+    //         if isinstance(m, nn.Conv2d):
+    //             nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+    //             if m.bias is not None: nn.init.constant_(m.bias, 0)
+    //         elif isinstance(m, nn.BatchNorm2d):
+    //             nn.init.constant_(m.weight, 1); nn.init.constant_(m.bias, 0)
+    //         elif isinstance(m, nn.Linear):
+    //             nn.init.normal_(m.weight, 0, 0.01); nn.init.constant_(m.bias, 0)
+    // Each handle knows its path ("conv1.weight"), which keys its random stream.
     let mut net = <Net as Zeroed>::zeroed();
-    net.try_apply(&mut |path, m| {
-        let at = |p: &str| if path.is_empty() { p.to_string() } else { format!("{path}.{p}") };
+    net.try_apply(&mut |m| {
         match m.kind() {
-            LayerKind::Conv2d | LayerKind::Linear => {
-                if let Some(w) = m.weight_mut() {
-                    init::kaiming_normal(
-                        w,
-                        &at("weight"),
-                        0.0,
-                        FanMode::FanOut,
-                        Nonlinearity::Relu,
-                        &mut rng,
-                    )?;
+            LayerKind::Conv2d => {
+                if let Some(w) = m.weight() {
+                    init::kaiming_normal()
+                        .mode(FanMode::FanOut)
+                        .nonlinearity(Nonlinearity::Relu)
+                        .fill(w, &mut rng)?;
                 }
-                if let Some(b) = m.bias_mut() {
-                    init::zeros(b);
+                if let Some(b) = m.bias() {
+                    init::constant(0.0).fill(b)?;
                 }
             }
             LayerKind::BatchNorm2d => {
-                if let Some(w) = m.weight_mut() {
-                    init::ones(w);
+                if let Some(w) = m.weight() {
+                    init::constant(1.0).fill(w)?;
                 }
-                if let Some(b) = m.bias_mut() {
-                    init::zeros(b);
+                if let Some(b) = m.bias() {
+                    init::constant(0.0).fill(b)?;
+                }
+            }
+            LayerKind::Linear => {
+                if let Some(w) = m.weight() {
+                    init::normal().mean(0.0).std(0.01).fill(w, &mut rng)?;
+                }
+                if let Some(b) = m.bias() {
+                    init::constant(0.0).fill(b)?;
                 }
             }
             _ => {}
@@ -108,13 +126,10 @@ fn main() -> Result<(), InitError> {
     })?;
     let fc = net.fc.weight().expect("fc has a weight").as_slice();
     let std = (fc.iter().map(|v| v * v).sum::<f32>() / fc.len() as f32).sqrt();
+    println!("  fc.weight: std {std:.4} over its {} values (normal, std = 0.01)", fc.len());
+    print!("{}", Summary::of(&net));
     println!(
-        "  fc.weight: std {std:.3} over its {} values (kaiming, fan_out = 10: sqrt(2 / 10) = {:.3})",
-        fc.len(),
-        0.2f32.sqrt()
-    );
-    println!(
-        "  the same in one attribute: #[init(Conv2d = kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\"))]"
+        "  the conv rule in one attribute: #[init(Conv2d = kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\"))]"
     );
     Ok(())
 }

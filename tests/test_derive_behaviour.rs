@@ -100,7 +100,8 @@ struct Block {
 fn one_struct_rule_initializes_every_conv_and_batchnorm_of_the_tree() {
     let mut net = ResNetLike::new(&mut Seed::new(5)).unwrap();
     let mut convs = 0;
-    net.try_apply(&mut |path, m| {
+    net.try_apply(&mut |m| {
+        let path = m.path().to_string();
         match m.kind() {
             LayerKind::Conv2d => {
                 let w = m.weight().unwrap();

@@ -98,7 +98,7 @@ fn every_scheme_matches_its_golden_hash() {
             .iter()
             .map(|shape| {
                 let mut p = Param::zeros(shape);
-                init.apply(&mut p, "golden.weight", &mut Seed::new(2024)).expect("valid arguments");
+                init.apply(p.at("golden.weight"), &mut Seed::new(2024)).expect("valid arguments");
                 fnv1a(p.as_slice())
             })
             .collect();
@@ -117,9 +117,9 @@ fn every_scheme_matches_its_golden_hash() {
 fn deterministic_schemes_are_exact() {
     let mut rng = Seed::new(0);
     let mut p = Param::zeros(&[2, 3]);
-    Init::Constant { value: 0.3 }.apply(&mut p, "c", &mut rng).unwrap();
+    Init::Constant { value: 0.3 }.apply(p.at("c"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[0.3f32; 6]);
-    Init::Eye.apply(&mut p, "e", &mut rng).unwrap();
+    Init::Eye.apply(p.at("e"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
 }
 
@@ -140,7 +140,7 @@ fn qr_based_schemes_match_their_pinned_values() {
     ];
     for (init, shape, want) in cases {
         let mut p = Param::zeros(shape);
-        init.apply(&mut p, "golden.weight", &mut Seed::new(2024)).expect("valid arguments");
+        init.apply(p.at("golden.weight"), &mut Seed::new(2024)).expect("valid arguments");
         let got: Vec<f32> = p.as_slice().iter().copied().filter(|&x| x != 0.0).take(6).collect();
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() <= 1e-6, "{init}: {got:?} vs {want:?}");

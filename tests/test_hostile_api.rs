@@ -52,7 +52,7 @@ const CASES: &[Case] = &[
     ("values_nan", || err(Values::new(vec![2], vec![1.0, f32::NAN]), "values: argument `values` must be finite, got NaN")),
     ("values_display_at_the_limit", values_display_at_the_limit),
     ("values_broadcast_deep_param", values_broadcast_deep_param),
-    ("values_broadcast_mismatch", || err(init::values(&mut Param::zeros(&[4, 3]), "w", &Values::new(vec![2], vec![1.0; 2]).unwrap()), "w: values of shape [2] cannot be broadcast to the parameter's shape [4, 3]")),
+    ("values_broadcast_mismatch", || err(Values::new(vec![2], vec![1.0; 2]).unwrap().fill(Param::zeros(&[4, 3]).at("w")), "w: values of shape [2] cannot be broadcast to the parameter's shape [4, 3]")),
     // Dist, for both generators.
     ("dist_trunc_a_above_b", || err(Dist::trunc_normal(0.0, 1.0, 2.0, 1.0), "Dist::trunc_normal: needs a <= b, got a = 2.0 > b = 1.0")),
     ("dist_trunc_nan_bound", || err(Dist::trunc_normal(0.0, 1.0, -1.0, f64::NAN), "Dist::trunc_normal: argument `b` must be finite, got NaN")),
@@ -60,20 +60,20 @@ const CASES: &[Case] = &[
     ("dist_normal_negative_std", || err(Dist::normal(0.0, -0.5), "Dist::normal: argument `std` must be >= 0, got -0.5")),
     ("dist_normal_overflow", || err(Dist::normal(0.0, 1e38), "Dist::normal: std = 1e38 is larger than 3.4028234663852886e37: values would overflow f32")),
     ("dist_valid_edges_both_generators", dist_valid_edges_both_generators),
-    ("trunc_normal_a_above_b_torch", || err(init::trunc_normal(&mut Param::zeros(&[8]), "w", 0.0, 1.0, 2.0, -2.0, &mut TorchGenerator::new(0)), "w: trunc_normal: needs a <= b, got a = 2.0 > b = -2.0")),
+    ("trunc_normal_a_above_b_torch", || err(init::trunc_normal().a(2.0).b(-2.0).fill(Param::zeros(&[8]).at("w"), &mut TorchGenerator::new(0)), "w: trunc_normal: needs a <= b, got a = 2.0 > b = -2.0")),
     // Arguments whose computed std or bound overflows f32.
-    ("normal_huge_std", || err(init::normal(&mut Param::zeros(&[4]), "fc.bias", 0.0, 1e300, &mut Seed::new(0)), "fc.bias: normal: std = 1e300 is larger than 3.4028234663852886e37: values would overflow f32")),
-    ("normal_huge_mean_and_std", || err(init::normal(&mut Param::zeros(&[4]), "b", 3e38, 1e37, &mut Seed::new(0)), "b: normal: std = 1e37 is larger than 4.028234663852885e36: values would overflow f32")),
-    ("uniform_width_overflows", || err(init::uniform(&mut Param::zeros(&[4]), "b", -3e38, 3e38, &mut TorchGenerator::new(0)), "b: uniform: b - a = 6e38 is larger than 3.4028234663852886e38: values would overflow f32")),
-    ("xavier_normal_huge_gain", || err(init::xavier_normal(&mut Param::zeros(&[4, 4]), "fc.weight", 1e300, &mut Seed::new(0)), "fc.weight: xavier_normal: std = gain * sqrt(2 / (fan_in + fan_out)) = 5e299 is larger than 3.4028234663852886e37: values would overflow f32")),
-    ("xavier_uniform_huge_gain", || err(init::xavier_uniform(&mut Param::zeros(&[4, 4]), "fc.weight", 1e300, &mut Seed::new(0)), &format!("fc.weight: xavier_uniform: bound = gain * sqrt(6 / (fan_in + fan_out)) = {:?} is larger than {:?}: values would overflow f32", 3f64.sqrt() * 5e299, MAX / 2.0))),
-    ("xavier_negative_gain", || err(init::xavier_uniform(&mut Param::zeros(&[4, 4]), "w", -1.0, &mut Seed::new(0)), "w: xavier_uniform: argument `gain` must be >= 0, got -1.0")),
+    ("normal_huge_std", || err(init::normal().std(1e300).fill(Param::zeros(&[4]).at("fc.bias"), &mut Seed::new(0)), "fc.bias: normal: std = 1e300 is larger than 3.4028234663852886e37: values would overflow f32")),
+    ("normal_huge_mean_and_std", || err(init::normal().mean(3e38).std(1e37).fill(Param::zeros(&[4]).at("b"), &mut Seed::new(0)), "b: normal: std = 1e37 is larger than 4.028234663852885e36: values would overflow f32")),
+    ("uniform_width_overflows", || err(init::uniform().a(-3e38).b(3e38).fill(Param::zeros(&[4]).at("b"), &mut TorchGenerator::new(0)), "b: uniform: b - a = 6e38 is larger than 3.4028234663852886e38: values would overflow f32")),
+    ("xavier_normal_huge_gain", || err(init::xavier_normal().gain(1e300).fill(Param::zeros(&[4, 4]).at("fc.weight"), &mut Seed::new(0)), "fc.weight: xavier_normal: std = gain * sqrt(2 / (fan_in + fan_out)) = 5e299 is larger than 3.4028234663852886e37: values would overflow f32")),
+    ("xavier_uniform_huge_gain", || err(init::xavier_uniform().gain(1e300).fill(Param::zeros(&[4, 4]).at("fc.weight"), &mut Seed::new(0)), &format!("fc.weight: xavier_uniform: bound = gain * sqrt(6 / (fan_in + fan_out)) = {:?} is larger than {:?}: values would overflow f32", 3f64.sqrt() * 5e299, MAX / 2.0))),
+    ("xavier_negative_gain", || err(init::xavier_uniform().gain(-1.0).fill(Param::zeros(&[4, 4]).at("w"), &mut Seed::new(0)), "w: xavier_uniform: argument `gain` must be >= 0, got -1.0")),
     ("kaiming_huge_slope_is_zero_gain", kaiming_huge_slope_is_zero_gain),
-    ("variance_scaling_huge_scale", || err(init::variance_scaling(&mut Param::zeros(&[4, 4]), "k", 4e300, FanMode::FanIn, ScalingDistribution::Normal, FanAxes::TORCH, &mut Seed::new(0)), &format!("k: variance_scaling: std = sqrt(scale / fan) = {:?} is larger than {:?}: values would overflow f32", 1e300f64.sqrt(), MAX / 10.0))),
-    ("sparse_huge_std", || err(init::sparse(&mut Param::zeros(&[4, 4]), "w", 0.5, 1e38, &mut Seed::new(0)), "w: sparse: std = 1e38 is larger than 3.4028234663852886e37: values would overflow f32")),
-    ("orthogonal_huge_gain", || err(init::orthogonal(&mut Param::zeros(&[3, 3]), "w", 3e38, &mut Seed::new(0)), "w: orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
-    ("delta_orthogonal_huge_gain", || err(init::delta_orthogonal(&mut Param::zeros(&[4, 2, 3]), "w", -3e38, &mut Seed::new(0)), "w: delta_orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
-    ("trunc_normal_huge_std", || err(init::trunc_normal(&mut Param::zeros(&[4]), "w", 0.0, 1e39, -1.0, 1.0, &mut Seed::new(0)), "w: trunc_normal: argument `std` must be within the range of f32, got 1e39")),
+    ("variance_scaling_huge_scale", || err(init::variance_scaling().scale(4e300).mode(FanMode::FanIn).distribution(ScalingDistribution::Normal).axes(FanAxes::TORCH).fill(Param::zeros(&[4, 4]).at("k"), &mut Seed::new(0)), &format!("k: variance_scaling: std = sqrt(scale / fan) = {:?} is larger than {:?}: values would overflow f32", 1e300f64.sqrt(), MAX / 10.0))),
+    ("sparse_huge_std", || err(init::sparse(0.5).std(1e38).fill(Param::zeros(&[4, 4]).at("w"), &mut Seed::new(0)), "w: sparse: std = 1e38 is larger than 3.4028234663852886e37: values would overflow f32")),
+    ("orthogonal_huge_gain", || err(init::orthogonal().gain(3e38).fill(Param::zeros(&[3, 3]).at("w"), &mut Seed::new(0)), "w: orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
+    ("delta_orthogonal_huge_gain", || err(init::delta_orthogonal().gain(-3e38).fill(Param::zeros(&[4, 2, 3]).at("w"), &mut Seed::new(0)), "w: delta_orthogonal: |gain| = 3e38 is larger than 1.7014117331926443e38: values would overflow f32")),
+    ("trunc_normal_huge_std", || err(init::trunc_normal().std(1e39).a(-1.0).b(1.0).fill(Param::zeros(&[4]).at("w"), &mut Seed::new(0)), "w: trunc_normal: argument `std` must be within the range of f32, got 1e39")),
     // Every scheme on empty shapes, and every numeric argument at its extremes.
     ("every_scheme_on_empty_and_0d_shapes", every_scheme_on_empty_and_0d_shapes),
     ("every_argument_at_its_extremes", every_argument_at_its_extremes),
@@ -230,7 +230,7 @@ fn values_broadcast_deep_param() {
     let mut shape = vec![1; 100_000];
     shape.extend([2, 3]);
     let mut p = Param::zeros(&shape);
-    init::values(&mut p, "w", &Values::new(vec![2, 1], vec![1.0, 2.0]).unwrap()).unwrap();
+    Values::new(vec![2, 1], vec![1.0, 2.0]).unwrap().fill(p.at("w")).unwrap();
     assert_eq!(p.as_slice(), &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
 }
 
@@ -258,25 +258,10 @@ fn dist_valid_edges_both_generators() {
 fn kaiming_huge_slope_is_zero_gain() {
     // 1 + a² overflows to inf, so the gain is 0: every value is 0, none is NaN.
     let mut w = Param::zeros(&[3, 4]);
-    init::kaiming_normal(
-        &mut w,
-        "w",
-        1e300,
-        FanMode::FanIn,
-        Nonlinearity::LeakyRelu,
-        &mut Seed::new(0),
-    )
-    .unwrap();
+    init::kaiming_normal().a(1e300).fill(w.at("w"), &mut Seed::new(0)).unwrap();
     assert_eq!(w.as_slice(), &[0.0; 12]);
     err(
-        init::kaiming_uniform(
-            &mut w,
-            "w",
-            f64::NAN,
-            FanMode::FanIn,
-            Nonlinearity::LeakyRelu,
-            &mut Seed::new(0),
-        ),
+        init::kaiming_uniform().a(f64::NAN).fill(w.at("w"), &mut Seed::new(0)),
         "w: kaiming_uniform: argument `a` must be finite, got NaN",
     );
 }
@@ -334,7 +319,7 @@ fn every_scheme(x: f64) -> Vec<Init> {
 /// shape as it was and only finite values.
 fn apply_checked(init: &Init, shape: &[usize], g: &mut dyn Generator) -> Result<(), InitError> {
     let mut p = Param::zeros(shape);
-    init.apply(&mut p, "w", g)?;
+    init.apply(p.at("w"), g)?;
     assert_eq!(p.shape(), shape, "{init}");
     assert!(
         p.as_slice().iter().all(|v| v.is_finite()),

@@ -31,7 +31,7 @@ fn assert_names(case: &str, m: &mut dyn Module) {
     assert_eq!(buffers, names.list("named_buffers"), "{case}: named_buffers");
     assert_eq!(common::state_keys(m), names.list("state_dict"), "{case}: state_dict keys");
     let mut applied = Vec::new();
-    m.apply(&mut |_, m| applied.push(m.kind().to_string()));
+    m.apply(&mut |m| applied.push(m.kind().to_string()));
     let torch_applied: Vec<String> =
         names.list("apply_order").into_iter().map(torch_class).collect();
     assert_eq!(applied, torch_applied, "{case}: apply order");
@@ -219,7 +219,7 @@ fn mha_forward_is_self_attention() {
         ["0.in_proj_weight", "0.in_proj_bias", "0.out_proj.weight", "0.out_proj.bias"]
     );
     let mut w = init::Param::zeros(&[24, 8]);
-    xavier_uniform(&mut w, "0.in_proj_weight", 1.0, &mut Seed::new(3)).unwrap();
+    xavier_uniform().fill(w.at("0.in_proj_weight"), &mut Seed::new(3)).unwrap();
     assert_eq!(seq.get_parameter("0.in_proj_weight").unwrap(), &w);
     assert_eq!(seq.forward(x.view()).unwrap().shape(), &[6, 2, 8]);
 }
@@ -237,7 +237,7 @@ fn mha_default_init_uses_pytorch_paths_and_order() {
     assert_eq!(m.out_proj().weight(), lin.weight());
     for (name, cols) in [("q_proj_weight", 8), ("k_proj_weight", 6), ("v_proj_weight", 5)] {
         let mut w = init::Param::zeros(&[8, cols]);
-        xavier_uniform(&mut w, name, 1.0, &mut Seed::new(11)).unwrap();
+        xavier_uniform().fill(w.at(name), &mut Seed::new(11)).unwrap();
         assert_eq!(m.get_parameter(name).unwrap(), &w, "{name}");
     }
     assert!(m.in_proj_bias().unwrap().as_slice().iter().all(|&b| b == 0.0));
@@ -250,7 +250,7 @@ fn mha_default_init_uses_pytorch_paths_and_order() {
     let mut rng = TorchGenerator::new(5);
     let lin = Linear::<8, 8, false>::new(&mut rng).unwrap();
     let mut w = init::Param::zeros(&[24, 8]);
-    xavier_uniform(&mut w, "in_proj_weight", 1.0, &mut rng).unwrap();
+    xavier_uniform().fill(w.at("in_proj_weight"), &mut rng).unwrap();
     assert_eq!(m.out_proj().weight(), lin.weight());
     assert_eq!(m.in_proj_weight().unwrap(), &w);
 }

@@ -156,7 +156,7 @@ fn no_bias_equals_zero_bias() {
     }
     for (name, mut p) in with_bias.named_parameters_mut() {
         if name.starts_with("bias") {
-            init::zeros(&mut p);
+            init::zeros().fill(&mut p).unwrap();
         }
     }
     let x = fx.f32("input");

@@ -175,7 +175,7 @@ fn mlp_with_batchnorm_and_dropout_matches_pytorch() {
 fn apply_is_post_order_and_sees_paths() {
     let mut block = BasicBlock::zeroed();
     let mut seen = Vec::new();
-    block.apply(&mut |path, m| seen.push(format!("{path}:{}", m.kind())));
+    block.apply(&mut |m| seen.push(format!("{}:{}", m.path(), m.kind())));
     assert_eq!(
         seen,
         [
@@ -197,8 +197,9 @@ fn try_apply_stops_at_the_first_error_and_returns_it() {
     let mut block = BasicBlock::zeroed();
     let mut visited = 0;
     let err = block
-        .try_apply(&mut |path, _| {
+        .try_apply(&mut |m| {
             visited += 1;
+            let path = m.path();
             if path == "bn2" {
                 Err(InitError::config("test", format!("stop at {path}")))
             } else {
@@ -252,7 +253,7 @@ fn a_module_handle_cannot_change_a_shape() {
     let err = w.copy_from(&one_channel.view()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
+        "conv1.weight: shape mismatch: the parameter has shape [3, 1, 3, 3], the source has shape [1, 1, 3, 3]"
     );
     assert_eq!(net.conv1.weight().unwrap().shape(), &[3, 1, 3, 3]);
 }

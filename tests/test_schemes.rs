@@ -25,7 +25,7 @@ fn sample_std(p: &Param) -> f64 {
 fn check_std(init: &Init, expected: impl Fn(f64, f64) -> f64) {
     for (k, shape) in SHAPES.iter().enumerate() {
         let mut p = Param::zeros(shape);
-        init.apply(&mut p, "layer.weight", &mut Seed::new(100 + k as u64)).unwrap();
+        init.apply(p.at("layer.weight"), &mut Seed::new(100 + k as u64)).unwrap();
         let (fan_in, fan_out) = fans(shape);
         let want = expected(fan_in, fan_out);
         let got = sample_std(&p);
@@ -93,7 +93,7 @@ fn keras_axes_give_the_same_fans_as_the_transposed_torch_layout() {
         axes: FanAxes::KERAS,
     };
     let mut k = Param::zeros(&[3, 3, 64, 128]);
-    init.apply(&mut k, "conv.kernel", &mut Seed::new(5)).unwrap();
+    init.apply(k.at("conv.kernel"), &mut Seed::new(5)).unwrap();
     let limit = (3.0f64 / (64.0 * 9.0)).sqrt();
     let max = k.as_slice().iter().fold(0.0f64, |m, &x| m.max(f64::from(x).abs()));
     assert!(max <= limit && max > 0.99 * limit, "max {max} limit {limit}");
@@ -104,15 +104,7 @@ fn uniform_bounds_are_pytorchs_exact_double_formula() {
     // kaiming_uniform(a = sqrt(5)) on fan_in 9: PyTorch's bound is 0.33333333333333326.
     let mut w = Param::zeros(&[3, 1, 3, 3]);
     let mut rec = Recorder(Vec::new());
-    schemes::kaiming_uniform(
-        &mut w,
-        "w",
-        5f64.sqrt(),
-        FanMode::FanIn,
-        Nonlinearity::LeakyRelu,
-        &mut rec,
-    )
-    .unwrap();
+    schemes::kaiming_uniform().a(5f64.sqrt()).fill(w.at("w"), &mut rec).unwrap();
     assert_eq!(
         rec.0,
         vec![init::Dist::uniform(-0.33333333333333326, 0.33333333333333326).unwrap()]
@@ -136,7 +128,7 @@ impl init::Generator for Recorder {
 fn truncated_variance_scaling_bounds_are_two_sigma() {
     let mut w = Param::zeros(&[10, 25]);
     let mut rec = Recorder(Vec::new());
-    schemes::lecun_normal(&mut w, "w", &mut rec).unwrap();
+    schemes::lecun_normal().fill(w.at("w"), &mut rec).unwrap();
     let std = 0.2 / 0.879_625_661_034_239_8;
     assert_eq!(rec.0, vec![init::Dist::trunc_normal(0.0, std, -2.0 * std, 2.0 * std).unwrap()]);
 }
@@ -148,61 +140,51 @@ fn error_messages_name_the_path_and_the_rule() {
     let mut w = Param::zeros(&[8, 4]);
     let cases: Vec<(init::InitError, &str)> = vec![
         (
-            schemes::kaiming_uniform(
-                &mut bias,
-                "fc.bias",
-                0.0,
-                FanMode::FanIn,
-                Nonlinearity::Relu,
-                &mut rng,
-            )
-            .unwrap_err(),
+            schemes::kaiming_uniform()
+                .nonlinearity(Nonlinearity::Relu)
+                .fill(bias.at("fc.bias"), &mut rng)
+                .unwrap_err(),
             "fc.bias: kaiming_uniform cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [8]",
         ),
         (
-            schemes::normal(&mut w, "fc.weight", 0.0, -1.0, &mut rng).unwrap_err(),
+            schemes::normal().std(-1.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: normal: argument `std` must be >= 0, got -1.0",
         ),
         (
-            schemes::trunc_normal(&mut w, "fc.weight", 0.0, 1.0, 2.0, -2.0, &mut rng).unwrap_err(),
+            schemes::trunc_normal().a(2.0).b(-2.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: trunc_normal: needs a <= b, got a = 2.0 > b = -2.0",
         ),
         (
-            schemes::uniform(&mut w, "fc.weight", f64::NEG_INFINITY, 0.0, &mut rng).unwrap_err(),
+            schemes::uniform()
+                .a(f64::NEG_INFINITY)
+                .b(0.0)
+                .fill(w.at("fc.weight"), &mut rng)
+                .unwrap_err(),
             "fc.weight: uniform: argument `a` must be finite, got -inf",
         ),
         (
-            schemes::uniform(&mut w, "fc.weight", -1e39, 0.0, &mut rng).unwrap_err(),
+            schemes::uniform().a(-1e39).b(0.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: uniform: argument `a` must be within the range of f32, got -1e39",
         ),
         (
-            schemes::xavier_uniform(&mut w, "fc.weight", f64::NAN, &mut rng).unwrap_err(),
+            schemes::xavier_uniform().gain(f64::NAN).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: xavier_uniform: argument `gain` must be finite, got NaN",
         ),
         (
-            schemes::variance_scaling(
-                &mut w,
-                "fc.weight",
-                0.0,
-                FanMode::FanIn,
-                ScalingDistribution::Normal,
-                FanAxes::TORCH,
-                &mut rng,
-            )
-            .unwrap_err(),
+            schemes::variance_scaling()
+                .scale(0.0)
+                .mode(FanMode::FanIn)
+                .distribution(ScalingDistribution::Normal)
+                .fill(w.at("fc.weight"), &mut rng)
+                .unwrap_err(),
             "fc.weight: variance_scaling: argument `scale` must be > 0, got 0.0",
         ),
         (
-            schemes::variance_scaling(
-                &mut w,
-                "fc.weight",
-                1.0,
-                FanMode::FanIn,
-                ScalingDistribution::Normal,
-                FanAxes { in_axis: 0, out_axis: -2 },
-                &mut rng,
-            )
-            .unwrap_err(),
+            schemes::variance_scaling()
+                .distribution(ScalingDistribution::Normal)
+                .axes(FanAxes { in_axis: 0, out_axis: -2 })
+                .fill(w.at("fc.weight"), &mut rng)
+                .unwrap_err(),
             "fc.weight: variance_scaling: axis -2 is out of range or repeated for shape [8, 4]",
         ),
         (
@@ -242,7 +224,7 @@ fn zero_element_parameters_are_a_no_op_after_validation() {
             Init::Normal { mean: 0.0, std: 1.0 },
             Init::Orthogonal { gain: 1.0 },
         ] {
-            init.apply(&mut p, "empty", &mut rng).unwrap();
+            init.apply(p.at("empty"), &mut rng).unwrap();
         }
         assert_eq!(p.shape(), shape);
     }
@@ -250,7 +232,7 @@ fn zero_element_parameters_are_a_no_op_after_validation() {
     let mut empty_bias = Param::zeros(&[0]);
     assert!(
         Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH }
-            .apply(&mut empty_bias, "b", &mut rng)
+            .apply(empty_bias.at("b"), &mut rng)
             .is_err()
     );
 }
@@ -259,11 +241,11 @@ fn zero_element_parameters_are_a_no_op_after_validation() {
 fn degenerate_arguments_give_constants() {
     let mut rng = Seed::new(0);
     let mut p = Param::zeros(&[5]);
-    schemes::uniform(&mut p, "p", 0.25, 0.25, &mut rng).unwrap();
+    schemes::uniform().a(0.25).b(0.25).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[0.25; 5]);
-    schemes::normal(&mut p, "p", 3.0, 0.0, &mut rng).unwrap();
+    schemes::normal().mean(3.0).std(0.0).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[3.0; 5]);
-    schemes::trunc_normal(&mut p, "p", 3.0, 0.0, -1.0, 1.0, &mut rng).unwrap();
+    schemes::trunc_normal().mean(3.0).std(0.0).a(-1.0).b(1.0).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[1.0; 5]);
 }
 
@@ -277,10 +259,10 @@ fn requires_grad_survives_every_scheme() {
         Init::Orthogonal { gain: 1.0 },
         Init::Normal { mean: 0.0, std: 1.0 },
     ] {
-        init.apply(&mut p, "w", &mut rng).unwrap();
+        init.apply(p.at("w"), &mut rng).unwrap();
         assert!(p.requires_grad(), "{init}");
     }
     p.freeze();
-    Init::Ones.apply(&mut p, "w", &mut rng).unwrap();
+    Init::Ones.apply(p.at("w"), &mut rng).unwrap();
     assert!(!p.requires_grad());
 }

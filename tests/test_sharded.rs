@@ -36,7 +36,7 @@ fn elementwise() -> Vec<Init> {
 fn every_slice_equals_the_slice_of_the_whole() {
     for init in elementwise() {
         let mut whole = Param::zeros(&SHAPE);
-        init.apply(&mut whole, "block.conv.weight", &mut Seed::new(77)).unwrap();
+        init.apply(whole.at("block.conv.weight"), &mut Seed::new(77)).unwrap();
         for (a, b) in SLICES {
             let mut part = vec![f32::NAN; b - a];
             init.fill_slice("block.conv.weight", &SHAPE, a, &mut part, &Seed::new(77)).unwrap();
@@ -58,7 +58,7 @@ fn shards_of_four_ranks_rebuild_the_parameter() {
         axes: FanAxes::TORCH,
     };
     let mut whole = Param::zeros(&[4096, 257]);
-    init.apply(&mut whole, "lm_head.weight", &mut Seed::new(1)).unwrap();
+    init.apply(whole.at("lm_head.weight"), &mut Seed::new(1)).unwrap();
     let rows_per_rank = 1024 * 257;
     let mut rebuilt = Vec::new();
     for rank in 0..4 {

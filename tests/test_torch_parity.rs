@@ -143,7 +143,7 @@ impl Case {
     fn run(&self) -> (Param, u32, u32) {
         let mut g = TorchGenerator::new(self.seed);
         let mut p = Param::zeros(&self.shape);
-        self.init().apply(&mut p, "w", &mut g).unwrap_or_else(|e| panic!("{}: {e}", self.label()));
+        self.init().apply(p.at("w"), &mut g).unwrap_or_else(|e| panic!("{}: {e}", self.label()));
         let mut x = [0.0f32];
         g.fill("next", Dist::uniform(0.0, 1.0).unwrap(), &mut x);
         let next_uniform = x[0].to_bits();

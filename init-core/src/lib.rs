@@ -24,10 +24,10 @@ pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::*;
 pub use model::ModuleExt;
 pub use module::{
-    AsModule, Forward, ForwardModule, LayerKind, Module, Summary, SummaryRow, Visitor, VisitorMut,
-    Zeroed,
+    AsModule, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow, Visitor,
+    VisitorMut, Zeroed,
 };
-pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamTarget};
+pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;

@@ -189,7 +189,7 @@ impl Names {
         assert_eq!(buffers, self.list("named_buffers"), "named_buffers");
         assert_eq!(state_keys(m), self.list("state_dict"), "state_dict keys");
         let mut applied = Vec::new();
-        m.apply(&mut |_, m| applied.push(m.kind().to_string()));
+        m.apply(&mut |m| applied.push(m.kind().to_string()));
         assert_eq!(applied, self.list("apply_order"), "apply order");
     }
 }

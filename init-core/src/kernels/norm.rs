@@ -11,7 +11,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::error::{InitError, Result};
 use crate::module::{Visitor, VisitorMut};
-use crate::param::{Buffer, BufferMut, Param, ParamMut};
+use crate::param::{Buffer, BufferMut, Param, ParamSlot};
 
 /// The values of `x` in row-major order, borrowed when `x` is already laid out that way.
 pub(crate) fn row_major<'a>(x: &'a ArrayViewD<'_, f32>) -> Cow<'a, [f32]> {
@@ -218,10 +218,10 @@ impl BatchNorm {
     pub(crate) fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
         self.reset_running_stats();
         if !ruled("weight") {
-            crate::schemes::ones(&mut self.weight);
+            self.weight.as_slice_mut().fill(1.0);
         }
         if !ruled("bias") {
-            crate::schemes::zeros(&mut self.bias);
+            self.bias.as_slice_mut().fill(0.0);
         }
     }
 
@@ -247,8 +247,8 @@ impl BatchNorm {
     }
 
     pub(crate) fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
-        v.param("bias", ParamMut::from(&mut self.bias));
+        v.param("weight", ParamSlot::from(&mut self.weight));
+        v.param("bias", ParamSlot::from(&mut self.bias));
         v.buffer("running_mean", BufferMut::from(&mut self.running_mean));
         v.buffer("running_var", BufferMut::from(&mut self.running_var));
         v.buffer("num_batches_tracked", BufferMut::from(&mut self.num_batches_tracked));

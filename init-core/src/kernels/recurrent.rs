@@ -12,9 +12,9 @@ use ndarray::{Array2, Array3, ArrayD, ArrayView2, ArrayViewD, Axis, Ix1, Ix2, Ix
 
 use crate::error::{InitError, Result};
 use crate::module::{Visitor, VisitorMut, join};
-use crate::param::{Param, ParamMut};
+use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::schemes::uniform;
+use crate::schemes::Init;
 
 /// The output sequence, `h_n`, and `c_n` for the LSTM.
 pub(crate) type Outputs = (ArrayD<f32>, ArrayD<f32>, Option<ArrayD<f32>>);
@@ -120,13 +120,13 @@ impl Recurrent {
         let directions = self.directions;
         for (i, cell) in self.cells.iter_mut().enumerate() {
             let [w_ih, w_hh, b_ih, b_hh] = names(i, directions);
-            v.param(&w_ih, ParamMut::from(&mut cell.weight_ih));
-            v.param(&w_hh, ParamMut::from(&mut cell.weight_hh));
+            v.param(&w_ih, ParamSlot::from(&mut cell.weight_ih));
+            v.param(&w_hh, ParamSlot::from(&mut cell.weight_hh));
             if let Some(b) = &mut cell.bias_ih {
-                v.param(&b_ih, ParamMut::from(b));
+                v.param(&b_ih, ParamSlot::from(b));
             }
             if let Some(b) = &mut cell.bias_hh {
-                v.param(&b_hh, ParamMut::from(b));
+                v.param(&b_hh, ParamSlot::from(b));
             }
         }
     }
@@ -152,7 +152,7 @@ impl Recurrent {
             ];
             for (param, name) in params {
                 if let Some(p) = param.filter(|_| !ruled(&name)) {
-                    uniform(p, &join(prefix, &name), -stdv, stdv, rng)?;
+                    Init::Uniform { a: -stdv, b: stdv }.fill(p, &join(prefix, &name), rng)?;
                 }
             }
         }

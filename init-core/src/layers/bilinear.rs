@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::kernels::bilinear;
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::rng::Generator;
-use crate::schemes::uniform;
+use crate::schemes::Init;
 use crate::spec::{LayerSpec, ParamTable};
 
 /// A bilinear layer, PyTorch's `nn.Bilinear(IN1, IN2, OUT, bias=BIAS)`:
@@ -140,7 +140,8 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Mod
     ) -> Result<()> {
         let bound = 1.0 / (IN1 as f64).sqrt();
         if !ruled("weight") {
-            uniform(&mut self.params.weight, &join(prefix, "weight"), -bound, bound, rng)?;
+            let init = Init::Uniform { a: -bound, b: bound };
+            init.fill(&mut self.params.weight, &join(prefix, "weight"), rng)?;
         }
         self.params.init_bias_uniform(bound, prefix, ruled, rng)
     }

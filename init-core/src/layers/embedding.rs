@@ -5,9 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::embedding;
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
-use crate::param::{Param, ParamMut};
+use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::schemes::normal;
+use crate::schemes::Init;
 use crate::spec::{LayerSpec, ParamTable};
 
 /// A lookup table, PyTorch's `nn.Embedding(NUM, DIM, padding_idx=...)`.
@@ -136,7 +136,7 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
     }
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
+        v.param("weight", ParamSlot::from(&mut self.weight));
     }
 
     /// PyTorch's `reset_parameters`: `normal(weight, 0, 1)`, then the padding row zeroed.
@@ -147,7 +147,8 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
         rng: &mut dyn Generator,
     ) -> Result<()> {
         if !ruled("weight") {
-            normal(&mut self.weight, &join(prefix, "weight"), 0.0, 1.0, rng)?;
+            let init = Init::Normal { mean: 0.0, std: 1.0 };
+            init.fill(&mut self.weight, &join(prefix, "weight"), rng)?;
             self.zero_padding_row();
         }
         Ok(())

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::param::{Param, ParamMut};
+use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -92,10 +92,10 @@ impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
 
     fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
         if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
-            crate::schemes::ones(w);
+            w.as_slice_mut().fill(1.0);
         }
         if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
-            crate::schemes::zeros(b);
+            b.as_slice_mut().fill(0.0);
         }
     }
 }
@@ -134,10 +134,10 @@ impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
         if let Some(w) = &mut self.weight {
-            v.param("weight", ParamMut::from(w));
+            v.param("weight", ParamSlot::from(w));
         }
         if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
+            v.param("bias", ParamSlot::from(b));
         }
     }
 

@@ -9,10 +9,9 @@ use crate::kernels::attention::{self, Call, Projections};
 use crate::layers::Linear;
 use crate::module::rule::Rule;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
-use crate::param::{Param, ParamMut};
+use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::schemes::Init;
-use crate::schemes::{xavier_uniform, zeros};
+use crate::schemes::{FanAxes, Init};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// Multi-head attention, PyTorch's `nn.MultiheadAttention(E, HEADS, bias=BIAS, kdim=KDIM,
@@ -349,16 +348,16 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
 
     fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
         match &mut self.in_proj {
-            InProj::Packed(w) => v.param("in_proj_weight", ParamMut::from(w)),
+            InProj::Packed(w) => v.param("in_proj_weight", ParamSlot::from(w)),
             InProj::Separate(w) => {
                 let Qkv { q, k, v: val } = &mut **w;
-                v.param("q_proj_weight", ParamMut::from(q));
-                v.param("k_proj_weight", ParamMut::from(k));
-                v.param("v_proj_weight", ParamMut::from(val));
+                v.param("q_proj_weight", ParamSlot::from(q));
+                v.param("k_proj_weight", ParamSlot::from(k));
+                v.param("v_proj_weight", ParamSlot::from(val));
             }
         }
         if let Some(b) = &mut self.in_proj_bias {
-            v.param("in_proj_bias", ParamMut::from(b));
+            v.param("in_proj_bias", ParamSlot::from(b));
         }
         v.module("out_proj", &mut self.out_proj);
     }
@@ -370,8 +369,8 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
         // PyTorch builds `out_proj` first: its Linear init draws before the in-projection.
         self.out_proj.reset_parameters(&join(prefix, "out_proj"), rng)?;
         self.init_defaults(prefix, &|_| false, rng)?;
-        if let Some(out_b) = self.out_proj.bias_mut().filter(|_| BIAS) {
-            zeros(out_b);
+        if let Some(mut out_b) = self.out_proj.get_parameter_mut("bias").filter(|_| BIAS) {
+            out_b.as_slice_mut().fill(0.0);
         }
         Ok(())
     }
@@ -394,10 +393,14 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
             }
         };
         for (w, name) in weights.into_iter().filter(|(_, n)| !ruled(n)) {
-            xavier_uniform(w, &join(prefix, name), 1.0, rng)?;
+            Init::XavierUniform { gain: 1.0, axes: FanAxes::TORCH }.fill(
+                w,
+                &join(prefix, name),
+                rng,
+            )?;
         }
         if let Some(b) = self.in_proj_bias.as_mut().filter(|_| !ruled("in_proj_bias")) {
-            zeros(b);
+            b.as_slice_mut().fill(0.0);
         }
         Ok(())
     }

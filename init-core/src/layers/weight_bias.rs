@@ -3,9 +3,9 @@
 
 use crate::error::Result;
 use crate::module::{Visitor, VisitorMut, join};
-use crate::param::{Param, ParamMut};
+use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::schemes::{FanMode, Nonlinearity, kaiming_uniform, uniform};
+use crate::schemes::{FanAxes, FanMode, Init, Nonlinearity};
 
 /// A `weight` and, when the layer has one, a `bias`, registered in that order.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,9 +30,9 @@ impl WeightBias {
     }
 
     pub(crate) fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
-        v.param("weight", ParamMut::from(&mut self.weight));
+        v.param("weight", ParamSlot::from(&mut self.weight));
         if let Some(b) = &mut self.bias {
-            v.param("bias", ParamMut::from(b));
+            v.param("bias", ParamSlot::from(b));
         }
     }
 
@@ -47,15 +47,13 @@ impl WeightBias {
         rng: &mut dyn Generator,
     ) -> Result<()> {
         if !ruled("weight") {
-            let (a, path) = (5f64.sqrt(), join(prefix, "weight"));
-            kaiming_uniform(
-                &mut self.weight,
-                &path,
-                a,
-                FanMode::FanIn,
-                Nonlinearity::LeakyRelu,
-                rng,
-            )?;
+            let init = Init::KaimingUniform {
+                a: 5f64.sqrt(),
+                mode: FanMode::FanIn,
+                nonlinearity: Nonlinearity::LeakyRelu,
+                axes: FanAxes::TORCH,
+            };
+            init.fill(&mut self.weight, &join(prefix, "weight"), rng)?;
         }
         self.init_bias_uniform(1.0 / (fan_in as f64).sqrt(), prefix, ruled, rng)
     }
@@ -71,7 +69,9 @@ impl WeightBias {
     ) -> Result<()> {
         let bound = if bound.is_finite() { bound } else { 0.0 };
         match self.bias.as_mut().filter(|_| !ruled("bias")) {
-            Some(bias) => uniform(bias, &join(prefix, "bias"), -bound, bound, rng),
+            Some(bias) => {
+                Init::Uniform { a: -bound, b: bound }.fill(bias, &join(prefix, "bias"), rng)
+            }
             None => Ok(()),
         }
     }

@@ -22,12 +22,14 @@
 //! state dicts and files are [`ModuleExt`](crate::ModuleExt)'s, one level up.
 
 mod forward;
+mod handle;
 mod kind;
 pub(crate) mod rule;
 mod summary;
 pub(crate) mod traverse;
 
 pub use forward::{Forward, ForwardModule};
+pub use handle::ModuleMut;
 pub use kind::LayerKind;
 use rule::Rule;
 pub use summary::{Summary, SummaryRow};
@@ -35,7 +37,7 @@ pub use summary::{Summary, SummaryRow};
 use std::any::Any;
 
 use crate::error::Result;
-use crate::param::{Buffer, BufferMut, Param, ParamMut};
+use crate::param::{Buffer, BufferMut, Param, ParamMut, ParamSlot};
 use crate::rng::Generator;
 
 /// Receives what a module holds, in registration order (see [`Module::visit`]).
@@ -50,11 +52,11 @@ pub trait Visitor<'a> {
 
 /// Receives what a module holds, mutably (see [`Module::visit_mut`]).
 ///
-/// Parameters and buffers come as [`ParamMut`] and [`BufferMut`]: their values can change,
-/// never their shapes.
+/// Parameters come as [`ParamSlot`]s (the visitor gives each its path) and buffers as
+/// [`BufferMut`]: their values can change, never their shapes.
 pub trait VisitorMut<'a> {
     /// An own parameter.
-    fn param(&mut self, name: &str, param: ParamMut<'a>);
+    fn param(&mut self, name: &str, param: ParamSlot<'a>);
     /// An own buffer.
     fn buffer(&mut self, name: &str, buffer: BufferMut<'a>);
     /// A direct child module.
@@ -106,12 +108,14 @@ impl<T: Module + 'static> AsModule for T {
 /// overrides a provided traversal changes none of them.
 ///
 /// The forum thread's `initialize_weights` loop, in Rust: visit every module, ask what kind
-/// of layer it is whatever its dimensions, and initialize its weight and optional bias.
+/// of layer it is whatever its dimensions, and initialize its weight and optional bias. Each
+/// handle knows its path, which keys its random stream: no names are built by hand, and
+/// layers of the same shape get different values.
 ///
 /// ```
 /// use init_core::{
-///     BatchNorm2d, Conv2d, FanMode, LayerKind, Linear, Module, Nonlinearity, ReLU, Seed,
-///     Sequential, constant, kaiming_normal, zeros,
+///     self as init, BatchNorm2d, Conv2d, FanMode, LayerKind, Linear, Module, Nonlinearity,
+///     ReLU, Seed, Sequential,
 /// };
 ///
 /// let mut net = Sequential::new()
@@ -120,23 +124,33 @@ impl<T: Module + 'static> AsModule for T {
 ///     .push(ReLU)
 ///     .push(Linear::<8, 10>::zeroed());
 /// let mut rng = Seed::new(0);
-/// net.try_apply(&mut |path, m| {
-///     let at = |name: &str| if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+/// net.try_apply(&mut |m| {
 ///     match m.kind() {
-///         LayerKind::Conv2d | LayerKind::Linear => {
-///             if let Some(w) = m.weight_mut() {
-///                 kaiming_normal(w, &at("weight"), 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut rng)?;
+///         LayerKind::Conv2d => {
+///             if let Some(w) = m.weight() {
+///                 init::kaiming_normal()
+///                     .mode(FanMode::FanOut)
+///                     .nonlinearity(Nonlinearity::Relu)
+///                     .fill(w, &mut rng)?;
 ///             }
-///             if let Some(b) = m.bias_mut() {
-///                 zeros(b);
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
 ///             }
 ///         }
 ///         LayerKind::BatchNorm2d => {
-///             if let Some(w) = m.weight_mut() {
-///                 constant(w, &at("weight"), 1.0)?;
+///             if let Some(w) = m.weight() {
+///                 init::ones().fill(w)?;
 ///             }
-///             if let Some(b) = m.bias_mut() {
-///                 zeros(b);
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
+///             }
+///         }
+///         LayerKind::Linear => {
+///             if let Some(w) = m.weight() {
+///                 init::normal().std(0.01).fill(w, &mut rng)?;
+///             }
+///             if let Some(b) = m.bias() {
+///                 init::zeros().fill(b)?;
 ///             }
 ///         }
 ///         _ => {}
@@ -145,7 +159,9 @@ impl<T: Module + 'static> AsModule for T {
 /// })?;
 /// let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]);
-/// assert!(net.named_parameters()[1].1.as_slice().iter().all(|&b| b == 0.0));
+/// let conv = net.get_parameter("0.weight").unwrap();
+/// assert_eq!(conv.origin(), Some(r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#));
+/// assert!(net.get_parameter("3.bias").unwrap().as_slice().iter().all(|&b| b == 0.0));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[diagnostic::on_unimplemented(
@@ -231,7 +247,8 @@ pub trait Module: AsModule {
         traverse::named_params(self.as_module()).into_iter().map(|(_, p)| p).collect()
     }
 
-    /// [`named_parameters`](Module::named_parameters), with handles that can change values.
+    /// [`named_parameters`](Module::named_parameters), with handles that can change values;
+    /// each handle's [`path`](ParamMut::path) is its name here.
     fn named_parameters_mut(&mut self) -> Vec<(String, ParamMut<'_>)> {
         traverse::named_params_mut(self.as_module_mut())
     }
@@ -254,19 +271,20 @@ pub trait Module: AsModule {
         out
     }
 
-    /// Call `f(path, module)` on every module of the tree in post-order (children before
-    /// their parent, the root last), as PyTorch's `apply`.
-    fn apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module)) {
-        let _ = traverse::post_order(self.as_module_mut(), "", &mut |path, m| {
-            f(path, m);
+    /// Call `f` on every module of the tree in post-order (children before their parent, the
+    /// root last), as PyTorch's `apply`. Each module comes as a [`ModuleMut`]: its path and
+    /// the handles on its parameters, which carry their full paths.
+    fn apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>)) {
+        let _ = handle::post_order(self.as_module_mut(), "", &mut |m| {
+            f(m);
             Ok(())
         });
     }
 
     /// [`apply`](Module::apply) with a fallible function: stops at the first error and
-    /// returns it.
-    fn try_apply(&mut self, f: &mut dyn FnMut(&str, &mut dyn Module) -> Result<()>) -> Result<()> {
-        traverse::post_order(self.as_module_mut(), "", f)
+    /// returns it. The forum loop's form (see [`Module`]).
+    fn try_apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>) -> Result<()>) -> Result<()> {
+        handle::post_order(self.as_module_mut(), "", f)
     }
 
     /// The total number of parameter elements in the tree.
@@ -296,7 +314,26 @@ pub trait Module: AsModule {
             .map(|(_, p)| p)
     }
 
-    /// The parameter at a dotted path, mutable (values only).
+    /// The parameter at a dotted path, mutable (values only); the handle's
+    /// [`path`](ParamMut::path) is `path`, which keys the stream of the init function that
+    /// fills it. Call it on the root (`model.get_parameter_mut("fc1.weight")`): called on a
+    /// submodule (`model.fc1.get_parameter_mut("weight")`) the path is relative to it, and two
+    /// same-shaped layers filled that way from one seed get the same values. There is no
+    /// `weight_mut()` for that reason; [`ModuleMut::weight`] in [`try_apply`](Module::try_apply)
+    /// gives the full path.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, Seed, Sequential};
+    /// let mut net = Sequential::new().push(Linear::<4, 4>::zeroed()).push(Linear::<4, 4>::zeroed());
+    /// let mut rng = Seed::new(0);
+    /// for path in ["0.weight", "1.weight"] {
+    ///     let w = net.get_parameter_mut(path).expect("two Linears");
+    ///     init_core::xavier_uniform().fill(w, &mut rng)?;
+    /// }
+    /// let (a, b) = (net.get_parameter("0.weight").unwrap(), net.get_parameter("1.weight").unwrap());
+    /// assert_ne!(a.as_slice(), b.as_slice());
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
     fn get_parameter_mut(&mut self, path: &str) -> Option<ParamMut<'_>> {
         traverse::param_mut_at(self.as_module_mut(), path)
     }
@@ -315,11 +352,6 @@ pub trait Module: AsModule {
             .map(|(_, p)| p)
     }
 
-    /// This module's own `weight`, mutable (values only).
-    fn weight_mut(&mut self) -> Option<ParamMut<'_>> {
-        traverse::own_param_mut(self.as_module_mut(), "weight")
-    }
-
     /// This module's own parameter named `bias`, if it has one.
     fn bias(&self) -> Option<&Param> {
         traverse::parts(self.as_module())
@@ -327,11 +359,6 @@ pub trait Module: AsModule {
             .into_iter()
             .find(|(n, _)| n == "bias")
             .map(|(_, p)| p)
-    }
-
-    /// This module's own `bias`, mutable (values only).
-    fn bias_mut(&mut self) -> Option<ParamMut<'_>> {
-        traverse::own_param_mut(self.as_module_mut(), "bias")
     }
 }
 

@@ -4,8 +4,7 @@
 //! walk the tree through these, never through a provided method a module may override.
 
 use super::{Module, Visitor, VisitorMut, join};
-use crate::error::Result;
-use crate::param::{Buffer, BufferMut, Param, ParamMut};
+use crate::param::{Buffer, BufferMut, Param, ParamMut, ParamSlot};
 
 /// What one module holds, as its visitor reported it.
 pub(crate) struct Parts<'a> {
@@ -28,13 +27,13 @@ impl<'a> Visitor<'a> for Parts<'a> {
 
 /// What one module holds, mutably.
 pub(crate) struct PartsMut<'a> {
-    pub(crate) params: Vec<(String, ParamMut<'a>)>,
+    pub(crate) params: Vec<(String, ParamSlot<'a>)>,
     pub(crate) buffers: Vec<(String, BufferMut<'a>)>,
     pub(crate) children: Vec<(String, &'a mut dyn Module)>,
 }
 
 impl<'a> VisitorMut<'a> for PartsMut<'a> {
-    fn param(&mut self, name: &str, param: ParamMut<'a>) {
+    fn param(&mut self, name: &str, param: ParamSlot<'a>) {
         self.params.push((name.to_string(), param));
     }
     fn buffer(&mut self, name: &str, buffer: BufferMut<'a>) {
@@ -70,20 +69,8 @@ pub(crate) fn pre_order<'a>(
     }
 }
 
-/// Call `f(path, module)` on the subtree of `m` and then on `m` (PyTorch's `apply` order),
-/// stopping at the first error.
-pub(crate) fn post_order(
-    m: &mut dyn Module,
-    path: &str,
-    f: &mut dyn FnMut(&str, &mut dyn Module) -> Result<()>,
-) -> Result<()> {
-    for (name, child) in parts_mut(m).children {
-        post_order(child, &join(path, &name), f)?;
-    }
-    f(path, m)
-}
-
-/// Every parameter and buffer of the subtree of `m`, in pre-order of modules.
+/// Every parameter and buffer of the subtree of `m`, in pre-order of modules; each
+/// parameter's handle has its path under `path`.
 pub(crate) fn collect_mut<'a>(
     m: &'a mut dyn Module,
     path: &str,
@@ -91,16 +78,19 @@ pub(crate) fn collect_mut<'a>(
     buffers: &mut Vec<(String, BufferMut<'a>)>,
 ) {
     let parts = parts_mut(m);
-    params.extend(parts.params.into_iter().map(|(n, p)| (join(path, &n), p)));
+    params.extend(parts.params.into_iter().map(|(n, p)| {
+        let full = join(path, &n);
+        (full.clone(), p.at(full))
+    }));
     buffers.extend(parts.buffers.into_iter().map(|(n, b)| (join(path, &n), b)));
     for (name, child) in parts.children {
         collect_mut(child, &join(path, &name), params, buffers);
     }
 }
 
-/// The own parameter of `m` called `name`.
+/// The own parameter of `m` called `name`, its handle at path `name`.
 pub(crate) fn own_param_mut<'a>(m: &'a mut dyn Module, name: &str) -> Option<ParamMut<'a>> {
-    parts_mut(m).params.into_iter().find(|(n, _)| n == name).map(|(_, p)| p)
+    parts_mut(m).params.into_iter().find(|(n, _)| n == name).map(|(n, p)| p.at(n))
 }
 
 /// Every module under `m` with its path, in pre-order; `m` is `""`.

@@ -1,4 +1,5 @@
-//! [`Param`], a trainable tensor whose shape never changes, and [`Buffer`], state that is not trained.
+//! [`Param`], a trainable tensor whose shape never changes, its handle [`ParamMut`] (which
+//! knows the parameter's path), and [`Buffer`], state that is not trained.
 
 use std::sync::Arc;
 
@@ -7,9 +8,12 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
 use crate::error::{ErrorKind, InitError, Result};
 
 mod buffer;
+mod handle;
 mod zeroed;
 
 pub use buffer::{Buffer, BufferData, BufferMut};
+pub(crate) use handle::target;
+pub use handle::{ParamMut, ParamSlot, ParamTarget};
 
 /// A trainable `f32` tensor.
 ///
@@ -184,143 +188,63 @@ impl Param {
         Ok(())
     }
 
-    /// Which rule set the current values, when a module initialized them
+    /// Which rule set the current values: the rule of a module's init
     /// (`"kaiming_normal(mode = \"fan_out\") by #[init(Conv2d = ...)] on Net"`,
-    /// `"default: Linear"`), or `"loaded by load_state_dict"` / `"set by set_parameter"`.
-    /// `None` after any other write: a scheme called by hand, a copy, a mutable view.
+    /// `"default: Linear"`), the scheme of an imperative fill
+    /// (`"kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\")"`),
+    /// `"loaded by load_state_dict"` / `"set by set_parameter"`, or what the user recorded
+    /// with [`set_origin`](Param::set_origin). `None` after any other write: a copy, a
+    /// mutable view or slice.
+    ///
+    /// ```
+    /// use init_core::{self as init, Param, Seed};
+    /// let mut w = Param::zeros(&[4, 4]);
+    /// init::normal().std(0.02).fill(w.at("fc.weight"), &mut Seed::new(0))?;
+    /// assert_eq!(w.origin(), Some("normal(std = 0.02)"));
+    /// w.as_slice_mut()[0] = 1.0;
+    /// assert_eq!(w.origin(), None);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
     pub fn origin(&self) -> Option<&str> {
         self.origin.as_deref()
     }
 
-    /// Record which rule set the values (the module tree's init does this).
-    pub(crate) fn set_origin(&mut self, origin: Arc<str>) {
-        self.origin = Some(origin);
+    /// Record where the current values come from, after setting them by hand; the next write
+    /// forgets it, and [`Summary`](crate::Summary) shows it whole.
+    ///
+    /// ```
+    /// use init_core::Param;
+    /// let mut w = Param::zeros(&[2]);
+    /// w.copy_from(&ndarray::arr1(&[0.5f32, -0.5]).into_dyn().view())?;
+    /// w.set_origin("copied from the teacher's fc.weight");
+    /// assert_eq!(w.origin(), Some("copied from the teacher's fc.weight"));
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn set_origin(&mut self, origin: impl Into<Arc<str>>) {
+        self.origin = Some(origin.into());
+    }
+
+    /// A handle on this parameter that knows its path, for the init functions, which key
+    /// their random stream by it. This is the one place a path is written by hand: a
+    /// parameter inside a module gets its handle, with its path, from the module's traversals
+    /// ([`ModuleMut::weight`](crate::ModuleMut::weight),
+    /// [`named_parameters_mut`](crate::Module::named_parameters_mut)).
+    ///
+    /// ```
+    /// use init_core::{self as init, Param, Seed};
+    /// let mut w = Param::zeros(&[3, 4]);
+    /// init::xavier_uniform().fill(w.at("encoder.weight"), &mut Seed::new(0))?;
+    /// assert_eq!(w.at("encoder.weight").path(), "encoder.weight");
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn at<'a>(&'a mut self, path: impl Into<std::borrow::Cow<'a, str>>) -> ParamMut<'a> {
+        ParamMut::new(self, path.into())
     }
 
     /// Consume the parameter and return its values.
     pub fn into_array(self) -> ArrayD<f32> {
         self.value
     }
-}
-
-/// A mutable handle on a [`Param`] that lives inside a module.
-///
-/// It can change the values and `requires_grad`, but it cannot replace the parameter: there
-/// is no way to get a `&mut Param` out of it, so the slot keeps its shape. This is the
-/// guard against the PyTorch thread's bug, where a 3-channel conv weight was silently
-/// replaced by a 1-channel one. Read-only methods come through `Deref<Target = Param>`.
-///
-/// ```
-/// use init_core::{Linear, Module, Seed};
-/// let mut fc = Linear::<3, 2>::new(&mut Seed::new(0))?;
-/// let mut w = fc.weight_mut().expect("Linear has a weight");
-/// init_core::constant(&mut w, "weight", 0.5)?;
-/// assert_eq!(w.shape(), &[2, 3]);
-/// assert!(w.requires_grad());
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-#[derive(Debug)]
-pub struct ParamMut<'a> {
-    param: &'a mut Param,
-}
-
-impl ParamMut<'_> {
-    /// A shorter-lived handle on the same parameter, to pass on without giving this one up.
-    pub fn reborrow(&mut self) -> ParamMut<'_> {
-        ParamMut { param: self.param }
-    }
-
-    /// A mutable view: values can change, the shape cannot.
-    pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
-        self.param.view_mut()
-    }
-
-    /// The values in row-major order, mutable.
-    pub fn as_slice_mut(&mut self) -> &mut [f32] {
-        self.param.as_slice_mut()
-    }
-
-    /// [`Param::copy_from`]: a source of another shape is an error and changes nothing.
-    pub fn copy_from(&mut self, src: &ArrayViewD<'_, f32>) -> Result<()> {
-        self.param.copy_from(src)
-    }
-
-    /// Set whether gradients should be computed for this parameter.
-    pub fn set_requires_grad(&mut self, requires_grad: bool) {
-        self.param.set_requires_grad(requires_grad);
-    }
-
-    /// Stop training this parameter (`requires_grad = false`).
-    pub fn freeze(&mut self) {
-        self.param.freeze();
-    }
-
-    /// Train this parameter again (`requires_grad = true`).
-    pub fn unfreeze(&mut self) {
-        self.param.unfreeze();
-    }
-
-    /// Record which rule set the values.
-    pub(crate) fn set_origin(&mut self, origin: Arc<str>) {
-        self.param.set_origin(origin);
-    }
-}
-
-impl<'a> From<&'a mut Param> for ParamMut<'a> {
-    /// Wrap a parameter; modules do this when they hand their parameters to a visitor.
-    fn from(param: &'a mut Param) -> Self {
-        ParamMut { param }
-    }
-}
-
-impl std::ops::Deref for ParamMut<'_> {
-    type Target = Param;
-    fn deref(&self) -> &Param {
-        self.param
-    }
-}
-
-mod sealed {
-    /// A value only this crate can make, so only this crate can call `param_mut`.
-    pub struct Token(pub(super) ());
-
-    /// The one way the crate's init functions reach a `&mut Param`.
-    pub trait Sealed {
-        fn param_mut(&mut self, token: Token) -> &mut super::Param;
-    }
-}
-
-/// What an init function can fill: a `&mut Param` the caller owns, or a [`ParamMut`] handed
-/// out by a module. Sealed: the crate decides which types qualify.
-pub trait ParamTarget: sealed::Sealed {}
-
-impl sealed::Sealed for &mut Param {
-    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
-        self
-    }
-}
-impl ParamTarget for &mut Param {}
-
-impl sealed::Sealed for ParamMut<'_> {
-    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
-        self.param
-    }
-}
-impl ParamTarget for ParamMut<'_> {}
-
-impl sealed::Sealed for &mut ParamMut<'_> {
-    fn param_mut(&mut self, _: sealed::Token) -> &mut Param {
-        self.param
-    }
-}
-impl ParamTarget for &mut ParamMut<'_> {}
-
-/// The `&mut Param` behind a [`ParamTarget`], for this crate's init functions.
-/// Every write through it forgets the parameter's [`origin`](Param::origin).
-pub(crate) fn target(param: &mut impl ParamTarget) -> &mut Param {
-    let param = param.param_mut(sealed::Token(()));
-    param.origin = None;
-    param
 }
 
 #[cfg(test)]

@@ -58,12 +58,12 @@ fn walk(
         m.init_defaults(prefix, &ruled, rng)?;
     }
     let default_origin: Arc<str> = format!("default: {kind}").into();
-    for (name, mut p) in parts_mut(m).params {
-        let path = join(prefix, &name);
+    for (name, slot) in parts_mut(m).params {
+        let (p, path) = (slot.into_param(), join(prefix, &name));
         match names.iter().position(|n| *n == name).and_then(|i| chosen[i]) {
             Some(rule) => {
-                rule.init().apply(&mut p, &path, rng)?;
-                p.set_origin(rule.to_string().into());
+                rule.init().fill(p, &path, rng)?;
+                p.set_origin(rule.to_string());
             }
             None if fallback == Fallback::Default => p.set_origin(default_origin.clone()),
             None => continue,
@@ -118,8 +118,8 @@ fn counts(
 fn mark_defaults(m: &mut dyn Module, prefix: &str, written: &mut Vec<String>) {
     let origin: Arc<str> = format!("default: {}", m.kind()).into();
     let p = parts_mut(m);
-    for (name, mut param) in p.params {
-        param.set_origin(origin.clone());
+    for (name, param) in p.params {
+        param.into_param().set_origin(origin.clone());
         written.push(join(prefix, &name));
     }
     for (name, child) in p.children {

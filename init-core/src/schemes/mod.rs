@@ -1,5 +1,22 @@
-//! Every initialization scheme, as a function over a [`Param`](crate::Param) and as a variant of the
+//! Every initialization scheme, as a function for imperative use and as a variant of the
 //! declarative [`Init`] value.
+//!
+//! The functions read like PyTorch's `nn.init` calls: each returns the scheme with PyTorch's
+//! defaults, a method per named argument changes one, and `fill` writes a parameter handle
+//! ([`ParamMut`](crate::ParamMut)), keying the random stream by the handle's path.
+//! `nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')` is
+//!
+//! ```
+//! # use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
+//! # let mut weight = Param::zeros(&[8, 3, 3, 3]);
+//! # let (w, rng) = (weight.at("conv1.weight"), &mut Seed::new(0));
+//! init::kaiming_normal().mode(FanMode::FanOut).nonlinearity(Nonlinearity::Relu).fill(w, rng)?;
+//! # Ok::<(), init_core::InitError>(())
+//! ```
+//!
+//! Every scheme turns into its [`Init`] (`Init::from(init::normal().std(0.02))`), and `fill`
+//! is [`Init::apply`]: one implementation, and the parameter's
+//! [`origin`](crate::Param::origin) becomes the scheme's `Display`.
 //!
 //! | scheme | function | semantics |
 //! |---|---|---|
@@ -15,9 +32,9 @@
 //! | `lecun_uniform`, `lecun_normal` | [`lecun_uniform`], [`lecun_normal`] | Keras/JAX |
 //! | `variance_scaling(scale, mode, distribution)` | [`variance_scaling`] | Keras/JAX |
 //! | `delta_orthogonal(gain)` | [`delta_orthogonal`] | Flax/JAX |
-//! | `values = [...]` | [`values`] | literal values, broadcast by numpy rules |
+//! | `values = [...]` | [`Values::fill`] | literal values, broadcast by numpy rules |
 //!
-//! Every function validates its arguments and the parameter's rank first and returns an
+//! Every fill validates its arguments and the parameter's rank first and returns an
 //! [`InitError`] naming the parameter path and the rule; then a
 //! parameter with zero elements is left as it is (a no-op, nothing drawn).
 
@@ -35,23 +52,22 @@ mod scaled;
 mod sparse;
 mod upper_state;
 mod values;
+mod variance;
 
-pub use constant::{constant, ones, zeros};
+pub use constant::{Constant, constant, ones, zeros};
 pub use distribution::ScalingDistribution;
 pub use fan::{FanAxes, FanMode, Fans};
 pub use gain::{Nonlinearity, calculate_gain};
-pub use identity::{dirac, eye};
-pub use orthogonal::{delta_orthogonal, orthogonal};
-pub use random::{normal, trunc_normal, uniform};
-pub use scaled::{
-    kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, variance_scaling, xavier_normal,
-    xavier_uniform,
-};
-pub use sparse::sparse;
-pub use values::{Values, values};
+pub use identity::{Dirac, Eye, dirac, eye};
+pub use orthogonal::{Orthogonal, delta_orthogonal, orthogonal};
+pub use random::{Normal, TruncNormal, Uniform, normal, trunc_normal, uniform};
+pub use scaled::{Kaiming, Xavier, kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform};
+pub use sparse::{Sparse, sparse};
+pub use values::Values;
+pub use variance::{Lecun, VarianceScaling, lecun_normal, lecun_uniform, variance_scaling};
 
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::ParamTarget;
+use crate::param::{Param, ParamTarget};
 use crate::rng::{Generator, Seed};
 use plan::Plan;
 
@@ -70,7 +86,10 @@ use plan::Plan;
 /// };
 /// assert_eq!(init.to_string(), r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#);
 /// let mut w = Param::zeros(&[16, 3, 3, 3]);
-/// init.apply(&mut w, "conv1.weight", &mut Seed::new(0))?;
+/// init.apply(w.at("conv1.weight"), &mut Seed::new(0))?;
+/// // The imperative form builds the same value:
+/// let same = init_core::kaiming_normal().mode(FanMode::FanOut).nonlinearity(Nonlinearity::Relu);
+/// assert_eq!(Init::from(same), init);
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -274,35 +293,50 @@ impl Init {
         Ok(Some(plan))
     }
 
-    /// Initialize `param`, the parameter at `path`, drawing from `rng`.
+    /// Initialize the parameter behind the handle, drawing from `rng` with the stream of the
+    /// handle's path. On success its [`origin`](Param::origin) is this scheme's `Display`;
+    /// on an error (which names the path and the rule) nothing is written.
     ///
     /// ```
     /// use init_core::{Init, Param, Seed};
     /// let mut b = Param::zeros(&[10]);
-    /// Init::Constant { value: 0.1 }.apply(&mut b, "fc.bias", &mut Seed::new(0))?;
+    /// Init::Constant { value: 0.1 }.apply(b.at("fc.bias"), &mut Seed::new(0))?;
     /// assert_eq!(b.as_slice(), &[0.1; 10]);
-    /// let err = Init::Orthogonal { gain: 1.0 }.apply(&mut b, "fc.bias", &mut Seed::new(0)).unwrap_err();
+    /// assert_eq!(b.origin(), Some("constant(0.1)"));
+    /// let err = Init::Orthogonal { gain: 1.0 }.apply(b.at("fc.bias"), &mut Seed::new(0)).unwrap_err();
     /// assert_eq!(err.path(), "fc.bias");
     /// # Ok::<(), init_core::InitError>(())
     /// ```
-    pub fn apply(
+    pub fn apply(&self, mut param: impl ParamTarget, rng: &mut dyn Generator) -> Result<()> {
+        let (param, path) = crate::param::target(&mut param);
+        self.fill(param, path, rng)?;
+        param.set_origin(self.to_string());
+        Ok(())
+    }
+
+    /// [`apply`](Init::apply) without recording the origin, for the crate's engine and
+    /// layers, which record their own.
+    pub(crate) fn fill(
         &self,
-        mut param: impl ParamTarget,
+        param: &mut Param,
         path: &str,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        let param = crate::param::target(&mut param);
         if let Some(plan) = self.plan(path, param.shape())? {
             plan.run(param, path, rng);
             return Ok(());
         }
         match self {
-            Init::Eye => eye(param, path),
-            Init::Dirac { groups } => dirac(param, path, *groups),
-            Init::Orthogonal { gain } => orthogonal(param, path, *gain, rng),
-            Init::Sparse { sparsity, std } => sparse(param, path, *sparsity, *std, rng),
-            Init::DeltaOrthogonal { gain } => delta_orthogonal(param, path, *gain, rng),
-            Init::Values(v) => values(param, path, v),
+            Init::Eye => identity::fill_eye(param, path),
+            Init::Dirac { groups } => identity::fill_dirac(param, path, *groups),
+            Init::Orthogonal { gain } => orthogonal::fill_orthogonal(param, path, *gain, rng),
+            Init::Sparse { sparsity, std } => {
+                sparse::fill_sparse(param, path, *sparsity, *std, rng)
+            }
+            Init::DeltaOrthogonal { gain } => {
+                orthogonal::fill_delta_orthogonal(param, path, *gain, rng)
+            }
+            Init::Values(v) => values::fill_values(param, path, v),
             _ => Ok(()),
         }
     }
@@ -319,7 +353,7 @@ impl Init {
     /// use init_core::{FanAxes, Init, Param, Seed};
     /// let init = Init::XavierNormal { gain: 1.0, axes: FanAxes::TORCH };
     /// let mut whole = Param::zeros(&[64, 32]);
-    /// init.apply(&mut whole, "fc.weight", &mut Seed::new(9))?;
+    /// init.apply(whole.at("fc.weight"), &mut Seed::new(9))?;
     /// // Rank 1 of 4 fills rows 16..32 alone.
     /// let mut shard = vec![0.0f32; 16 * 32];
     /// init.fill_slice("fc.weight", &[64, 32], 16 * 32, &mut shard, &Seed::new(9))?;
@@ -358,4 +392,11 @@ impl Init {
         }
         Ok(())
     }
+}
+
+/// [`Init::apply`] for a scheme that draws nothing (constant, ones, zeros, eye, dirac): their
+/// `fill` takes no generator.
+pub(crate) fn apply_fixed(init: &Init, param: impl ParamTarget) -> Result<()> {
+    // These schemes never touch the generator; a fixed seed stands in for one.
+    init.apply(param, &mut Seed::new(0))
 }

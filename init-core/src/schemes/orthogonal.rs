@@ -27,9 +27,10 @@ use faer::linalg::qr::no_pivoting::factor::{
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, Mat, MatMut, MatRef, Par, Spec};
 
+use super::Init;
 use super::check;
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::ParamTarget;
+use crate::param::{Param, ParamTarget};
 use crate::rng::{Dist, Generator};
 
 /// The standard normal the Gaussian matrix is drawn from.
@@ -43,42 +44,13 @@ const GAIN_LIMIT: f64 = f32::MAX as f64 / 2.0;
 /// that the result is the same at any thread count (it runs on 1 thread as well as on 64).
 const PAR: Par = Par::Rayon(NonZeroUsize::new(4).unwrap());
 
-/// Fill `param` with a (semi-)orthogonal matrix times `gain`, as PyTorch's `orthogonal_`.
-///
-/// The parameter (at least 2-D) is seen as a `rows x cols` matrix, `rows = shape[0]` and the
-/// trailing dimensions flattened into `cols`. A `rows x cols` matrix of `N(0, 1)` draws comes
-/// from `rng` (row-major, for `path`); if `rows < cols` it is transposed; its reduced QR gives
-/// `Q` with orthonormal columns, whose column `j` is multiplied by the sign of `R[j, j]`; `Q`
-/// is transposed back and written, times `gain`. So the rows are orthonormal when
-/// `rows <= cols` and the columns when `rows >= cols` (times `gain`).
-///
-/// Differences from PyTorch: the QR is `faer`'s, not LAPACK's, so the values agree with
-/// PyTorch's to rounding (about `1e-6`), not bit for bit, even with a
-/// [`TorchGenerator`](crate::TorchGenerator) that reproduces the Gaussian draws; the bits are
-/// the same at any thread count, but may differ between CPUs with different SIMD. A zero
-/// `R[j, j]` (only possible for degenerate draws) keeps the column's sign (PyTorch's
-/// `sign(0) = 0` would zero the column). A parameter with no elements is left as it is and
-/// nothing is drawn.
-///
-/// ```
-/// use init_core::{Param, Seed, orthogonal};
-/// let mut w = Param::zeros(&[2, 3]);
-/// orthogonal(&mut w, "fc.weight", 1.0, &mut Seed::new(0))?;
-/// let r = w.as_slice();
-/// let dot = |a: usize, b: usize| (0..3).map(|k| r[3 * a + k] * r[3 * b + k]).sum::<f32>();
-/// assert!((dot(0, 0) - 1.0).abs() < 1e-6 && dot(0, 1).abs() < 1e-6);
-/// // A bias cannot be orthogonal:
-/// let err = orthogonal(&mut Param::zeros(&[4]), "fc.bias", 1.0, &mut Seed::new(0)).unwrap_err();
-/// assert_eq!(err.to_string(), "fc.bias: orthogonal needs a tensor with at least 2 dimensions, got shape [4]");
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn orthogonal(
-    mut param: impl ParamTarget,
+/// `gain` times a (semi-)orthogonal matrix into `param` (see [`orthogonal`]).
+pub(crate) fn fill_orthogonal(
+    param: &mut Param,
     path: &str,
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    let param = crate::param::target(&mut param);
     check::rank(path, param, "orthogonal", "at least 2 dimensions", |n| n >= 2)?;
     check::finite_f32(path, "orthogonal", "gain", gain)?;
     crate::rng::overflow(path, "orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
@@ -95,33 +67,13 @@ pub fn orthogonal(
     Ok(())
 }
 
-/// Fill a convolution kernel with a delta-orthogonal initialization (Xiao et al. 2018, as
-/// Flax's `delta_orthogonal`), in PyTorch's layout `(out, in, *kernel)`.
-///
-/// The kernel (3, 4 or 5 dimensions, `out >= in`) is zero except at the spatial centre (index
-/// `k / 2` in every spatial dimension, the same tap as [`dirac`](super::dirac)), where the
-/// `out x in` matrix has orthonormal columns, times `gain`. That matrix is made as
-/// [`orthogonal`] makes one: `out * in` draws of `N(0, 1)` from `rng` for `path`, reduced QR,
-/// sign fix. For odd kernels this is Flax's layout transposed; for even kernels Flax puts the
-/// centre at `(k - 1) / 2` instead. A kernel with no elements is left as it is.
-///
-/// ```
-/// use init_core::{Param, Seed, delta_orthogonal};
-/// let mut w = Param::zeros(&[4, 2, 3]);
-/// delta_orthogonal(&mut w, "conv.weight", 1.0, &mut Seed::new(1))?;
-/// let w = w.view();
-/// let norm0: f32 = (0..4).map(|o| w[[o, 0, 1]] * w[[o, 0, 1]]).sum();
-/// assert!((norm0 - 1.0).abs() < 1e-6);
-/// assert_eq!(w[[3, 1, 0]], 0.0);
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn delta_orthogonal(
-    mut param: impl ParamTarget,
+/// A delta-orthogonal kernel into `param` (see [`delta_orthogonal`]).
+pub(crate) fn fill_delta_orthogonal(
+    param: &mut Param,
     path: &str,
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    let param = crate::param::target(&mut param);
     check::rank(path, param, "delta_orthogonal", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
     check::finite_f32(path, "delta_orthogonal", "gain", gain)?;
     crate::rng::overflow(path, "delta_orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
@@ -262,11 +214,97 @@ fn transpose_into(a: &mut Mat<f32>, data: &[f32], cols: usize) {
     }
 }
 
+/// `orthogonal_` / `delta_orthogonal` with named arguments: [`orthogonal`] or
+/// [`delta_orthogonal`], then [`gain`](Orthogonal::gain), [`fill`](Orthogonal::fill).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[must_use = "a scheme does nothing until `fill` is called"]
+pub struct Orthogonal {
+    gain: f64,
+    delta: bool,
+}
+
+/// Fill a parameter with a (semi-)orthogonal matrix times `gain`, as PyTorch's `orthogonal_`
+/// (default `gain = 1`).
+///
+/// The parameter (at least 2-D) is seen as a `rows x cols` matrix, `rows = shape[0]` and the
+/// trailing dimensions flattened into `cols`. A `rows x cols` matrix of `N(0, 1)` draws comes
+/// from `rng` (row-major, for the handle's path); if `rows < cols` it is transposed; its reduced QR gives
+/// `Q` with orthonormal columns, whose column `j` is multiplied by the sign of `R[j, j]`; `Q`
+/// is transposed back and written, times `gain`. So the rows are orthonormal when
+/// `rows <= cols` and the columns when `rows >= cols` (times `gain`).
+///
+/// Differences from PyTorch: the QR is `faer`'s, not LAPACK's, so the values agree with
+/// PyTorch's to rounding (about `1e-6`), not bit for bit, even with a
+/// [`TorchGenerator`](crate::TorchGenerator) that reproduces the Gaussian draws; the bits are
+/// the same at any thread count, but may differ between CPUs with different SIMD. A zero
+/// `R[j, j]` (only possible for degenerate draws) keeps the column's sign (PyTorch's
+/// `sign(0) = 0` would zero the column). A parameter with no elements is left as it is and
+/// nothing is drawn.
+///
+/// ```
+/// use init_core::{self as init, Param, Seed};
+/// let mut w = Param::zeros(&[2, 3]);
+/// init::orthogonal().fill(w.at("fc.weight"), &mut Seed::new(0))?;
+/// let r = w.as_slice();
+/// let dot = |a: usize, b: usize| (0..3).map(|k| r[3 * a + k] * r[3 * b + k]).sum::<f32>();
+/// assert!((dot(0, 0) - 1.0).abs() < 1e-6 && dot(0, 1).abs() < 1e-6);
+/// // A bias cannot be orthogonal:
+/// let mut b = Param::zeros(&[4]);
+/// let err = init::orthogonal().fill(b.at("fc.bias"), &mut Seed::new(0)).unwrap_err();
+/// assert_eq!(err.to_string(), "fc.bias: orthogonal needs a tensor with at least 2 dimensions, got shape [4]");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn orthogonal() -> Orthogonal {
+    Orthogonal { gain: 1.0, delta: false }
+}
+
+/// Fill a convolution kernel with a delta-orthogonal initialization (Xiao et al. 2018, as
+/// Flax's `delta_orthogonal`, default `gain = 1`), in PyTorch's layout `(out, in, *kernel)`.
+///
+/// The kernel (3, 4 or 5 dimensions, `out >= in`) is zero except at the spatial centre (index
+/// `k / 2` in every spatial dimension, the same tap as [`dirac`](super::dirac)), where the
+/// `out x in` matrix has orthonormal columns, times `gain`. That matrix is made as
+/// [`orthogonal`] makes one: `out * in` draws of `N(0, 1)` from `rng` for the handle's path, reduced QR,
+/// sign fix. For odd kernels this is Flax's layout transposed; for even kernels Flax puts the
+/// centre at `(k - 1) / 2` instead. A kernel with no elements is left as it is.
+///
+/// ```
+/// use init_core::{self as init, Param, Seed};
+/// let mut w = Param::zeros(&[4, 2, 3]);
+/// init::delta_orthogonal().fill(w.at("conv.weight"), &mut Seed::new(1))?;
+/// let w = w.view();
+/// let norm0: f32 = (0..4).map(|o| w[[o, 0, 1]] * w[[o, 0, 1]]).sum();
+/// assert!((norm0 - 1.0).abs() < 1e-6);
+/// assert_eq!(w[[3, 1, 0]], 0.0);
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn delta_orthogonal() -> Orthogonal {
+    Orthogonal { gain: 1.0, delta: true }
+}
+
+impl Orthogonal {
+    /// The factor of the orthogonal matrix (default 1).
+    pub fn gain(self, gain: f64) -> Self {
+        Orthogonal { gain, ..self }
+    }
+
+    /// Fill `param` with draws from `rng`, keyed by the handle's path; its
+    /// [`origin`](crate::Param::origin) becomes the scheme (`"orthogonal(gain = 2.0)"`).
+    pub fn fill(self, param: impl ParamTarget, rng: &mut dyn Generator) -> Result<()> {
+        Init::from(self).apply(param, rng)
+    }
+}
+
+impl From<Orthogonal> for Init {
+    fn from(Orthogonal { gain, delta }: Orthogonal) -> Init {
+        if delta { Init::DeltaOrthogonal { gain } } else { Init::Orthogonal { gain } }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Seed;
-    use crate::param::Param;
 
     /// max |G - gain² I| where G is the Gram matrix of the rows (wide) or columns (tall).
     fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {
@@ -286,7 +324,7 @@ mod tests {
 
     fn ortho(shape: &[usize], gain: f64, seed: u64) -> Param {
         let mut p = Param::zeros(shape);
-        orthogonal(&mut p, "w", gain, &mut Seed::new(seed)).unwrap();
+        fill_orthogonal(&mut p, "w", gain, &mut Seed::new(seed)).unwrap();
         p
     }
 
@@ -339,12 +377,12 @@ mod tests {
         for c in [0.0, 1.0] {
             for (rows, cols) in [(4, 4), (5, 3), (3, 5), (300, 200)] {
                 let mut p = Param::zeros(&[rows, cols]);
-                orthogonal(&mut p, "w", 1.0, &mut Constant(c)).unwrap();
+                fill_orthogonal(&mut p, "w", 1.0, &mut Constant(c)).unwrap();
                 assert!(gram_error(p.as_slice(), rows, cols, 1.0) <= 1e-5, "{c} {rows}x{cols}");
             }
         }
         let mut p = Param::zeros(&[2, 3]);
-        orthogonal(&mut p, "w", 1.0, &mut Constant(0.0)).unwrap();
+        fill_orthogonal(&mut p, "w", 1.0, &mut Constant(0.0)).unwrap();
         assert_eq!(p.as_slice(), &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
     }
 
@@ -358,7 +396,7 @@ mod tests {
         let cases: [(&[usize], [u32; 6]); 2] = [(&[3, 5], wide), (&[7, 5], tall)];
         for (shape, head) in cases {
             let mut p = Param::zeros(shape);
-            orthogonal(&mut p, "w", 1.0, &mut crate::TorchGenerator::new(0)).unwrap();
+            fill_orthogonal(&mut p, "w", 1.0, &mut crate::TorchGenerator::new(0)).unwrap();
             for (got, want) in p.as_slice().iter().zip(head) {
                 assert!((got - f32::from_bits(want)).abs() <= 1e-6, "{shape:?}: {got} vs {want:x}");
             }
@@ -380,15 +418,15 @@ mod tests {
     #[test]
     fn orthogonal_errors_and_empty() {
         let mut g = Seed::new(0);
-        let err = orthogonal(&mut Param::zeros(&[3]), "fc.bias", 1.0, &mut g).unwrap_err();
+        let err = fill_orthogonal(&mut Param::zeros(&[3]), "fc.bias", 1.0, &mut g).unwrap_err();
         assert_eq!(
             err.to_string(),
             "fc.bias: orthogonal needs a tensor with at least 2 dimensions, got shape [3]"
         );
-        let err = orthogonal(&mut Param::zeros(&[2, 2]), "w", f64::NAN, &mut g).unwrap_err();
+        let err = fill_orthogonal(&mut Param::zeros(&[2, 2]), "w", f64::NAN, &mut g).unwrap_err();
         assert_eq!(err.to_string(), "w: orthogonal: argument `gain` must be finite, got NaN");
         let mut empty = Param::zeros(&[0, 3]);
-        orthogonal(&mut empty, "w", 1.0, &mut g).unwrap();
+        fill_orthogonal(&mut empty, "w", 1.0, &mut g).unwrap();
         assert_eq!(empty.shape(), &[0, 3]);
     }
 
@@ -400,7 +438,7 @@ mod tests {
             (&[5, 3, 3, 2, 1], vec![1, 1, 0]),
         ] {
             let mut p = Param::from_array(ndarray::ArrayD::from_elem(shape, 7.0));
-            delta_orthogonal(&mut p, "conv.weight", 2.0, &mut Seed::new(4)).unwrap();
+            fill_delta_orthogonal(&mut p, "conv.weight", 2.0, &mut Seed::new(4)).unwrap();
             let (out_ch, in_ch) = (shape[0], shape[1]);
             let mut m = vec![0.0f32; out_ch * in_ch];
             for (idx, &v) in p.view().indexed_iter() {
@@ -418,21 +456,21 @@ mod tests {
     #[test]
     fn delta_orthogonal_errors() {
         let mut g = Seed::new(0);
-        let err = delta_orthogonal(&mut Param::zeros(&[3, 4, 3]), "conv.weight", 1.0, &mut g)
+        let err = fill_delta_orthogonal(&mut Param::zeros(&[3, 4, 3]), "conv.weight", 1.0, &mut g)
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "conv.weight: delta_orthogonal needs out_channels >= in_channels (dim 0 >= dim 1), got shape [3, 4, 3]"
         );
-        let err =
-            delta_orthogonal(&mut Param::zeros(&[4, 4]), "fc.weight", 1.0, &mut g).unwrap_err();
+        let err = fill_delta_orthogonal(&mut Param::zeros(&[4, 4]), "fc.weight", 1.0, &mut g)
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "fc.weight: delta_orthogonal needs a tensor with 3, 4 or 5 dimensions, got shape [4, 4]"
         );
-        let err = delta_orthogonal(&mut Param::zeros(&[4, 4, 1]), "w", f64::INFINITY, &mut g)
+        let err = fill_delta_orthogonal(&mut Param::zeros(&[4, 4, 1]), "w", f64::INFINITY, &mut g)
             .unwrap_err();
         assert_eq!(err.to_string(), "w: delta_orthogonal: argument `gain` must be finite, got inf");
-        delta_orthogonal(&mut Param::zeros(&[4, 2, 0]), "w", 1.0, &mut g).unwrap();
+        fill_delta_orthogonal(&mut Param::zeros(&[4, 2, 0]), "w", 1.0, &mut g).unwrap();
     }
 }

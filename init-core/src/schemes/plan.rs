@@ -5,7 +5,6 @@
 
 use rayon::prelude::*;
 
-use crate::error::Result;
 use crate::param::Param;
 use crate::rng::{Dist, Generator};
 
@@ -28,17 +27,6 @@ impl Plan {
             Plan::Draw(dist) => rng.fill(path, dist, param.as_slice_mut()),
             Plan::Const(v) => fill_const(param.as_slice_mut(), v),
         }
-    }
-
-    /// Run a fallible resolution for a parameter, then fill it (nothing is drawn for an empty one).
-    pub(crate) fn resolve_and_run(
-        param: &mut Param,
-        path: &str,
-        rng: &mut dyn Generator,
-        resolve: impl FnOnce(&[usize]) -> Result<Plan>,
-    ) -> Result<()> {
-        resolve(param.shape())?.run(param, path, rng);
-        Ok(())
     }
 }
 

@@ -1,8 +1,11 @@
-//! Fan-scaled schemes: Xavier/Glorot, Kaiming/He, LeCun and `variance_scaling`.
+//! Fan-scaled schemes: the formulas of Xavier/Glorot, Kaiming/He, LeCun and
+//! `variance_scaling`, and the imperative Xavier and Kaiming (LeCun and `variance_scaling`
+//! are in `variance.rs`).
 //!
 //! The formulas are PyTorch's (`torch/nn/init.py`) in double precision, to the bit, for
 //! Xavier and Kaiming, and Keras/JAX's for LeCun and `variance_scaling`.
 
+use super::Init;
 use super::check;
 use super::distribution::ScalingDistribution;
 use super::fan::{FanAxes, FanMode, Fans};
@@ -134,88 +137,130 @@ pub(crate) fn variance_scaling_plan(
     }
 }
 
-/// `xavier_uniform_` (Glorot): `U(-b, b)`, `b = gain * sqrt(6 / (fan_in + fan_out))`.
+/// `xavier_uniform_` / `xavier_normal_` with named arguments: [`xavier_uniform`] or
+/// [`xavier_normal`], then [`gain`](Xavier::gain), [`axes`](Xavier::axes),
+/// [`fill`](Xavier::fill).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[must_use = "a scheme does nothing until `fill` is called"]
+pub struct Xavier {
+    gain: f64,
+    axes: FanAxes,
+    uniform: bool,
+}
+
+/// `xavier_uniform_` (Glorot): `U(-b, b)`, `b = gain * sqrt(6 / (fan_in + fan_out))`, with
+/// PyTorch's default `gain = 1`.
 ///
-/// Errors: fewer than 2 dimensions, a negative or non-finite gain, a bound above
-/// `f32::MAX / 2` (the values would overflow).
+/// Errors (from [`fill`](Xavier::fill)): fewer than 2 dimensions, a negative or non-finite
+/// gain, a bound above `f32::MAX / 2` (the values would overflow).
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};
 /// let mut w = Param::zeros(&[30, 20]);
-/// init::xavier_uniform(&mut w, "fc.weight", 1.0, &mut Seed::new(0))?;
+/// init::xavier_uniform().fill(w.at("fc.weight"), &mut Seed::new(0))?;
 /// let bound = (6.0f32 / 50.0).sqrt();
 /// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn xavier_uniform(
-    mut param: impl ParamTarget,
-    path: &str,
-    gain: f64,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, true))
+pub fn xavier_uniform() -> Xavier {
+    Xavier { gain: 1.0, axes: FanAxes::TORCH, uniform: true }
 }
 
-/// `xavier_normal_` (Glorot): `N(0, std²)`, `std = gain * sqrt(2 / (fan_in + fan_out))`.
+/// `xavier_normal_` (Glorot): `N(0, std²)`, `std = gain * sqrt(2 / (fan_in + fan_out))`, with
+/// PyTorch's default `gain = 1`.
 ///
-/// Errors: fewer than 2 dimensions, a negative or non-finite gain, `10 * std` above
-/// `f32::MAX` (the values would overflow).
+/// Errors (from [`fill`](Xavier::fill)): fewer than 2 dimensions, a negative or non-finite
+/// gain, `10 * std` above `f32::MAX` (the values would overflow).
 ///
 /// ```
 /// use init_core::{self as init, Param, Seed};
-/// let mut w = Param::zeros(&[3]);
-/// let err = init::xavier_normal(&mut w, "fc.bias", 1.0, &mut Seed::new(0)).unwrap_err();
+/// let mut b = Param::zeros(&[3]);
+/// let err = init::xavier_normal().fill(b.at("fc.bias"), &mut Seed::new(0)).unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
 ///     "fc.bias: xavier_normal cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [3]"
 /// );
 /// ```
-pub fn xavier_normal(
-    mut param: impl ParamTarget,
-    path: &str,
-    gain: f64,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    Plan::resolve_and_run(param, path, rng, |s| xavier_plan(path, s, gain, FanAxes::TORCH, false))
+pub fn xavier_normal() -> Xavier {
+    Xavier { gain: 1.0, axes: FanAxes::TORCH, uniform: false }
 }
 
-/// `kaiming_uniform_` (He): `U(-b, b)`, `b = sqrt(3) * gain / sqrt(fan)`, with
-/// `gain = calculate_gain(nonlinearity, a)`. PyTorch's defaults are `a = 0`,
-/// `mode = fan_in`, `nonlinearity = leaky_relu` (so gain √2).
-///
-/// Errors: fewer than 2 dimensions, `mode = fan_avg`, non-finite `a`.
-///
-/// ```
-/// use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
-/// // nn.Linear's default weight init: kaiming_uniform(a = √5) = U(±1/√fan_in).
-/// let mut w = Param::zeros(&[3, 4]);
-/// init::kaiming_uniform(&mut w, "weight", 5f64.sqrt(), FanMode::FanIn, Nonlinearity::LeakyRelu, &mut Seed::new(0))?;
-/// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn kaiming_uniform(
-    mut param: impl ParamTarget,
-    path: &str,
+impl Xavier {
+    /// The gain (default 1; see [`calculate_gain`]).
+    pub fn gain(self, gain: f64) -> Self {
+        Xavier { gain, ..self }
+    }
+
+    /// Which axes hold the fans (default [`FanAxes::TORCH`]).
+    pub fn axes(self, axes: FanAxes) -> Self {
+        Xavier { axes, ..self }
+    }
+
+    /// Fill `param` with draws from `rng`, keyed by the handle's path; its
+    /// [`origin`](crate::Param::origin) becomes the scheme (`"xavier_uniform(gain = 2.0)"`).
+    pub fn fill(self, param: impl ParamTarget, rng: &mut dyn Generator) -> Result<()> {
+        Init::from(self).apply(param, rng)
+    }
+}
+
+impl From<Xavier> for Init {
+    fn from(Xavier { gain, axes, uniform }: Xavier) -> Init {
+        if uniform { Init::XavierUniform { gain, axes } } else { Init::XavierNormal { gain, axes } }
+    }
+}
+
+/// `kaiming_uniform_` / `kaiming_normal_` with named arguments: [`kaiming_uniform`] or
+/// [`kaiming_normal`], then [`a`](Kaiming::a), [`mode`](Kaiming::mode),
+/// [`nonlinearity`](Kaiming::nonlinearity), [`axes`](Kaiming::axes),
+/// [`fill`](Kaiming::fill).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[must_use = "a scheme does nothing until `fill` is called"]
+pub struct Kaiming {
     a: f64,
     mode: FanMode,
     nonlinearity: Nonlinearity,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    Plan::resolve_and_run(param, path, rng, |s| {
-        kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, true)
-    })
+    axes: FanAxes,
+    uniform: bool,
 }
 
-/// `kaiming_normal_` (He): `N(0, std²)`, `std = gain / sqrt(fan)`.
+/// `kaiming_uniform_` (He): `U(-b, b)`, `b = sqrt(3) * gain / sqrt(fan)`, with
+/// `gain = calculate_gain(nonlinearity, a)`. PyTorch's defaults: `a = 0`, `mode = fan_in`,
+/// `nonlinearity = leaky_relu` (so gain √2).
+///
+/// Errors (from [`fill`](Kaiming::fill)): fewer than 2 dimensions, `mode = fan_avg`,
+/// non-finite `a`.
+///
+/// ```
+/// use init_core::{self as init, Param, Seed};
+/// // nn.Linear's default weight init: kaiming_uniform(a = √5) = U(±1/√fan_in).
+/// let mut w = Param::zeros(&[3, 4]);
+/// init::kaiming_uniform().a(5f64.sqrt()).fill(w.at("weight"), &mut Seed::new(0))?;
+/// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn kaiming_uniform() -> Kaiming {
+    Kaiming {
+        a: 0.0,
+        mode: FanMode::FanIn,
+        nonlinearity: Nonlinearity::LeakyRelu,
+        axes: FanAxes::TORCH,
+        uniform: true,
+    }
+}
+
+/// `kaiming_normal_` (He): `N(0, std²)`, `std = gain / sqrt(fan)`, with PyTorch's defaults as
+/// [`kaiming_uniform`]. The forum thread's conv init,
+/// `kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')`:
 ///
 /// ```
 /// use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
 /// let mut w = Param::zeros(&[64, 3, 3, 3]);
-/// init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanOut, Nonlinearity::Relu, &mut Seed::new(0))?;
-/// let err = init::kaiming_normal(&mut w, "conv1.weight", 0.0, FanMode::FanAvg, Nonlinearity::Relu, &mut Seed::new(0))
+/// init::kaiming_normal()
+///     .mode(FanMode::FanOut)
+///     .nonlinearity(Nonlinearity::Relu)
+///     .fill(w.at("conv1.weight"), &mut Seed::new(0))?;
+/// assert_eq!(w.origin(), Some(r#"kaiming_normal(mode = "fan_out", nonlinearity = "relu")"#));
+/// let err = init::kaiming_normal().mode(FanMode::FanAvg).fill(w.at("conv1.weight"), &mut Seed::new(0))
 ///     .unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
@@ -223,91 +268,45 @@ pub fn kaiming_uniform(
 /// );
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub fn kaiming_normal(
-    mut param: impl ParamTarget,
-    path: &str,
-    a: f64,
-    mode: FanMode,
-    nonlinearity: Nonlinearity,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    Plan::resolve_and_run(param, path, rng, |s| {
-        kaiming_plan(path, s, (a, mode, nonlinearity), FanAxes::TORCH, false)
-    })
+pub fn kaiming_normal() -> Kaiming {
+    Kaiming { uniform: false, ..kaiming_uniform() }
 }
 
-/// LeCun uniform (Keras/JAX `lecun_uniform`): `variance_scaling(1, fan_in, uniform)`,
-/// i.e. `U(±sqrt(3 / fan_in))`.
-///
-/// ```
-/// use init_core::{self as init, Param, Seed};
-/// let mut w = Param::zeros(&[10, 12]);
-/// init::lecun_uniform(&mut w, "w", &mut Seed::new(0))?;
-/// assert!(w.as_slice().iter().all(|x| x.abs() <= 0.5));
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn lecun_uniform(
-    mut param: impl ParamTarget,
-    path: &str,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    let args = (1.0, FanMode::FanIn, ScalingDistribution::Uniform);
-    Plan::resolve_and_run(param, path, rng, |s| {
-        variance_scaling_plan(path, s, "lecun_uniform", args, FanAxes::TORCH)
-    })
+impl Kaiming {
+    /// The negative slope of `leaky_relu` (default 0; ignored by other nonlinearities).
+    pub fn a(self, a: f64) -> Self {
+        Kaiming { a, ..self }
+    }
+
+    /// Which fan keeps its variance (default [`FanMode::FanIn`]).
+    pub fn mode(self, mode: FanMode) -> Self {
+        Kaiming { mode, ..self }
+    }
+
+    /// The nonlinearity after the layer (default [`Nonlinearity::LeakyRelu`]).
+    pub fn nonlinearity(self, nonlinearity: Nonlinearity) -> Self {
+        Kaiming { nonlinearity, ..self }
+    }
+
+    /// Which axes hold the fans (default [`FanAxes::TORCH`]).
+    pub fn axes(self, axes: FanAxes) -> Self {
+        Kaiming { axes, ..self }
+    }
+
+    /// Fill `param` with draws from `rng`, keyed by the handle's path; its
+    /// [`origin`](crate::Param::origin) becomes the scheme
+    /// (`"kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\")"`).
+    pub fn fill(self, param: impl ParamTarget, rng: &mut dyn Generator) -> Result<()> {
+        Init::from(self).apply(param, rng)
+    }
 }
 
-/// LeCun normal (Keras/JAX/Flax `lecun_normal`): `variance_scaling(1, fan_in,
-/// truncated_normal)`: a normal truncated at ±2σ whose variance is exactly `1 / fan_in`.
-///
-/// ```
-/// use init_core::{self as init, Param, Seed};
-/// let mut w = Param::zeros(&[256, 100]);
-/// init::lecun_normal(&mut w, "dense.kernel", &mut Seed::new(0))?;
-/// let bound = 2.0 * 0.1 / 0.8796256610342398_f32;
-/// assert!(w.as_slice().iter().all(|x| x.abs() <= bound));
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn lecun_normal(
-    mut param: impl ParamTarget,
-    path: &str,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    let args = (1.0, FanMode::FanIn, ScalingDistribution::TruncatedNormal);
-    Plan::resolve_and_run(param, path, rng, |s| {
-        variance_scaling_plan(path, s, "lecun_normal", args, FanAxes::TORCH)
-    })
-}
-
-/// Keras/JAX `variance_scaling`: values of variance `scale / n`, where `n` is `fan_in`,
-/// `fan_out` or their mean (`fan_avg`), computed with `axes` (use [`FanAxes::KERAS`] for
-/// kernels stored `(*k, in, out)`), and drawn from `distribution`.
-///
-/// Errors: `scale <= 0`, fewer than 2 dimensions, axes out of range.
-///
-/// ```
-/// use init_core::{self as init, ScalingDistribution, FanAxes, FanMode, Param, Seed};
-/// let mut k = Param::zeros(&[3, 3, 16, 32]); // a Keras conv kernel
-/// init::variance_scaling(&mut k, "conv.kernel", 2.0, FanMode::FanIn, ScalingDistribution::Uniform, FanAxes::KERAS, &mut Seed::new(0))?;
-/// let limit = (3.0f32 * 2.0 / 144.0).sqrt();
-/// assert!(k.as_slice().iter().all(|x| x.abs() <= limit));
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn variance_scaling(
-    mut param: impl ParamTarget,
-    path: &str,
-    scale: f64,
-    mode: FanMode,
-    distribution: ScalingDistribution,
-    axes: FanAxes,
-    rng: &mut dyn Generator,
-) -> Result<()> {
-    let param = crate::param::target(&mut param);
-    let args = (scale, mode, distribution);
-    Plan::resolve_and_run(param, path, rng, |s| {
-        variance_scaling_plan(path, s, "variance_scaling", args, axes)
-    })
+impl From<Kaiming> for Init {
+    fn from(Kaiming { a, mode, nonlinearity, axes, uniform }: Kaiming) -> Init {
+        if uniform {
+            Init::KaimingUniform { a, mode, nonlinearity, axes }
+        } else {
+            Init::KaimingNormal { a, mode, nonlinearity, axes }
+        }
+    }
 }

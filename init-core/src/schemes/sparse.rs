@@ -1,46 +1,20 @@
 //! `sparse`: PyTorch's `sparse_` (Martens 2010), a normal matrix with a fixed share of zeros in
 //! every column.
 
+use super::Init;
 use super::check;
 use crate::error::Result;
-use crate::param::ParamTarget;
+use crate::param::{Param, ParamTarget};
 use crate::rng::{Dist, Generator};
 
-/// Fill a 2-D parameter with `N(0, std)` draws, then zero `ceil(sparsity * rows)` of the
-/// entries of every column, as PyTorch's `sparse_`.
-///
-/// The rows to zero in column `c` are the first `num_zeros` entries of a random permutation of
-/// `0..rows`, computed as `torch.randperm(rows)` does for `rows < 2^32 / 20` (reference
-/// §4.8) from `rows - 1` words of [`Generator::fill_bits`] at offset `c * (rows - 1)`. With a
-/// [`TorchGenerator`](crate::TorchGenerator) the normal draws and the words come from the same
-/// stream in PyTorch's order, which matches `sparse_` called without a `generator=` (PyTorch
-/// always takes the permutation from its global generator). Every column gets exactly
-/// `num_zeros` zeros (plus a normal draw that is exactly `0.0`, which practically never
-/// happens).
-///
-/// `sparsity` must be in `[0, 1)` and `std` finite, `>= 0` and at most `f32::MAX / 10` (the
-/// values would overflow beyond).
-///
-/// ```
-/// use init_core::{Param, Seed, sparse};
-/// let mut w = Param::zeros(&[10, 4]);
-/// sparse(&mut w, "fc.weight", 0.25, 0.01, &mut Seed::new(0))?;
-/// let view = w.view();
-/// for c in 0..4 {
-///     assert_eq!(view.index_axis(ndarray::Axis(1), c).iter().filter(|&&x| x == 0.0).count(), 3); // ceil(2.5)
-/// }
-/// let err = sparse(&mut w, "fc.weight", 1.0, 0.01, &mut Seed::new(0)).unwrap_err();
-/// assert_eq!(err.to_string(), "fc.weight: sparse: argument `sparsity` must be in [0, 1), got 1.0");
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn sparse(
-    mut param: impl ParamTarget,
+/// The sparse matrix into a 2-D `param` (see [`sparse`]).
+pub(crate) fn fill_sparse(
+    param: &mut Param,
     path: &str,
     sparsity: f64,
     std: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    let param = crate::param::target(&mut param);
     check::rank(path, param, "sparse", "exactly 2 dimensions", |n| n == 2)?;
     let unit = |v: f64| (0.0..1.0).contains(&v);
     check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;
@@ -77,11 +51,69 @@ pub fn sparse(
     Ok(())
 }
 
+/// `sparse_` with named arguments: [`sparse`], then [`std`](Sparse::std),
+/// [`fill`](Sparse::fill).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[must_use = "a scheme does nothing until `fill` is called"]
+pub struct Sparse {
+    sparsity: f64,
+    std: f64,
+}
+
+/// Fill a 2-D parameter with `N(0, std)` draws, then zero `ceil(sparsity * rows)` of the
+/// entries of every column, as PyTorch's `sparse_(tensor, sparsity, std=0.01)`.
+///
+/// The rows to zero in column `c` are the first `num_zeros` entries of a random permutation of
+/// `0..rows`, computed as `torch.randperm(rows)` does for `rows < 2^32 / 20` (reference
+/// §4.8) from `rows - 1` words of [`Generator::fill_bits`] at offset `c * (rows - 1)` of the handle's path. With a
+/// [`TorchGenerator`](crate::TorchGenerator) the normal draws and the words come from the same
+/// stream in PyTorch's order, which matches `sparse_` called without a `generator=` (PyTorch
+/// always takes the permutation from its global generator). Every column gets exactly
+/// `num_zeros` zeros (plus a normal draw that is exactly `0.0`, which practically never
+/// happens).
+///
+/// `sparsity` must be in `[0, 1)` and `std` (default 0.01) finite, `>= 0` and at most `f32::MAX / 10` (the
+/// values would overflow beyond).
+///
+/// ```
+/// use init_core::{self as init, Param, Seed};
+/// let mut w = Param::zeros(&[10, 4]);
+/// init::sparse(0.25).fill(w.at("fc.weight"), &mut Seed::new(0))?;
+/// let view = w.view();
+/// for c in 0..4 {
+///     assert_eq!(view.index_axis(ndarray::Axis(1), c).iter().filter(|&&x| x == 0.0).count(), 3); // ceil(2.5)
+/// }
+/// let err = init::sparse(1.0).fill(w.at("fc.weight"), &mut Seed::new(0)).unwrap_err();
+/// assert_eq!(err.to_string(), "fc.weight: sparse: argument `sparsity` must be in [0, 1), got 1.0");
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn sparse(sparsity: f64) -> Sparse {
+    Sparse { sparsity, std: 0.01 }
+}
+
+impl Sparse {
+    /// The standard deviation of the non-zero values (default 0.01).
+    pub fn std(self, std: f64) -> Self {
+        Sparse { std, ..self }
+    }
+
+    /// Fill `param` with draws from `rng`, keyed by the handle's path; its
+    /// [`origin`](crate::Param::origin) becomes the scheme (`"sparse(sparsity = 0.25)"`).
+    pub fn fill(self, param: impl ParamTarget, rng: &mut dyn Generator) -> Result<()> {
+        Init::from(self).apply(param, rng)
+    }
+}
+
+impl From<Sparse> for Init {
+    fn from(Sparse { sparsity, std }: Sparse) -> Init {
+        Init::Sparse { sparsity, std }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Seed;
-    use crate::param::Param;
 
     fn zeros_per_column(p: &Param) -> Vec<usize> {
         let view = p.view();
@@ -103,7 +135,7 @@ mod tests {
             (513, 9, 0.3, 154),
         ] {
             let mut p = Param::zeros(&[rows, cols]);
-            sparse(&mut p, "fc.weight", sparsity, 1.0, &mut Seed::new(rows as u64)).unwrap();
+            fill_sparse(&mut p, "fc.weight", sparsity, 1.0, &mut Seed::new(rows as u64)).unwrap();
             assert_eq!(
                 zeros_per_column(&p),
                 vec![want; cols],
@@ -122,7 +154,7 @@ mod tests {
         ];
         let mut g = crate::TorchGenerator::new(0);
         let mut p = Param::zeros(&[3, 5]);
-        sparse(&mut p, "w", 0.5, 1.0, &mut g).unwrap();
+        fill_sparse(&mut p, "w", 0.5, 1.0, &mut g).unwrap();
         assert_eq!(p.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want);
         let mut next = [0.0f32];
         g.fill("w", Dist::uniform(0.0, 1.0).unwrap(), &mut next);
@@ -142,7 +174,7 @@ mod tests {
             }
         }
         let mut p = Param::zeros(&[5, 2]);
-        sparse(&mut p, "w", 0.4, 1.0, &mut ZeroBits).unwrap();
+        fill_sparse(&mut p, "w", 0.4, 1.0, &mut ZeroBits).unwrap();
         assert_eq!(p.as_slice(), &[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
     }
 
@@ -150,7 +182,7 @@ mod tests {
     fn uses_the_generator() {
         let run = |seed| {
             let mut p = Param::zeros(&[20, 6]);
-            sparse(&mut p, "w", 0.5, 0.01, &mut Seed::new(seed)).unwrap();
+            fill_sparse(&mut p, "w", 0.5, 0.01, &mut Seed::new(seed)).unwrap();
             p.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         };
         assert_eq!(run(1), run(1));
@@ -161,27 +193,27 @@ mod tests {
     fn errors() {
         let mut g = Seed::new(0);
         let mut w = Param::zeros(&[4, 4]);
-        let err =
-            sparse(&mut Param::zeros(&[4, 4, 4]), "conv.weight", 0.1, 0.01, &mut g).unwrap_err();
+        let err = fill_sparse(&mut Param::zeros(&[4, 4, 4]), "conv.weight", 0.1, 0.01, &mut g)
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "conv.weight: sparse needs a tensor with exactly 2 dimensions, got shape [4, 4, 4]"
         );
-        let err = sparse(&mut w, "fc.weight", -0.1, 0.01, &mut g).unwrap_err();
+        let err = fill_sparse(&mut w, "fc.weight", -0.1, 0.01, &mut g).unwrap_err();
         assert_eq!(
             err.to_string(),
             "fc.weight: sparse: argument `sparsity` must be in [0, 1), got -0.1"
         );
-        let err = sparse(&mut w, "fc.weight", f64::NAN, 0.01, &mut g).unwrap_err();
+        let err = fill_sparse(&mut w, "fc.weight", f64::NAN, 0.01, &mut g).unwrap_err();
         assert_eq!(
             err.to_string(),
             "fc.weight: sparse: argument `sparsity` must be finite, got NaN"
         );
-        let err = sparse(&mut w, "fc.weight", 0.1, -1.0, &mut g).unwrap_err();
+        let err = fill_sparse(&mut w, "fc.weight", 0.1, -1.0, &mut g).unwrap_err();
         assert_eq!(err.to_string(), "fc.weight: sparse: argument `std` must be >= 0, got -1.0");
-        let err = sparse(&mut w, "fc.weight", 0.1, f64::INFINITY, &mut g).unwrap_err();
+        let err = fill_sparse(&mut w, "fc.weight", 0.1, f64::INFINITY, &mut g).unwrap_err();
         assert_eq!(err.to_string(), "fc.weight: sparse: argument `std` must be finite, got inf");
         let mut empty = Param::zeros(&[0, 3]);
-        sparse(&mut empty, "w", 0.5, 1.0, &mut g).unwrap();
+        fill_sparse(&mut empty, "w", 0.5, 1.0, &mut g).unwrap();
     }
 }

@@ -28,7 +28,8 @@ fn zero_upper() {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::zero_upper;
-    use crate::{Param, TorchGenerator, orthogonal};
+    use crate::schemes::orthogonal::fill_orthogonal;
+    use crate::{Param, TorchGenerator};
 
     /// `XINUSE` bits of the upper halves of YMM 0-15 (bit 2) and ZMM 0-15 (bit 6).
     const UPPER: u64 = (1 << 2) | (1 << 6);
@@ -59,7 +60,8 @@ mod tests {
         };
         pool.install(|| {
             let mut w = Param::zeros(&[256, 256]);
-            orthogonal(&mut w, "w", 1.0, &mut TorchGenerator::new(0)).expect("valid arguments");
+            fill_orthogonal(&mut w, "w", 1.0, &mut TorchGenerator::new(0))
+                .expect("valid arguments");
             let mut states = pool.broadcast(|_| xinuse());
             states.push(xinuse());
             for x in states {

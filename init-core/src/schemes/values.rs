@@ -5,7 +5,7 @@ use std::fmt;
 use ndarray::ArrayD;
 
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::ParamTarget;
+use crate::param::{Param, ParamTarget};
 
 /// Literal values with a shape, as written in `#[init(values = [[0, 0, 0], [1, 1, 1]])]`.
 ///
@@ -125,6 +125,40 @@ impl Values {
     }
 }
 
+impl Values {
+    /// Copy the values into a parameter, broadcast by numpy's rules (`np.broadcast_to`): the shapes are
+    /// aligned at their last dimension, every dimension of the values must equal the parameter's or
+    /// be 1, and the values may have fewer dimensions (but not more) than the parameter.
+    ///
+    /// So a `[3, 3]` kernel fills every `(out, in)` pair of a `Conv2d(1, 3, 3)` weight of shape
+    /// `[3, 1, 3, 3]`, a `[1, 3]` row fills every row and a `[4, 1]` column every column of a
+    /// `[4, 3]` matrix. A shape that does not broadcast is an [`ErrorKind::Broadcast`] naming
+    /// both shapes, and leaves the parameter unchanged. The parameter's
+    /// [`origin`](crate::Param::origin) becomes the literal (`"values = [...]"`).
+    ///
+    /// ```
+    /// use init_core::{Param, Values};
+    /// let kernel = Values::new(vec![3, 3], vec![0., 0., 0., 1., 1., 1., 2., 2., 2.])?;
+    /// let mut w = Param::zeros(&[3, 1, 3, 3]);
+    /// kernel.fill(w.at("conv1.weight"))?;
+    /// assert_eq!(&w.as_slice()[18..27], kernel.data());
+    /// assert_eq!(w.origin(), Some("values = [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]"));
+    /// let mut small = Param::zeros(&[3, 1, 2, 2]);
+    /// let err = kernel.fill(small.at("conv1.weight")).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "conv1.weight: values of shape [3, 3] cannot be broadcast to the parameter's shape [3, 1, 2, 2]"
+    /// );
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn fill(&self, mut param: impl ParamTarget) -> Result<()> {
+        let (param, path) = crate::param::target(&mut param);
+        fill_values(param, path, self)?;
+        param.set_origin(self.to_string());
+        Ok(())
+    }
+}
+
 impl TryFrom<ArrayD<f32>> for Values {
     type Error = InitError;
 
@@ -165,30 +199,8 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], data: &[f32]) -> fm
     f.write_str("]")
 }
 
-/// Copy `values` into `param`, broadcast by numpy's rules (`np.broadcast_to`): the shapes are
-/// aligned at their last dimension, every dimension of `values` must equal the parameter's or
-/// be 1, and `values` may have fewer dimensions (but not more) than the parameter.
-///
-/// So a `[3, 3]` kernel fills every `(out, in)` pair of a `Conv2d(1, 3, 3)` weight of shape
-/// `[3, 1, 3, 3]`, a `[1, 3]` row fills every row and a `[4, 1]` column every column of a
-/// `[4, 3]` matrix. A shape that does not broadcast is an [`ErrorKind::Broadcast`] naming
-/// both shapes, and leaves the parameter unchanged.
-///
-/// ```
-/// use init_core::{Param, Values, values};
-/// let kernel = Values::new(vec![3, 3], vec![0., 0., 0., 1., 1., 1., 2., 2., 2.])?;
-/// let mut w = Param::zeros(&[3, 1, 3, 3]);
-/// values(&mut w, "conv1.weight", &kernel)?;
-/// assert_eq!(&w.as_slice()[18..27], kernel.data());
-/// let err = values(&mut Param::zeros(&[3, 1, 2, 2]), "conv1.weight", &kernel).unwrap_err();
-/// assert_eq!(
-///     err.to_string(),
-///     "conv1.weight: values of shape [3, 3] cannot be broadcast to the parameter's shape [3, 1, 2, 2]"
-/// );
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-pub fn values(mut param: impl ParamTarget, path: &str, values: &Values) -> Result<()> {
-    let param = crate::param::target(&mut param);
+/// Copy `values` into `param`, broadcast (see [`Values::fill`]).
+pub(crate) fn fill_values(param: &mut Param, path: &str, values: &Values) -> Result<()> {
     let target = param.shape();
     let lead = target.len().checked_sub(values.shape.len());
     let fits = lead.is_some_and(|lead| {
@@ -254,7 +266,7 @@ mod tests {
 
     fn fill(shape: &[usize], vals: &Values) -> Vec<f32> {
         let mut p = Param::zeros(shape);
-        values(&mut p, "w", vals).unwrap();
+        fill_values(&mut p, "w", vals).unwrap();
         p.as_slice().to_vec()
     }
 
@@ -296,7 +308,7 @@ mod tests {
             (&[0], 0, "[0]"),
         ];
         for (shape, len, text) in cases {
-            let err = values(&mut p, "fc.weight", &v(shape, &vec![1.0; len])).unwrap_err();
+            let err = fill_values(&mut p, "fc.weight", &v(shape, &vec![1.0; len])).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 format!(

@@ -19,7 +19,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::{Dtype, LoadReport, Mismatch, StateDict, Tensor};
 use crate::error::{ErrorKind, InitError, Result};
 use crate::module::{Module, join, traverse};
-use crate::param::{BufferData, BufferMut, ParamMut};
+use crate::param::{BufferData, BufferMut, Param};
 
 /// The [`origin`](crate::Param::origin) of a parameter after a load.
 const LOADED: &str = "loaded by load_state_dict";
@@ -55,7 +55,7 @@ pub(crate) fn state_dict(m: &dyn Module) -> StateDict {
 
 /// A parameter or buffer of the model, mutable (values only).
 enum Slot<'a> {
-    Param(ParamMut<'a>),
+    Param(&'a mut Param),
     Buffer(BufferMut<'a>),
 }
 
@@ -81,7 +81,9 @@ impl Slot<'_> {
 /// Every parameter and buffer of the subtree of `m` with its key, in state-dict order.
 fn slots<'a>(m: &'a mut dyn Module, path: &str, out: &mut Vec<(String, Slot<'a>)>) {
     let parts = traverse::parts_mut(m);
-    out.extend(parts.params.into_iter().map(|(n, p)| (join(path, &n), Slot::Param(p))));
+    out.extend(
+        parts.params.into_iter().map(|(n, p)| (join(path, &n), Slot::Param(p.into_param()))),
+    );
     out.extend(parts.buffers.into_iter().map(|(n, b)| (join(path, &n), Slot::Buffer(b))));
     for (name, child) in parts.children {
         slots(child, &join(path, &name), out);
@@ -90,7 +92,7 @@ fn slots<'a>(m: &'a mut dyn Module, path: &str, out: &mut Vec<(String, Slot<'a>)
 
 /// One value to copy, checked: the slot and the tensor have the same shape and type.
 enum Write<'a, 't> {
-    Param(ParamMut<'a>, &'t ArrayD<f32>),
+    Param(&'a mut Param, &'t ArrayD<f32>),
     F32(BufferMut<'a>, &'t ArrayD<f32>),
     I64(BufferMut<'a>, &'t ArrayD<i64>),
 }
@@ -159,7 +161,7 @@ pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<Loa
     let origin: Arc<str> = Arc::from(LOADED);
     for write in writes {
         match write {
-            Write::Param(mut p, a) => {
+            Write::Param(p, a) => {
                 p.copy_from(&a.view())?;
                 p.set_origin(Arc::clone(&origin));
             }
