@@ -20,7 +20,10 @@ pub mod prelude {
 /// Helpers for the code `#[derive(Module)]` writes; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use init_core::spec::{LayerSpec, check_param};
+    pub use init_core::spec::{
+        Field, LayerSpec, Msg, NotAModule, ParamSpec, ParamTable, check_config, check_param,
+        require_module,
+    };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has
     /// `shape`'s number of finite elements.

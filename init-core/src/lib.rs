@@ -17,6 +17,8 @@ pub mod rng;
 pub mod rules;
 pub mod safetensors;
 pub mod schemes;
+// For the code `#[derive(Module)]` writes, through `init::__private`; not a public API.
+#[doc(hidden)]
 pub mod spec;
 pub mod state;
 
@@ -31,7 +33,6 @@ pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, Param
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
 pub use rules::{Rule, Rules, Target};
 pub use schemes::*;
-pub use spec::{LayerSpec, ParamSpec, ParamTable};
 pub use state::{LoadReport, StateDict, Tensor};
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.

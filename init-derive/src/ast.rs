@@ -124,6 +124,42 @@ fn shape(ty: &Type) -> Shape<'_> {
     }
 }
 
+/// The layer inside arrays and `Vec`s (`Conv2d<..>` of `[Conv2d<..>; 4]`), whose
+/// configuration a field's check verifies.
+pub(crate) fn layer_ty(ty: &Type) -> &Type {
+    match ty {
+        Type::Array(array) => layer_ty(&array.elem),
+        Type::Paren(inner) => layer_ty(&inner.elem),
+        Type::Path(tp) if tp.qself.is_none() => {
+            let segments: Vec<String> =
+                tp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let is_vec = match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                ["Vec"] => true,
+                [root, "vec", "Vec"] => matches!(root, "std" | "alloc"),
+                _ => false,
+            };
+            match tp.path.segments.last().map(|s| &s.arguments) {
+                Some(PathArguments::AngleBracketed(args)) if is_vec && args.args.len() == 1 => {
+                    match args.args.first() {
+                        Some(GenericArgument::Type(inner)) => layer_ty(inner),
+                        _ => ty,
+                    }
+                }
+                _ => ty,
+            }
+        }
+        _ => ty,
+    }
+}
+
+/// The spans of the first and last token of `ty`, to underline all of it.
+pub(crate) fn first_and_last(ty: &Type) -> (Span, Span) {
+    let mut tokens = ty.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    (first, last)
+}
+
 /// The type as the user wrote it, without the spaces `quote` puts between tokens
 /// (`Conv2d<1, 3, 3>`), for messages.
 pub(crate) fn type_text(ty: &Type) -> String {
@@ -166,5 +202,14 @@ mod tests {
         ));
         assert!(matches!(shape(&parse_quote!(my::Option<M>)), Shape::Plain));
         assert!(matches!(shape(&parse_quote!(Vec<M>)), Shape::Plain));
+    }
+
+    #[test]
+    fn the_layer_of_arrays_and_vecs_is_their_element() {
+        let layer = |t: Type| type_text(layer_ty(&t));
+        assert_eq!(layer(parse_quote!([Conv2d<3, 8, 3>; 4])), "Conv2d<3, 8, 3>");
+        assert_eq!(layer(parse_quote!(std::vec::Vec<[Linear<2, 2>; 2]>)), "Linear<2, 2>");
+        assert_eq!(layer(parse_quote!(ModuleList<Linear<2, 2>>)), "ModuleList<Linear<2, 2>>");
+        assert_eq!(layer(parse_quote!(my::Vec<Linear<2, 2>>)), "my::Vec<Linear<2, 2>>");
     }
 }

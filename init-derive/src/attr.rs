@@ -26,12 +26,31 @@ pub(crate) struct Item {
 }
 
 pub(crate) enum ItemKind {
-    /// `scheme` or `values = ...` (target `None`: the layer's weight) or `name = scheme`.
-    Param { target: Option<Ident>, scheme: Scheme },
-    /// `Kind = scheme` or `Kind(name = scheme, ...)`.
-    Kind { kind: Ident, assigns: Vec<(Option<Ident>, Scheme)> },
+    /// `scheme` or `values = ...` (the layer's weight) or `name = scheme`.
+    Param { target: Target, scheme: Scheme },
+    /// `Kind = scheme` (the kind's weight; `grouped` false) or `Kind(name = scheme, ...)`.
+    Kind { kind: Ident, assigns: Vec<(Target, Scheme)>, grouped: bool },
     /// `"glob" = scheme`.
     Glob { pattern: LitStr, scheme: Scheme },
+}
+
+/// The parameter an item sets: the one it names, or the layer's `weight` when it names none
+/// (resolved here, once).
+pub(crate) struct Target {
+    pub(crate) name: String,
+    /// The name as written, or the tokens that stand for the default.
+    pub(crate) span: Span,
+}
+
+impl Target {
+    fn named(ident: &Ident) -> Self {
+        Target { name: ident.to_string(), span: ident.span() }
+    }
+
+    /// The default target, `weight`, for an item at `span`.
+    fn weight(span: Span) -> Self {
+        Target { name: "weight".to_owned(), span }
+    }
 }
 
 impl Item {
@@ -127,7 +146,8 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
         input.parse::<Token![=]>()?;
         let literal = values::parse(input)?;
         let scheme = scheme::values_scheme(literal, name.span());
-        return Ok(Some(ItemKind::Param { target: None, scheme }));
+        let target = Target::weight(name.span());
+        return Ok(Some(ItemKind::Param { target, scheme }));
     }
     if input.peek2(Token![=]) {
         // weight = xavier_uniform      |  Conv2d = kaiming_normal(...)
@@ -136,9 +156,10 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
         let scheme = scheme::parse(cx, input)?;
         return Ok(scheme.map(|scheme| {
             if is_kind {
-                ItemKind::Kind { kind: key, assigns: vec![(None, scheme)] }
+                let target = Target::weight(key.span());
+                ItemKind::Kind { kind: key, assigns: vec![(target, scheme)], grouped: false }
             } else {
-                ItemKind::Param { target: Some(key), scheme }
+                ItemKind::Param { target: Target::named(&key), scheme }
             }
         }));
     }
@@ -153,15 +174,16 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
             let name: Ident = content.parse()?;
             content.parse::<Token![=]>()?;
             match scheme::parse(cx, &content)? {
-                Some(s) => assigns.push((Some(name), s)),
+                Some(s) => assigns.push((Target::named(&name), s)),
                 None => ok = false,
             }
             if !content.is_empty() {
                 content.parse::<Token![,]>()?;
             }
         }
-        return Ok(ok.then_some(ItemKind::Kind { kind, assigns }));
+        return Ok(ok.then_some(ItemKind::Kind { kind, assigns, grouped: true }));
     }
     // kaiming_normal(nonlinearity = "relu")   |   zeros
-    Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Param { target: None, scheme }))
+    Ok(scheme::parse(cx, input)?
+        .map(|scheme| ItemKind::Param { target: Target::weight(scheme.span), scheme }))
 }

@@ -31,6 +31,13 @@ impl Ctxt {
         self.push(syn::Error::new(span, msg));
     }
 
+    /// An error underlining everything from `first` to `last` (two tokens of one line).
+    pub(crate) fn error_between<M: Display>(&self, first: Span, last: Span, msg: M) {
+        let ends = [first, last].map(|span| proc_macro2::Ident::new("x", span));
+        let [a, b] = &ends;
+        self.error_spanned_by(quote::quote!(#a #b), msg);
+    }
+
     /// An error from syn's parser.
     pub(crate) fn syn_error(&self, err: syn::Error) {
         let prefix = self.prefix.borrow().clone();

@@ -1,12 +1,13 @@
 //! Writing the impls: `Module` (children in declaration order, `init_rules` from the
 //! attributes), `Zeroed`, `new`, and the `const` checks that need the fields' types.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{DeriveInput, GenericParam, Ident, Type, WherePredicate, parse_quote};
 
-use crate::ast::{self, Field, Input, Shape};
+use crate::ast::{Field, Input, Shape};
 use crate::attr::{Item, ItemKind};
+use crate::checks::{check_call, field_check};
 use crate::ctxt::Ctxt;
 use crate::{fallback, valid};
 
@@ -89,8 +90,10 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
     let module_generics = with_bounds(&input.original.generics, &module_bounds);
     let (impl_g, ty_g, where_module) = module_generics.split_for_impl();
 
-    let visits = modules.iter().map(|f| visit(f, false));
-    let visits_mut = modules.iter().map(|f| visit(f, true));
+    let visits = modules.iter().map(|f| visit(f, false, generic(f.module_ty())));
+    let visits_mut = modules.iter().map(|f| visit(f, true, generic(f.module_ty())));
+    let field_checks = modules.iter().filter(|f| !generic(f.module_ty())).map(|f| field_check(f));
+    let fallback = fallback_in_scope();
     let rules = input
         .attrs
         .items
@@ -118,7 +121,7 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         }
     });
 
-    let zeroed = zeroed_impl(input, &zeroed_bounds, &module_bounds);
+    let zeroed = zeroed_impl(input, &generic, &zeroed_bounds, &module_bounds);
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications)]
@@ -127,9 +130,11 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
                 ::init::LayerKind::Custom(#name)
             }
             fn visit<'__a>(&'__a self, __visitor: &mut dyn ::init::Visitor<'__a>) {
+                #fallback
                 #(#visits)*
             }
             fn visit_mut<'__a>(&'__a mut self, __visitor: &mut dyn ::init::VisitorMut<'__a>) {
+                #fallback
                 #(#visits_mut)*
             }
             fn init_rules(&self) -> ::std::vec::Vec<::init::Rule> {
@@ -140,32 +145,48 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
             }
         }
         #assoc_impl
+        #(#field_checks)*
         #(#free_checks)*
         #zeroed
     }
 }
 
-/// `__visitor.module("conv1", &self.conv1);`, placed on the field's type so that a field
-/// that is not a module is reported there.
-fn visit(f: &Field<'_>, mutable: bool) -> TokenStream {
+/// `__visitor.module("conv1", Field::<Conv2d<..>>::as_module(&self.conv1));`. A field that is
+/// not a module resolves `as_module` to the fallback that cannot fail, so the only error is
+/// the field's `require_module` check. A generic field's type is a module by the impl's
+/// where-clause, and is cast directly (the fallback is only sound where `require_module`
+/// checks the type).
+fn visit(f: &Field<'_>, mutable: bool, generic: bool) -> TokenStream {
     let (member, name) = (&f.member, &f.name);
     let span = f.span();
+    let ty = f.module_ty();
     let (r, as_module) = if mutable {
         (quote_spanned!(span=> &mut), quote_spanned!(span=> as_module_mut))
     } else {
         (quote_spanned!(span=> &), quote_spanned!(span=> as_module))
     };
+    let cast = if generic {
+        quote_spanned!(span=> ::init::AsModule::#as_module)
+    } else {
+        quote_spanned!(span=> ::init::__private::Field::<#ty>::#as_module)
+    };
     match f.shape {
-        Shape::Plain => quote_spanned!(span=> __visitor.module(#name, #r self.#member);),
+        Shape::Plain => quote_spanned!(span=> __visitor.module(#name, #cast(#r self.#member));),
         Shape::Optional(_) => quote_spanned! {span=>
             if let ::core::option::Option::Some(__child) = #r self.#member {
-                __visitor.module(#name, __child);
+                __visitor.module(#name, #cast(__child));
             }
         },
-        Shape::Boxed(_) => {
-            quote_spanned!(span=> __visitor.module(#name, ::init::AsModule::#as_module(#r *self.#member));)
-        }
+        Shape::Boxed(_) => quote_spanned!(span=> __visitor.module(#name, #cast(#r *self.#member));),
     }
+}
+
+/// The fallback of `Field` in scope, for a body that casts fields.
+pub(crate) fn fallback_in_scope() -> TokenStream {
+    quote!(
+        #[allow(unused_imports)]
+        use ::init::__private::NotAModule as _;
+    )
 }
 
 /// The rules a field's attributes declare: `Rule::module("conv1", "weight", init)`.
@@ -174,7 +195,7 @@ fn field_rules(struct_name: &str, f: &Field<'_>) -> TokenStream {
     let origin = format!("#[init] on {struct_name}.{name}");
     let rules = f.attrs.items.iter().filter_map(|item| {
         let ItemKind::Param { target, scheme } = &item.kind else { return None };
-        let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+        let param = &target.name;
         let init = scheme.to_init();
         Some(quote! {
             __rules.push(::init::Rule::module(#name, #param, #init).with_origin(#origin));
@@ -186,14 +207,14 @@ fn field_rules(struct_name: &str, f: &Field<'_>) -> TokenStream {
 /// The rules of one struct-level item.
 fn struct_rules(struct_name: &str, item: &Item) -> TokenStream {
     match &item.kind {
-        ItemKind::Kind { kind, assigns } => {
-            let origin = if assigns.len() == 1 && assigns[0].0.is_none() {
-                format!("#[init({kind} = ...)] on {struct_name}")
-            } else {
+        ItemKind::Kind { kind, assigns, grouped } => {
+            let origin = if *grouped {
                 format!("#[init({kind}(...))] on {struct_name}")
+            } else {
+                format!("#[init({kind} = ...)] on {struct_name}")
             };
             let rules = assigns.iter().map(|(target, scheme)| {
-                let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+                let param = &target.name;
                 let init = scheme.to_init();
                 quote! {
                     __rules.push(::init::Rule::kind(::init::LayerKind::#kind, #param, #init).with_origin(#origin));
@@ -210,39 +231,10 @@ fn struct_rules(struct_name: &str, item: &Item) -> TokenStream {
     }
 }
 
-/// The `const` check of one field item, spanning the item's tokens: the parameter exists,
-/// its rank suits the scheme, `values` broadcast to its shape.
-fn check_call(f: &Field<'_>, item: &Item) -> Option<TokenStream> {
-    let ItemKind::Param { target, scheme } = &item.kind else { return None };
-    let ty = f.module_ty();
-    let ty_text = ast::type_text(ty);
-    let field = &f.name;
-    let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
-    let scheme_name = scheme.def.name;
-    let (min, max) = (scheme.def.min_rank, scheme.def.max_rank);
-    let values = match scheme.values_shape() {
-        Some(shape) => quote!(::core::option::Option::Some(&[#(#shape),*])),
-        None => quote!(::core::option::Option::None),
-    };
-    let (first, last) = item.spans();
-    // Every token carries the item's first span, and the panic's argument list its last,
-    // so the compiler underlines the whole item when the check fails.
-    let mut panic_args =
-        Group::new(Delimiter::Parenthesis, quote_spanned!(first=> "{}", __message));
-    panic_args.set_span(last);
-    Some(quote_spanned! {first=>
-        match ::init::__private::check_param(
-            &<#ty as ::init::__private::LayerSpec>::PARAMS, #ty_text, #field, #param, #scheme_name, #min, #max, #values
-        ).message() {
-            ::core::option::Option::Some(__message) => ::core::panic! #panic_args,
-            ::core::option::Option::None => (),
-        }
-    })
-}
-
 /// `impl Zeroed` and `new`, unless a field is `Box<dyn ...>` (which has no zeroed value).
 fn zeroed_impl(
     input: &Input<'_>,
+    generic: &dyn Fn(&Type) -> bool,
     zeroed_bounds: &[WherePredicate],
     module_bounds: &[WherePredicate],
 ) -> TokenStream {
@@ -254,13 +246,17 @@ fn zeroed_impl(
         let member = &f.member;
         let span = f.span();
         let ty = f.module_ty();
+        // As in `visit`: the fallback only where `require_module` checks the type.
+        let zeroed = if generic(ty) {
+            quote_spanned!(span=> <#ty as ::init::Zeroed>::zeroed())
+        } else {
+            quote_spanned!(span=> ::init::__private::Field::<#ty>::zeroed())
+        };
         let value = match (f.attrs.skip, &f.shape) {
             (Some(_), _) => quote_spanned!(span=> ::core::default::Default::default()),
             (None, Shape::Optional(_)) => quote!(::core::option::Option::None),
-            (None, Shape::Boxed(_)) => {
-                quote_spanned!(span=> ::std::boxed::Box::new(<#ty as ::init::Zeroed>::zeroed()))
-            }
-            (None, Shape::Plain) => quote_spanned!(span=> <#ty as ::init::Zeroed>::zeroed()),
+            (None, Shape::Boxed(_)) => quote_spanned!(span=> ::std::boxed::Box::new(#zeroed)),
+            (None, Shape::Plain) => zeroed,
         };
         quote!(#member: #value)
     });
@@ -270,6 +266,7 @@ fn zeroed_impl(
     both.extend_from_slice(zeroed_bounds);
     let ng = with_bounds(&input.original.generics, &both);
     let (impl_n, _, where_n) = ng.split_for_impl();
+    let fallback = fallback_in_scope();
     let doc = format!(
         "Build a `{ident}` with every parameter initialized exactly once: by its `#[init]` attribute, else by the nearest struct rule, else by its layer's PyTorch default (one pass, no fill before the real fill)."
     );
@@ -278,6 +275,7 @@ fn zeroed_impl(
         #[allow(unused_qualifications)]
         impl #impl_g ::init::Zeroed for #ident #ty_g #where_z {
             fn zeroed() -> Self {
+                #fallback
                 Self { #(#inits),* }
             }
         }

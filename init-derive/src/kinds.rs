@@ -1,5 +1,9 @@
 //! The layer kinds a struct-level rule can name, with their parameters and ranks, so that
 //! `#[init(BatchNorm2d = kaiming_normal)]` or `#[init(Conv2 = ...)]` fail at the attribute.
+//!
+//! The runtime's lists are `init::LayerKind::ALL` and each layer's `LayerSpec::PARAMS`
+//! (recurrent names from `init-core/src/spec/recurrent_names.rs`); the tests at the bottom
+//! pin this table to them.
 
 /// A kind's parameter: its name (or, for recurrent layers, a family like `weight_ih_l{k}`)
 /// and its rank (`None` when it depends on the configuration).
@@ -112,5 +116,91 @@ mod tests {
         assert!(lstm.param("weight_hh").is_none());
         assert!(lstm.param("weight_hh_lx").is_none());
         assert!(find("Linear").unwrap().param("weight_ih_l0").is_none());
+    }
+}
+
+#[cfg(test)]
+mod runtime_tests {
+    //! This table against the runtime's kinds and layers (`init-core` is a dev-dependency).
+    use super::*;
+    use init_core::spec::{LayerSpec, ParamTable};
+    use init_core::*;
+
+    fn spec<T: LayerSpec>(kind: LayerKind) -> ParamTable {
+        assert_eq!(T::KIND, kind);
+        T::PARAMS
+    }
+
+    /// The parameter tables of layers of `kind`: several where the parameters depend on the
+    /// configuration, none for containers.
+    fn tables(kind: LayerKind) -> Vec<ParamTable> {
+        use LayerKind as K;
+        match kind {
+            K::Linear => vec![spec::<Linear<3, 4>>(kind)],
+            K::Bilinear => vec![spec::<Bilinear<2, 3, 4>>(kind)],
+            K::Conv1d => vec![spec::<Conv1d<2, 4, 3>>(kind)],
+            K::Conv2d => vec![spec::<Conv2d<2, 4, 3>>(kind)],
+            K::Conv3d => vec![spec::<Conv3d<2, 4, 3>>(kind)],
+            K::ConvTranspose2d => vec![spec::<ConvTranspose2d<2, 4, 3>>(kind)],
+            K::BatchNorm1d => vec![spec::<BatchNorm1d<4>>(kind)],
+            K::BatchNorm2d => vec![spec::<BatchNorm2d<4>>(kind)],
+            K::LayerNorm => vec![spec::<LayerNorm<4>>(kind), spec::<LayerNorm<4, 5, 6>>(kind)],
+            K::GroupNorm => vec![spec::<GroupNorm<2, 4>>(kind)],
+            K::Embedding => vec![spec::<Embedding<10, 4>>(kind)],
+            K::LSTM => vec![spec::<LSTM<4, 8, 3, true>>(kind)],
+            K::GRU => vec![spec::<GRU<4, 8, 3, true>>(kind)],
+            K::MultiheadAttention => vec![
+                spec::<MultiheadAttention<8, 2>>(kind),
+                spec::<MultiheadAttention<8, 2, 4, 6>>(kind),
+            ],
+            K::MaxPool2d => vec![spec::<MaxPool2d<2>>(kind)],
+            K::AvgPool2d => vec![spec::<AvgPool2d<2>>(kind)],
+            K::AdaptiveAvgPool2d => vec![spec::<AdaptiveAvgPool2d<2, 2>>(kind)],
+            K::Flatten => vec![spec::<Flatten>(kind)],
+            K::Dropout => vec![spec::<Dropout>(kind)],
+            K::Identity => vec![spec::<Identity>(kind)],
+            K::ReLU => vec![spec::<ReLU>(kind)],
+            K::LeakyReLU => vec![spec::<LeakyReLU>(kind)],
+            K::GELU => vec![spec::<GELU>(kind)],
+            K::SiLU => vec![spec::<SiLU>(kind)],
+            K::Tanh => vec![spec::<Tanh>(kind)],
+            K::Sigmoid => vec![spec::<Sigmoid>(kind)],
+            K::Sequential | K::ModuleList => Vec::new(),
+            other => panic!("no layer of kind {other} in this test: add one"),
+        }
+    }
+
+    #[test]
+    fn the_kinds_are_the_runtimes() {
+        let runtime: Vec<&str> = LayerKind::ALL.iter().map(|k| k.name()).collect();
+        let derive: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        assert_eq!(derive, runtime);
+        for kind in LayerKind::ALL {
+            // The derive writes `::init::LayerKind::<name>`: the variant is called so.
+            assert_eq!(format!("{kind:?}"), kind.name());
+        }
+    }
+
+    #[test]
+    fn the_parameters_and_ranks_are_the_layers() {
+        for kind in LayerKind::ALL {
+            let def = find(kind.name()).unwrap();
+            let tables = tables(kind);
+            let runtime: Vec<(&str, usize)> = tables
+                .iter()
+                .flat_map(|t| (0..t.len()).filter_map(|i| t.get(i)))
+                .map(|p| (p.name(), p.shape().len()))
+                .collect();
+            for &(name, rank) in &runtime {
+                let p = def.param(name).unwrap_or_else(|| panic!("{kind}: derive refuses {name}"));
+                assert!(p.rank.is_none_or(|r| r == rank), "{kind}.{name}: rank {rank}");
+            }
+            for p in def.params {
+                let used = runtime
+                    .iter()
+                    .any(|(name, _)| def.param(name).is_some_and(|q| q.name == p.name));
+                assert!(used, "{kind}: no layer has {}", p.name);
+            }
+        }
     }
 }

@@ -2,17 +2,21 @@
 //! this crate is an implementation detail.
 //!
 //! Stages, one file each: `ast` reads the struct, `attr` parses `#[init(...)]` and
-//! `#[module(...)]` into typed values (spans kept), `valid` checks the rules that span
+//! `#[module(...)]` into typed values (spans kept; `scheme` and `args` for schemes, `names`
+//! for every closed list of names), `valid` checks the rules that span
 //! several attributes, `expand` writes the impls, `fallback` writes a stub when there are
 //! errors. Every mistake is collected in a `Ctxt` and reported in one build.
 
+mod args;
 mod ast;
 mod attr;
+mod checks;
 mod ctxt;
 mod expand;
 mod fallback;
 mod init_expr;
 mod kinds;
+mod names;
 mod scheme;
 mod suggest;
 mod valid;

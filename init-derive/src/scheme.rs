@@ -1,152 +1,106 @@
-//! The schemes an attribute can name, with PyTorch's argument names and defaults, parsed
-//! into typed values and expanded into `::init::Init` expressions.
+//! The schemes an attribute can name, parsed into one typed variant per scheme with
+//! PyTorch's argument names, order and defaults, and checked by the same rules as the
+//! runtime. Nothing after this file looks at a scheme's or an argument's name.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
 use syn::parse::ParseStream;
-use syn::{Ident, LitStr, Token, parenthesized};
+use syn::{Ident, parenthesized};
 
+use crate::args::{Args, Spanned};
 use crate::ctxt::Ctxt;
+use crate::names::{Distribution, FanMode, KAIMING_MODES, Named, Nonlinearity, SchemeName};
 use crate::suggest;
-use crate::values::{self, Literal};
+use crate::values::Literal;
 
-/// The type of an argument.
-#[derive(Clone, Copy, PartialEq)]
-enum ArgTy {
-    Float,
-    /// A positive integer (`dirac`'s `groups`).
-    Count,
-    Nonlinearity,
-    /// A fan mode, from the listed names.
-    Mode(&'static [&'static str]),
-    Distribution,
-}
-
-/// An argument: name, type, default (`None` = required).
-struct ArgDef {
-    name: &'static str,
-    ty: ArgTy,
-    default: Option<Value>,
-}
-
-/// A scheme: its name, arguments, and the ranks of parameter it accepts.
-pub(crate) struct SchemeDef {
-    pub(crate) name: &'static str,
-    args: &'static [ArgDef],
-    pub(crate) min_rank: usize,
-    pub(crate) max_rank: usize,
-}
-
-/// A resolved argument value.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub(crate) enum Value {
-    Float(f64),
-    Count(u64),
-    Str(&'static str),
-}
-
-const NONLINEARITIES: &[&str] = &[
-    "linear",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "selu",
-];
-const DISTRIBUTIONS: &[&str] = &["truncated_normal", "normal", "untruncated_normal", "uniform"];
-const FAN_IN_OUT: &[&str] = &["fan_in", "fan_out"];
-const FAN_ANY: &[&str] = &["fan_in", "fan_out", "fan_avg"];
-const ANY: usize = usize::MAX;
-
-const fn arg(name: &'static str, ty: ArgTy, default: Option<Value>) -> ArgDef {
-    ArgDef { name, ty, default }
-}
-const fn float(name: &'static str, default: f64) -> ArgDef {
-    arg(name, ArgTy::Float, Some(Value::Float(default)))
-}
-const fn scheme(
-    name: &'static str,
-    args: &'static [ArgDef],
-    min_rank: usize,
-    max_rank: usize,
-) -> SchemeDef {
-    SchemeDef { name, args, min_rank, max_rank }
-}
-const KAIMING: &[ArgDef] = &[
-    float("a", 0.0),
-    arg("mode", ArgTy::Mode(FAN_IN_OUT), Some(Value::Str("fan_in"))),
-    arg("nonlinearity", ArgTy::Nonlinearity, Some(Value::Str("leaky_relu"))),
-];
-
-/// Every scheme of `init`, PyTorch's arguments in PyTorch's order.
-pub(crate) const SCHEMES: &[SchemeDef] = &[
-    scheme("uniform", &[float("a", 0.0), float("b", 1.0)], 0, ANY),
-    scheme("normal", &[float("mean", 0.0), float("std", 1.0)], 0, ANY),
-    scheme(
-        "trunc_normal",
-        &[float("mean", 0.0), float("std", 1.0), float("a", -2.0), float("b", 2.0)],
-        0,
-        ANY,
-    ),
-    scheme("constant", &[arg("value", ArgTy::Float, None)], 0, ANY),
-    scheme("ones", &[], 0, ANY),
-    scheme("zeros", &[], 0, ANY),
-    scheme("eye", &[], 2, 2),
-    scheme("dirac", &[arg("groups", ArgTy::Count, Some(Value::Count(1)))], 3, 5),
-    scheme("xavier_uniform", &[float("gain", 1.0)], 2, ANY),
-    scheme("xavier_normal", &[float("gain", 1.0)], 2, ANY),
-    scheme("kaiming_uniform", KAIMING, 2, ANY),
-    scheme("kaiming_normal", KAIMING, 2, ANY),
-    scheme("orthogonal", &[float("gain", 1.0)], 2, ANY),
-    scheme("sparse", &[arg("sparsity", ArgTy::Float, None), float("std", 0.01)], 2, 2),
-    scheme("lecun_uniform", &[], 2, ANY),
-    scheme("lecun_normal", &[], 2, ANY),
-    scheme(
-        "variance_scaling",
-        &[
-            float("scale", 1.0),
-            arg("mode", ArgTy::Mode(FAN_ANY), Some(Value::Str("fan_in"))),
-            arg("distribution", ArgTy::Distribution, Some(Value::Str("truncated_normal"))),
-        ],
-        2,
-        ANY,
-    ),
-    scheme("delta_orthogonal", &[float("gain", 1.0)], 3, 5),
-    scheme("values", &[], 0, ANY),
-];
-
-/// A parsed, checked scheme with all its arguments resolved.
+/// A parsed scheme: its typed arguments and where its name is.
 pub(crate) struct Scheme {
-    pub(crate) def: &'static SchemeDef,
-    pub(crate) args: Vec<Value>,
-    pub(crate) values: Option<Literal>,
+    pub(crate) init: Init,
     pub(crate) span: Span,
 }
 
-/// An argument as written: `key = literal` or a positional literal.
-struct Written {
-    key: Option<Ident>,
-    value: WrittenValue,
+/// The Kaiming arguments, shared by the uniform and normal forms.
+pub(crate) struct Kaiming {
+    pub(crate) a: Spanned<f64>,
+    pub(crate) mode: Spanned<FanMode>,
+    pub(crate) nonlinearity: Spanned<Nonlinearity>,
 }
 
-enum WrittenValue {
-    /// The number and its tokens (`-` and the literal).
-    Number(f64, TokenStream),
-    Str(LitStr),
+/// One variant per scheme, as `init::Init`.
+pub(crate) enum Init {
+    Uniform {
+        a: Spanned<f64>,
+        b: Spanned<f64>,
+    },
+    Normal {
+        mean: Spanned<f64>,
+        std: Spanned<f64>,
+    },
+    TruncNormal {
+        mean: Spanned<f64>,
+        std: Spanned<f64>,
+        a: Spanned<f64>,
+        b: Spanned<f64>,
+    },
+    Constant {
+        value: Spanned<f64>,
+    },
+    Ones,
+    Zeros,
+    Eye,
+    Dirac {
+        groups: Spanned<u64>,
+    },
+    XavierUniform {
+        gain: Spanned<f64>,
+    },
+    XavierNormal {
+        gain: Spanned<f64>,
+    },
+    KaimingUniform(Kaiming),
+    KaimingNormal(Kaiming),
+    Orthogonal {
+        gain: Spanned<f64>,
+    },
+    Sparse {
+        sparsity: Spanned<f64>,
+        std: Spanned<f64>,
+    },
+    LecunUniform,
+    LecunNormal,
+    VarianceScaling {
+        scale: Spanned<f64>,
+        mode: Spanned<FanMode>,
+        distribution: Spanned<Distribution>,
+    },
+    DeltaOrthogonal {
+        gain: Spanned<f64>,
+    },
+    Values(Literal),
 }
 
-impl WrittenValue {
-    /// The value's tokens, to place errors on all of `-0.02`.
-    fn tokens(&self) -> TokenStream {
+impl Init {
+    /// Which scheme this is.
+    pub(crate) fn scheme(&self) -> SchemeName {
         match self {
-            WrittenValue::Number(_, t) => t.clone(),
-            WrittenValue::Str(s) => quote!(#s),
+            Init::Uniform { .. } => SchemeName::Uniform,
+            Init::Normal { .. } => SchemeName::Normal,
+            Init::TruncNormal { .. } => SchemeName::TruncNormal,
+            Init::Constant { .. } => SchemeName::Constant,
+            Init::Ones => SchemeName::Ones,
+            Init::Zeros => SchemeName::Zeros,
+            Init::Eye => SchemeName::Eye,
+            Init::Dirac { .. } => SchemeName::Dirac,
+            Init::XavierUniform { .. } => SchemeName::XavierUniform,
+            Init::XavierNormal { .. } => SchemeName::XavierNormal,
+            Init::KaimingUniform(_) => SchemeName::KaimingUniform,
+            Init::KaimingNormal(_) => SchemeName::KaimingNormal,
+            Init::Orthogonal { .. } => SchemeName::Orthogonal,
+            Init::Sparse { .. } => SchemeName::Sparse,
+            Init::LecunUniform => SchemeName::LecunUniform,
+            Init::LecunNormal => SchemeName::LecunNormal,
+            Init::VarianceScaling { .. } => SchemeName::VarianceScaling,
+            Init::DeltaOrthogonal { .. } => SchemeName::DeltaOrthogonal,
+            Init::Values(_) => SchemeName::Values,
         }
     }
 }
@@ -154,244 +108,225 @@ impl WrittenValue {
 /// Parse `name` or `name(args)` (or `values([...])`). Errors in the arguments are reported
 /// to `cx` and give `Ok(None)`; an unparsable token stream gives `Err`.
 pub(crate) fn parse(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<Scheme>> {
-    let name: Ident = input.parse()?;
-    let text = name.to_string();
-    let Some(def) = SCHEMES.iter().find(|d| d.name == text) else {
+    let ident: Ident = input.parse()?;
+    let text = ident.to_string();
+    let Some(name) = SchemeName::from_name(&text) else {
         if input.peek(syn::token::Paren) {
-            let _rest;
-            parenthesized!(_rest in input);
-            let _: TokenStream = _rest.parse()?;
+            let rest;
+            parenthesized!(rest in input);
+            let _: TokenStream = rest.parse()?;
         }
-        let hint = suggest::hint(&text, SCHEMES.iter().map(|d| d.name));
-        cx.error_spanned_by(&name, format!("unknown init scheme `{text}`{hint}"));
+        let hint = suggest::hint(&text, SchemeName::NAMES.iter().map(|&(n, _)| n));
+        cx.error_spanned_by(&ident, format!("unknown init scheme `{text}`{hint}"));
         return Ok(None);
     };
-    if def.name == "values" {
-        let content;
-        parenthesized!(content in input);
-        let literal = values::parse(&content)?;
-        return Ok(Some(values_scheme(literal, name.span())));
+    let span = ident.span();
+    let mut args = Args::read(cx, name, ident, input)?;
+    let init = build(&mut args);
+    if !args.finish() {
+        return Ok(None);
     }
-    let mut written = Vec::new();
-    if input.peek(syn::token::Paren) {
-        let content;
-        parenthesized!(content in input);
-        while !content.is_empty() {
-            written.push(parse_arg(&content)?);
-            if content.is_empty() {
-                break;
-            }
-            content.parse::<Token![,]>()?;
-        }
+    if let Err((msg, (first, last))) = check_ranges(&init) {
+        cx.error_between(first, last, msg);
+        return Ok(None);
     }
-    Ok(resolve(cx, def, &name, written))
+    Ok(Some(Scheme { init, span }))
 }
 
 /// The scheme for `values = <literal>`.
 pub(crate) fn values_scheme(literal: Literal, span: Span) -> Scheme {
-    // `values` is the last entry of the table.
-    let def = &SCHEMES[SCHEMES.len() - 1];
-    Scheme { def, args: Vec::new(), values: Some(literal), span }
+    Scheme { init: Init::Values(literal), span }
 }
 
-fn parse_arg(input: ParseStream<'_>) -> syn::Result<Written> {
-    let key = if input.peek(Ident) && input.peek2(Token![=]) {
-        let key: Ident = input.parse()?;
-        input.parse::<Token![=]>()?;
-        Some(key)
-    } else {
-        None
-    };
-    let value = if input.peek(LitStr) {
-        WrittenValue::Str(input.parse()?)
-    } else {
-        let fork = input.fork();
-        let number = values::number(input)?;
-        // The tokens the number took: `-` (if any) and the literal.
-        let mut tokens = TokenStream::new();
-        while fork.cursor() != input.cursor() {
-            let tt: proc_macro2::TokenTree = fork.parse()?;
-            tokens.extend([tt]);
-        }
-        WrittenValue::Number(number, tokens)
-    };
-    Ok(Written { key, value })
-}
-
-/// Match written arguments to the definition, check types and ranges.
-fn resolve(
-    cx: &Ctxt,
-    def: &'static SchemeDef,
-    name: &Ident,
-    written: Vec<Written>,
-) -> Option<Scheme> {
-    let mut slots: Vec<Option<(Value, TokenStream)>> = def.args.iter().map(|_| None).collect();
-    let mut ok = true;
-    let mut seen_key = false;
-    for (position, w) in written.into_iter().enumerate() {
-        let index = match &w.key {
-            Some(key) => {
-                seen_key = true;
-                let key_text = key.to_string();
-                match def.args.iter().position(|a| a.name == key_text) {
-                    Some(i) => i,
-                    None => {
-                        let names: Vec<&str> = def.args.iter().map(|a| a.name).collect();
-                        let expected = if names.is_empty() {
-                            format!("{} takes no arguments", def.name)
-                        } else {
-                            format!("expected one of {}", names.join(", "))
-                        };
-                        let hint = suggest::hint(&key_text, names.iter().copied());
-                        cx.error_spanned_by(
-                            key,
-                            format!(
-                                "unknown argument `{key_text}` for {}; {expected}{hint}",
-                                def.name
-                            ),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                }
-            }
-            None if seen_key => {
-                let msg = "positional arguments must come before `name = value` arguments";
-                cx.error_spanned_by(w.value.tokens(), msg);
-                ok = false;
-                continue;
-            }
-            None if position >= def.args.len() => {
-                let msg = format!("{} takes {} argument(s)", def.name, def.args.len());
-                cx.error_spanned_by(w.value.tokens(), msg);
-                ok = false;
-                continue;
-            }
-            None => position,
-        };
-        let arg = &def.args[index];
-        if slots[index].is_some() {
-            let msg = format!("duplicate argument `{}` for {}", arg.name, def.name);
-            match &w.key {
-                Some(key) => cx.error_spanned_by(key, msg),
-                None => cx.error_spanned_by(w.value.tokens(), msg),
-            }
-            ok = false;
-            continue;
-        }
-        match typed(def, arg, &w.value) {
-            Ok(v) => slots[index] = Some((v, w.value.tokens())),
-            Err(msg) => {
-                cx.error_spanned_by(w.value.tokens(), msg);
-                ok = false;
-            }
-        }
-    }
-    let mut args = Vec::new();
-    for (slot, arg) in slots.iter().zip(def.args) {
-        match (slot, arg.default) {
-            (Some((v, _)), _) => args.push(*v),
-            (None, Some(d)) => args.push(d),
-            (None, None) => {
-                cx.error_spanned_by(
-                    name,
-                    format!("{} needs `{}`: write `{}`", def.name, arg.name, example(def)),
-                );
-                ok = false;
-            }
-        }
-    }
-    if !ok {
-        return None;
-    }
-    if let Err(msg) = check_ranges(def, &args) {
-        // On every argument written, from the first to the last.
-        let written: TokenStream = slots.iter().flatten().map(|(_, t)| t.clone()).collect();
-        cx.error_spanned_by(written, msg);
-        return None;
-    }
-    Some(Scheme { def, args, values: None, span: name.span() })
-}
-
-fn example(def: &SchemeDef) -> &'static str {
-    match def.name {
-        "constant" => "constant(0.5)",
-        "sparse" => "sparse(sparsity = 0.1)",
-        _ => "",
+/// The typed scheme, its arguments asked for in PyTorch's order.
+fn build(args: &mut Args<'_>) -> Init {
+    use SchemeName as S;
+    match args.scheme {
+        S::Uniform => Init::Uniform { a: args.float("a", 0.0), b: args.float("b", 1.0) },
+        S::Normal => Init::Normal { mean: args.float("mean", 0.0), std: args.float("std", 1.0) },
+        S::TruncNormal => Init::TruncNormal {
+            mean: args.float("mean", 0.0),
+            std: args.float("std", 1.0),
+            a: args.float("a", -2.0),
+            b: args.float("b", 2.0),
+        },
+        S::Constant => Init::Constant { value: args.required_float("value", "constant(0.5)") },
+        S::Ones => Init::Ones,
+        S::Zeros => Init::Zeros,
+        S::Eye => Init::Eye,
+        S::Dirac => Init::Dirac { groups: args.count("groups", 1) },
+        S::XavierUniform => Init::XavierUniform { gain: args.float("gain", 1.0) },
+        S::XavierNormal => Init::XavierNormal { gain: args.float("gain", 1.0) },
+        S::KaimingUniform => Init::KaimingUniform(kaiming(args)),
+        S::KaimingNormal => Init::KaimingNormal(kaiming(args)),
+        S::Orthogonal => Init::Orthogonal { gain: args.float("gain", 1.0) },
+        S::Sparse => Init::Sparse {
+            sparsity: args.required_float("sparsity", "sparse(sparsity = 0.1)"),
+            std: args.float("std", 0.01),
+        },
+        S::LecunUniform => Init::LecunUniform,
+        S::LecunNormal => Init::LecunNormal,
+        S::VarianceScaling => Init::VarianceScaling {
+            scale: args.float("scale", 1.0),
+            mode: args.choice("mode", FanMode::FanIn, FanMode::ALL),
+            distribution: args.choice(
+                "distribution",
+                Distribution::TruncatedNormal,
+                Distribution::ALL,
+            ),
+        },
+        S::DeltaOrthogonal => Init::DeltaOrthogonal { gain: args.float("gain", 1.0) },
+        S::Values => Init::Values(args.literal()),
     }
 }
 
-/// Check one written value against its argument's type.
-fn typed(def: &SchemeDef, arg: &ArgDef, value: &WrittenValue) -> Result<Value, String> {
-    let expect_str = |list: &'static [&'static str], what: &str| match value {
-        WrittenValue::Str(s) => {
-            let text = s.value();
-            list.iter().find(|&&n| n == text).map(|&n| Value::Str(n)).ok_or_else(|| {
-                let hint = suggest::hint(&text, list.iter().copied());
-                format!(
-                    "unknown {what} \"{text}\" for {}; expected one of {}{hint}",
-                    def.name,
-                    quoted(list)
-                )
-            })
-        }
-        WrittenValue::Number(..) => {
-            Err(format!("`{}` of {} is a string: one of {}", arg.name, def.name, quoted(list)))
-        }
-    };
-    match (arg.ty, value) {
-        (ArgTy::Float, WrittenValue::Number(v, _)) => Ok(Value::Float(*v)),
-        (ArgTy::Count, WrittenValue::Number(v, _)) if v.fract() == 0.0 && *v >= 0.0 => {
-            Ok(Value::Count(*v as u64))
-        }
-        (ArgTy::Count, WrittenValue::Number(..)) => {
-            Err(format!("`{}` of {} must be a whole number", arg.name, def.name))
-        }
-        (ArgTy::Float | ArgTy::Count, WrittenValue::Str(_)) => {
-            Err(format!("`{}` of {} must be a number, not a string", arg.name, def.name))
-        }
-        (ArgTy::Nonlinearity, _) => expect_str(NONLINEARITIES, "nonlinearity"),
-        (ArgTy::Mode(list), _) => expect_str(list, "mode"),
-        (ArgTy::Distribution, _) => expect_str(DISTRIBUTIONS, "distribution"),
+fn kaiming(args: &mut Args<'_>) -> Kaiming {
+    Kaiming {
+        a: args.float("a", 0.0),
+        mode: args.choice("mode", FanMode::FanIn, KAIMING_MODES),
+        nonlinearity: args.choice("nonlinearity", Nonlinearity::LeakyRelu, Nonlinearity::ALL),
     }
 }
 
-fn quoted(list: &[&str]) -> String {
-    list.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
-}
+/// A broken rule: its message and the tokens it is about.
+type Broken = (String, (Span, Span));
 
 /// The same argument rules as the runtime, with the same words.
-fn check_ranges(def: &SchemeDef, args: &[Value]) -> Result<(), String> {
-    let f = |i: usize| match args[i] {
-        Value::Float(v) => v,
-        Value::Count(n) => n as f64,
-        Value::Str(_) => 0.0,
-    };
-    let name = def.name;
-    let ordered = |lo: usize, hi: usize| {
-        let (a, b) = (f(lo), f(hi));
-        if a > b {
-            let (ln, hn) = (def.args[lo].name, def.args[hi].name);
-            Err(format!("{name}: needs {ln} <= {hn}, got {ln} = {a:?} > {hn} = {b:?}"))
-        } else {
-            Ok(())
+fn check_ranges(init: &Init) -> Result<(), Broken> {
+    let name = init.scheme().name();
+    match init {
+        Init::Uniform { a, b } => ordered(name, ("a", a), ("b", b)),
+        Init::Normal { std, .. } => rule(name, "std", std, std.value >= 0.0, ">= 0"),
+        Init::TruncNormal { std, a, b, .. } => {
+            rule(name, "std", std, std.value >= 0.0, ">= 0")?;
+            ordered(name, ("a", a), ("b", b))
         }
-    };
-    let rule = |i: usize, ok: bool, words: &str| {
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("{name}: argument `{}` must be {words}, got {:?}", def.args[i].name, f(i)))
+        Init::Sparse { sparsity, std } => {
+            let in_range = (0.0..1.0).contains(&sparsity.value);
+            rule(name, "sparsity", sparsity, in_range, "in [0, 1)")?;
+            rule(name, "std", std, std.value >= 0.0, ">= 0")
         }
+        Init::Dirac { groups } => {
+            let as_float = Spanned { value: groups.value as f64, written: groups.written };
+            rule(name, "groups", &as_float, groups.value >= 1, ">= 1")
+        }
+        Init::VarianceScaling { scale, .. } => rule(name, "scale", scale, scale.value > 0.0, "> 0"),
+        Init::Constant { .. }
+        | Init::Ones
+        | Init::Zeros
+        | Init::Eye
+        | Init::XavierUniform { .. }
+        | Init::XavierNormal { .. }
+        | Init::KaimingUniform(_)
+        | Init::KaimingNormal(_)
+        | Init::Orthogonal { .. }
+        | Init::LecunUniform
+        | Init::LecunNormal
+        | Init::DeltaOrthogonal { .. }
+        | Init::Values(_) => Ok(()),
+    }
+}
+
+/// `arg` must satisfy `ok`, described by `words`.
+fn rule(
+    scheme: &str,
+    arg: &str,
+    value: &Spanned<f64>,
+    ok: bool,
+    words: &str,
+) -> Result<(), Broken> {
+    if ok {
+        return Ok(());
+    }
+    let msg = format!("{scheme}: argument `{arg}` must be {words}, got {:?}", value.value);
+    Err((msg, value.written.unwrap_or((Span::call_site(), Span::call_site()))))
+}
+
+/// `lo <= hi`; the error spans the written ones of the two.
+fn ordered(
+    scheme: &str,
+    (lo_name, lo): (&str, &Spanned<f64>),
+    (hi_name, hi): (&str, &Spanned<f64>),
+) -> Result<(), Broken> {
+    if lo.value <= hi.value {
+        return Ok(());
+    }
+    let (a, b) = (lo.value, hi.value);
+    let msg = format!(
+        "{scheme}: needs {lo_name} <= {hi_name}, got {lo_name} = {a:?} > {hi_name} = {b:?}"
+    );
+    let span = match (lo.written, hi.written) {
+        (Some((first, _)), Some((_, last))) => (first, last),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => (Span::call_site(), Span::call_site()),
     };
-    match name {
-        "uniform" => ordered(0, 1),
-        "normal" => rule(1, f(1) >= 0.0, ">= 0"),
-        "trunc_normal" => rule(1, f(1) >= 0.0, ">= 0").and_then(|()| ordered(2, 3)),
-        "sparse" => rule(0, (0.0..1.0).contains(&f(0)), "in [0, 1)")
-            .and_then(|()| rule(1, f(1) >= 0.0, ">= 0")),
-        "dirac" => rule(0, f(0) >= 1.0, ">= 1"),
-        "variance_scaling" => rule(0, f(0) > 0.0, "> 0"),
-        _ => Ok(()),
+    Err((msg, span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse::Parser;
+
+    fn parse_str(tokens: TokenStream) -> (Option<Init>, Vec<String>) {
+        let cx = Ctxt::new();
+        let scheme = (|input: ParseStream<'_>| parse(&cx, input)).parse2(tokens).unwrap();
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (scheme.map(|s| s.init), errors)
+    }
+
+    #[test]
+    fn arguments_are_typed_by_position_and_name_with_defaults() {
+        let (init, errors) = parse_str(quote::quote!(trunc_normal(0.5, b = 3.0)));
+        assert!(errors.is_empty(), "{errors:?}");
+        let Some(Init::TruncNormal { mean, std, a, b }) = init else { panic!() };
+        assert_eq!((mean.value, std.value, a.value, b.value), (0.5, 1.0, -2.0, 3.0));
+        assert!(mean.written.is_some() && std.written.is_none());
+        let (init, _) = parse_str(quote::quote!(kaiming_normal(mode = "fan_out")));
+        let Some(Init::KaimingNormal(k)) = init else { panic!() };
+        assert_eq!(
+            (k.mode.value, k.nonlinearity.value),
+            (FanMode::FanOut, Nonlinearity::LeakyRelu)
+        );
+    }
+
+    #[test]
+    fn mistakes_in_arguments_are_all_reported() {
+        let (init, errors) = parse_str(quote::quote!(normal(1.0, mean = 2.0, sd = 3.0)));
+        assert!(init.is_none());
+        assert_eq!(
+            errors,
+            [
+                "duplicate argument `mean` for normal",
+                "unknown argument `sd` for normal; expected one of mean, std; did you mean `std`?"
+            ]
+        );
+        let (_, errors) = parse_str(quote::quote!(uniform(a = 1.0, 0.0)));
+        assert_eq!(errors, ["positional arguments must come before `name = value` arguments"]);
+        let (_, errors) = parse_str(quote::quote!(ones(1.0)));
+        assert_eq!(errors, ["ones takes 0 argument(s)"]);
+        let (_, errors) = parse_str(quote::quote!(sparse));
+        assert_eq!(errors, ["sparse needs `sparsity`: write `sparse(sparsity = 0.1)`"]);
+        let (_, errors) = parse_str(quote::quote!(dirac(groups = 1.5)));
+        assert_eq!(errors, ["`groups` of dirac must be a whole number"]);
+    }
+
+    #[test]
+    fn every_scheme_parses_to_its_own_variant() {
+        for &scheme in SchemeName::ALL {
+            let name = Ident::new(scheme.name(), Span::call_site());
+            let tokens = match scheme {
+                SchemeName::Constant => quote::quote!(#name(0.5)),
+                SchemeName::Sparse => quote::quote!(#name(0.1)),
+                SchemeName::Values => quote::quote!(#name([1, 2])),
+                _ => quote::quote!(#name),
+            };
+            let (init, errors) = parse_str(tokens);
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(init.map(|i| i.scheme()), Some(scheme));
+        }
     }
 }

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use quote::ToTokens;
-use syn::Ident;
 
 use crate::ast::{Field, Input};
-use crate::attr::{Item, ItemKind};
+use crate::attr::{Item, ItemKind, Target};
 use crate::ctxt::Ctxt;
 use crate::kinds;
+use crate::names::{ANY_RANK, Named};
 use crate::scheme::Scheme;
 use crate::suggest;
 
@@ -46,7 +46,7 @@ fn check_struct_items_are_rules(cx: &Ctxt, input: &Input<'_>) {
 /// `Conv2d = ...` names a known kind, parameters it has, of a rank the scheme accepts.
 fn check_kind_rules(cx: &Ctxt, input: &Input<'_>) {
     for item in &input.attrs.items {
-        let ItemKind::Kind { kind, assigns } = &item.kind else { continue };
+        let ItemKind::Kind { kind, assigns, .. } = &item.kind else { continue };
         let name = kind.to_string();
         let Some(def) = kinds::find(&name) else {
             let hint = suggest::hint(&name, kinds::KINDS.iter().map(|k| k.name));
@@ -58,48 +58,41 @@ fn check_kind_rules(cx: &Ctxt, input: &Input<'_>) {
             continue;
         }
         for (target, scheme) in assigns {
-            check_kind_param(cx, def, kind, target.as_ref(), scheme);
+            check_kind_param(cx, def, target, scheme);
         }
     }
 }
 
-fn check_kind_param(
-    cx: &Ctxt,
-    def: &kinds::Kind,
-    kind: &Ident,
-    target: Option<&Ident>,
-    scheme: &Scheme,
-) {
-    let param = target.map_or_else(|| "weight".to_string(), ToString::to_string);
-    let Some(p) = def.param(&param) else {
+fn check_kind_param(cx: &Ctxt, def: &kinds::Kind, target: &Target, scheme: &Scheme) {
+    let param = &target.name;
+    let Some(p) = def.param(param) else {
         let names = def.param_names();
-        let hint = suggest::hint(&param, names.iter().map(String::as_str));
+        let hint = suggest::hint(param, names.iter().map(String::as_str));
         let msg = format!(
             "{} has no parameter `{param}`; its parameters are: {}{hint}",
             def.name,
             names.join(", ")
         );
-        match target {
-            Some(t) => cx.error_spanned_by(t, msg),
-            None => cx.error_spanned_by(kind, msg),
-        }
+        cx.error_at(target.span, msg);
         return;
     };
     let Some(rank) = p.rank else { return };
-    let d = scheme.def;
-    if rank < d.min_rank || rank > d.max_rank {
-        let need = if d.min_rank == d.max_rank {
-            format!("exactly {}", d.min_rank)
-        } else if d.max_rank == usize::MAX {
-            format!("at least {}", d.min_rank)
+    let name = scheme.init.scheme();
+    let (min, max) = name.ranks();
+    if rank < min || rank > max {
+        let need = if min == max {
+            format!("exactly {min}")
+        } else if max == ANY_RANK {
+            format!("at least {min}")
         } else {
-            format!("{} to {}", d.min_rank, d.max_rank)
+            format!("{min} to {max}")
         };
         cx.error_at(
             scheme.span,
             format!(
                 "{} needs a parameter with {need} dimensions, but {}.{param} has {rank}",
-                d.name, def.name
+                name.name(),
+                def.name
             ),
         );
     }
@@ -110,15 +103,9 @@ fn check_no_duplicate_rules(cx: &Ctxt, input: &Input<'_>) {
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     for item in &input.attrs.items {
         let keys: Vec<String> = match &item.kind {
-            ItemKind::Kind { kind, assigns } => assigns
-                .iter()
-                .map(|(t, _)| {
-                    format!(
-                        "{kind}.{}",
-                        t.as_ref().map_or_else(|| "weight".into(), ToString::to_string)
-                    )
-                })
-                .collect(),
+            ItemKind::Kind { kind, assigns, .. } => {
+                assigns.iter().map(|(t, _)| format!("{kind}.{}", t.name)).collect()
+            }
             ItemKind::Glob { pattern, .. } => vec![format!("\"{}\"", pattern.value())],
             ItemKind::Param { .. } => continue,
         };
@@ -163,7 +150,7 @@ fn check_field_targets_once(cx: &Ctxt, field: &Field<'_>) {
     let mut seen: BTreeMap<String, &Item> = BTreeMap::new();
     for item in &field.attrs.items {
         let ItemKind::Param { target, .. } = &item.kind else { continue };
-        let param = target.as_ref().map_or_else(|| "weight".to_string(), ToString::to_string);
+        let param = &target.name;
         if seen.insert(param.clone(), item).is_some() {
             let shown = item.tokens.to_token_stream();
             cx.error_spanned_by(

@@ -5,7 +5,8 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PAD)` with `ceil_mode=False`: square
 /// windows, `STRIDE` defaulting to `K` as in PyTorch.
@@ -18,8 +19,8 @@ use crate::spec::{LayerSpec, ParamTable};
 /// `⌊(H + 2·PAD − K) / STRIDE⌋ + 1` positions. An input of another rank, with a zero channel
 /// or spatial size, or smaller than the kernel is an error.
 ///
-/// These configurations do not compile (reported by `cargo build`/`cargo test`, not by
-/// `cargo check`): `K = 0`, `STRIDE = 0`, and `PAD > K / 2` (PyTorch's "pad should be smaller
+/// These configurations do not compile (reported by `cargo build`; `cargo check` reports them
+/// on the field of a `#[derive(Module)]` struct): `K = 0`, `STRIDE = 0`, and `PAD > K / 2` (PyTorch's "pad should be smaller
 /// than or equal to half of kernel size").
 ///
 /// ```
@@ -49,11 +50,7 @@ pub struct AvgPool2d<const K: usize, const STRIDE: usize = K, const PAD: usize =
 }
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize> AvgPool2d<K, STRIDE, PAD> {
-    const CHECK: () = {
-        assert!(K > 0, "AvgPool2d: kernel_size must be greater than zero");
-        assert!(STRIDE > 0, "AvgPool2d: stride must be greater than zero");
-        assert!(PAD <= K / 2, "AvgPool2d: padding must be at most half of the kernel size");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     const WINDOW: Window = Window { kernel: K, stride: STRIDE, pad: PAD, dilation: 1 };
 
@@ -95,6 +92,11 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> LayerSpec
     for AvgPool2d<K, STRIDE, PAD>
 {
     const KIND: LayerKind = LayerKind::AvgPool2d;
+    const CONFIG: Msg = Rules::new("AvgPool2d")
+        .positive("kernel_size", K)
+        .positive("stride", STRIDE)
+        .at_most_half(("padding", PAD), ("kernel_size", K))
+        .verdict();
     const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 

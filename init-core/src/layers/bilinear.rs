@@ -8,7 +8,8 @@ use crate::kernels::bilinear;
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
 use crate::rng::Generator;
 use crate::schemes::Init;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A bilinear layer, PyTorch's `nn.Bilinear(IN1, IN2, OUT, bias=BIAS)`:
 /// `y[.., o] = Σᵢⱼ x1[.., i] · weight[o, i, j] · x2[.., j] + bias[o]`.
@@ -59,7 +60,7 @@ pub struct Bilinear<const IN1: usize, const IN2: usize, const OUT: usize, const 
 impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
     Bilinear<IN1, IN2, OUT, BIAS>
 {
-    const CHECK: () = assert!(IN1 > 0, "Bilinear: in1_features must be > 0");
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
@@ -111,6 +112,7 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Lay
     for Bilinear<IN1, IN2, OUT, BIAS>
 {
     const KIND: LayerKind = LayerKind::Bilinear;
+    const CONFIG: Msg = Rules::new("Bilinear").positive("in1_features", IN1).verdict();
     const PARAMS: ParamTable =
         ParamTable::EMPTY.with("weight", &[OUT, IN1, IN2]).with_if(BIAS, "bias", &[OUT]);
 }

@@ -7,7 +7,8 @@ use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A 1-d convolution, PyTorch's `nn.Conv1d(IN, OUT, K, stride=STRIDE, padding=PAD,
 /// dilation=DIL, groups=GROUPS, bias=BIAS)` with zero padding.
@@ -48,8 +49,8 @@ use crate::spec::{LayerSpec, ParamTable};
 /// # Configurations that do not compile
 ///
 /// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible by
-/// `GROUPS` are rejected when the layer is built (`cargo build` or `cargo test`; `cargo
-/// check` does not evaluate the assertion):
+/// `GROUPS` are rejected when the layer is built (`cargo build`); as the field of a
+/// `#[derive(Module)]` struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
 /// // a stride of 0
@@ -80,14 +81,7 @@ impl<
     const BIAS: bool,
 > Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
-    const CHECK: () = {
-        assert!(K > 0, "Conv1d: kernel_size must be positive");
-        assert!(STRIDE > 0, "Conv1d: stride must be positive");
-        assert!(DIL > 0, "Conv1d: dilation must be positive");
-        assert!(GROUPS > 0, "Conv1d: groups must be positive");
-        assert!(IN.is_multiple_of(GROUPS), "Conv1d: in_channels must be divisible by groups");
-        assert!(OUT.is_multiple_of(GROUPS), "Conv1d: out_channels must be divisible by groups");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     const SPEC: ConvSpec = ConvSpec {
         layer: "Conv1d",
@@ -155,6 +149,14 @@ impl<
 > LayerSpec for Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
     const KIND: LayerKind = LayerKind::Conv1d;
+    const CONFIG: Msg = Rules::new("Conv1d")
+        .positive("kernel_size", K)
+        .positive("stride", STRIDE)
+        .positive("dilation", DIL)
+        .positive("groups", GROUPS)
+        .divisible(("in_channels", IN), ("groups", GROUPS))
+        .divisible(("out_channels", OUT), ("groups", GROUPS))
+        .verdict();
     const PARAMS: ParamTable =
         ParamTable::EMPTY.with("weight", &[OUT, IN / GROUPS, K]).with_if(BIAS, "bias", &[OUT]);
 }

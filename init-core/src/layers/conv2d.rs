@@ -7,7 +7,8 @@ use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A 2-d convolution, PyTorch's `nn.Conv2d(IN, OUT, K, stride=STRIDE, padding=PAD,
 /// dilation=DIL, groups=GROUPS, bias=BIAS)` with a square `K × K` kernel, the same stride,
@@ -47,8 +48,8 @@ use crate::spec::{LayerSpec, ParamTable};
 /// # Configurations that do not compile
 ///
 /// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible by
-/// `GROUPS` are rejected when the layer is built (`cargo build` or `cargo test`; `cargo
-/// check` does not evaluate the assertion):
+/// `GROUPS` are rejected when the layer is built (`cargo build`); as the field of a
+/// `#[derive(Module)]` struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
 /// // in_channels = 3 is not divisible by groups = 2
@@ -79,14 +80,7 @@ impl<
     const BIAS: bool,
 > Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
-    const CHECK: () = {
-        assert!(K > 0, "Conv2d: kernel_size must be positive");
-        assert!(STRIDE > 0, "Conv2d: stride must be positive");
-        assert!(DIL > 0, "Conv2d: dilation must be positive");
-        assert!(GROUPS > 0, "Conv2d: groups must be positive");
-        assert!(IN.is_multiple_of(GROUPS), "Conv2d: in_channels must be divisible by groups");
-        assert!(OUT.is_multiple_of(GROUPS), "Conv2d: out_channels must be divisible by groups");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     const SPEC: ConvSpec = ConvSpec {
         layer: "Conv2d",
@@ -156,6 +150,14 @@ impl<
 > LayerSpec for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
     const KIND: LayerKind = LayerKind::Conv2d;
+    const CONFIG: Msg = Rules::new("Conv2d")
+        .positive("kernel_size", K)
+        .positive("stride", STRIDE)
+        .positive("dilation", DIL)
+        .positive("groups", GROUPS)
+        .divisible(("in_channels", IN), ("groups", GROUPS))
+        .divisible(("out_channels", OUT), ("groups", GROUPS))
+        .verdict();
     const PARAMS: ParamTable =
         ParamTable::EMPTY.with("weight", &[OUT, IN / GROUPS, K, K]).with_if(BIAS, "bias", &[OUT]);
 }

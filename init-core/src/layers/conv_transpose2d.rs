@@ -7,7 +7,8 @@ use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A 2-d transposed convolution (the gradient of [`Conv2d`](crate::Conv2d) with respect to its
 /// input, sometimes called a deconvolution), PyTorch's `nn.ConvTranspose2d(IN, OUT, K,
@@ -55,8 +56,8 @@ use crate::spec::{LayerSpec, ParamTable};
 ///
 /// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, `IN` or `OUT` not divisible by `GROUPS`,
 /// and an output padding that is not smaller than either the stride or the dilation are
-/// rejected when the layer is built (`cargo build` or `cargo test`; `cargo check` does not
-/// evaluate the assertion):
+/// rejected when the layer is built (`cargo build`); as the field of a `#[derive(Module)]`
+/// struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
 /// // output_padding = 2 is not smaller than stride = 2 or dilation = 1
@@ -89,24 +90,7 @@ impl<
     const BIAS: bool,
 > ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
 {
-    const CHECK: () = {
-        assert!(K > 0, "ConvTranspose2d: kernel_size must be positive");
-        assert!(STRIDE > 0, "ConvTranspose2d: stride must be positive");
-        assert!(DIL > 0, "ConvTranspose2d: dilation must be positive");
-        assert!(GROUPS > 0, "ConvTranspose2d: groups must be positive");
-        assert!(
-            IN.is_multiple_of(GROUPS),
-            "ConvTranspose2d: in_channels must be divisible by groups"
-        );
-        assert!(
-            OUT.is_multiple_of(GROUPS),
-            "ConvTranspose2d: out_channels must be divisible by groups"
-        );
-        assert!(
-            OUT_PAD < STRIDE || OUT_PAD < DIL,
-            "ConvTranspose2d: output_padding must be smaller than either stride or dilation"
-        );
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     const SPEC: ConvSpec = ConvSpec {
         layer: "ConvTranspose2d",
@@ -178,6 +162,15 @@ impl<
 > LayerSpec for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
 {
     const KIND: LayerKind = LayerKind::ConvTranspose2d;
+    const CONFIG: Msg = Rules::new("ConvTranspose2d")
+        .positive("kernel_size", K)
+        .positive("stride", STRIDE)
+        .positive("dilation", DIL)
+        .positive("groups", GROUPS)
+        .divisible(("in_channels", IN), ("groups", GROUPS))
+        .divisible(("out_channels", OUT), ("groups", GROUPS))
+        .below_either(("output_padding", OUT_PAD), ("stride", STRIDE), ("dilation", DIL))
+        .verdict();
     const PARAMS: ParamTable =
         ParamTable::EMPTY.with("weight", &[IN, OUT / GROUPS, K, K]).with_if(BIAS, "bias", &[OUT]);
 }

@@ -7,7 +7,8 @@ use crate::kernels::norm;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// Group normalization, PyTorch's `nn.GroupNorm(GROUPS, C)`.
 ///
@@ -49,13 +50,7 @@ pub struct GroupNorm<const GROUPS: usize, const C: usize> {
 }
 
 impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
-    const CHECK: () = {
-        assert!(GROUPS > 0, "GroupNorm: num_groups must be > 0");
-        assert!(
-            C.is_multiple_of(GROUPS),
-            "GroupNorm: num_channels must be divisible by num_groups"
-        );
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     /// The layer with weight and bias zero, before any initialization, eps `1e-5`.
     pub fn zeroed() -> Self {
@@ -115,6 +110,10 @@ impl<const GROUPS: usize, const C: usize> Zeroed for GroupNorm<GROUPS, C> {
 
 impl<const GROUPS: usize, const C: usize> LayerSpec for GroupNorm<GROUPS, C> {
     const KIND: LayerKind = LayerKind::GroupNorm;
+    const CONFIG: Msg = Rules::new("GroupNorm")
+        .positive("num_groups", GROUPS)
+        .divisible(("num_channels", C), ("num_groups", GROUPS))
+        .verdict();
     const PARAMS: ParamTable = ParamTable::EMPTY.with("weight", &[C]).with("bias", &[C]);
 }
 

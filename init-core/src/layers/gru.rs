@@ -6,7 +6,8 @@ use crate::error::Result;
 use crate::kernels::recurrent::{CellKind, Recurrent};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable, recurrent_table};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable, recurrent_table};
 
 /// A stacked GRU, PyTorch's `nn.GRU(IN, HIDDEN, num_layers=LAYERS,
 /// bidirectional=BIDIRECTIONAL, bias=BIAS)`.
@@ -64,10 +65,11 @@ use crate::spec::{LayerSpec, ParamTable, recurrent_table};
 ///
 /// **Configurations that do not compile**: `LAYERS = 0` and `HIDDEN = 0` (PyTorch raises
 /// `num_layers must be greater than zero` and `hidden_size must be greater than zero`). The
-/// error appears in `cargo build`, not in `cargo check`:
+/// error appears in `cargo build` (`cargo check` reports it on the field of a
+/// `#[derive(Module)]` struct):
 ///
 /// ```compile_fail,E0080
-/// let gru = init_core::GRU::<4, 0>::zeroed(); // GRU: hidden_size must be greater than zero
+/// let gru = init_core::GRU::<4, 0>::zeroed(); // GRU: hidden_size must be > 0, got 0
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GRU<
@@ -88,10 +90,7 @@ impl<
     const BIAS: bool,
 > GRU<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
 {
-    const CHECK: () = {
-        assert!(LAYERS > 0, "GRU: num_layers must be greater than zero");
-        assert!(HIDDEN > 0, "GRU: hidden_size must be greater than zero");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill), time-major (`batch_first = false`).
@@ -180,6 +179,8 @@ impl<
 > LayerSpec for GRU<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
 {
     const KIND: LayerKind = LayerKind::GRU;
+    const CONFIG: Msg =
+        Rules::new("GRU").positive("num_layers", LAYERS).positive("hidden_size", HIDDEN).verdict();
     const PARAMS: ParamTable = recurrent_table(3, IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS);
 }
 

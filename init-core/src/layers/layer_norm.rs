@@ -7,7 +7,8 @@ use crate::kernels::norm;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// Layer normalization, PyTorch's `nn.LayerNorm(normalized_shape)`.
 ///
@@ -65,10 +66,7 @@ pub struct LayerNorm<const D0: usize, const D1: usize = 0, const D2: usize = 0> 
 }
 
 impl<const D0: usize, const D1: usize, const D2: usize> LayerNorm<D0, D1, D2> {
-    const CHECK: () = {
-        assert!(D0 > 0, "LayerNorm: the first normalized dimension must be > 0");
-        assert!(D1 > 0 || D2 == 0, "LayerNorm: a normalized dimension D2 needs D1 > 0");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     /// The normalized shape, PyTorch's `normalized_shape` (`[D0]`, `[D0, D1]` or
     /// `[D0, D1, D2]`).
@@ -143,6 +141,10 @@ impl<const D0: usize, const D1: usize, const D2: usize> Zeroed for LayerNorm<D0,
 
 impl<const D0: usize, const D1: usize, const D2: usize> LayerSpec for LayerNorm<D0, D1, D2> {
     const KIND: LayerKind = LayerKind::LayerNorm;
+    const CONFIG: Msg = Rules::new("LayerNorm")
+        .positive("the first normalized dimension D0", D0)
+        .holds(D1 > 0 || D2 == 0, "a normalized dimension D2 needs D1 > 0")
+        .verdict();
     const PARAMS: ParamTable = ParamTable::EMPTY
         .with("weight", Self::NORMALIZED_SHAPE)
         .with("bias", Self::NORMALIZED_SHAPE);

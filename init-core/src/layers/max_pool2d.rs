@@ -5,7 +5,8 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// PyTorch's `nn.MaxPool2d(K, stride=STRIDE, padding=PAD, dilation=DIL)` with
 /// `ceil_mode=False`: square windows, `STRIDE` defaulting to `K` as in PyTorch.
@@ -16,8 +17,8 @@ use crate::spec::{LayerSpec, ParamTable};
 /// and a window holding a NaN gives NaN, as PyTorch. An input of another rank, with a zero
 /// channel or spatial size, or smaller than the dilated kernel is an error.
 ///
-/// These configurations do not compile (reported by `cargo build`/`cargo test`, not by
-/// `cargo check`): `K = 0`, `STRIDE = 0`, `DIL = 0`, and `PAD > K / 2` (PyTorch's "pad should
+/// These configurations do not compile (reported by `cargo build`; `cargo check` reports them
+/// on the field of a `#[derive(Module)]` struct): `K = 0`, `STRIDE = 0`, `DIL = 0`, and `PAD > K / 2` (PyTorch's "pad should
 /// be at most half of kernel size").
 ///
 /// ```
@@ -61,12 +62,7 @@ pub struct MaxPool2d<
 impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize>
     MaxPool2d<K, STRIDE, PAD, DIL>
 {
-    const CHECK: () = {
-        assert!(K > 0, "MaxPool2d: kernel_size must be greater than zero");
-        assert!(STRIDE > 0, "MaxPool2d: stride must be greater than zero");
-        assert!(DIL > 0, "MaxPool2d: dilation must be greater than zero");
-        assert!(PAD <= K / 2, "MaxPool2d: padding must be at most half of the kernel size");
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     const WINDOW: Window = Window { kernel: K, stride: STRIDE, pad: PAD, dilation: DIL };
 
@@ -98,6 +94,12 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> La
     for MaxPool2d<K, STRIDE, PAD, DIL>
 {
     const KIND: LayerKind = LayerKind::MaxPool2d;
+    const CONFIG: Msg = Rules::new("MaxPool2d")
+        .positive("kernel_size", K)
+        .positive("stride", STRIDE)
+        .positive("dilation", DIL)
+        .at_most_half(("padding", PAD), ("kernel_size", K))
+        .verdict();
     const PARAMS: ParamTable = ParamTable::EMPTY;
 }
 

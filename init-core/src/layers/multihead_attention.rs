@@ -12,7 +12,8 @@ use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, joi
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::schemes::{FanAxes, Init};
-use crate::spec::{LayerSpec, ParamTable};
+use crate::spec::config::{self, Rules};
+use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// Multi-head attention, PyTorch's `nn.MultiheadAttention(E, HEADS, bias=BIAS, kdim=KDIM,
 /// vdim=VDIM)` with `add_bias_kv=False`, `add_zero_attn=False`.
@@ -131,14 +132,7 @@ struct Qkv {
 impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
     MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
 {
-    const CHECK: () = {
-        assert!(E > 0, "MultiheadAttention: embed_dim must be > 0");
-        assert!(HEADS > 0, "MultiheadAttention: num_heads must be > 0");
-        assert!(
-            E.is_multiple_of(HEADS),
-            "MultiheadAttention: embed_dim must be divisible by num_heads"
-        );
-    };
+    const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
     /// The size of each head, `E / HEADS`.
     pub const HEAD_DIM: usize = E / HEADS;
@@ -313,6 +307,11 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
     LayerSpec for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
 {
     const KIND: LayerKind = LayerKind::MultiheadAttention;
+    const CONFIG: Msg = Rules::new("MultiheadAttention")
+        .positive("embed_dim", E)
+        .positive("num_heads", HEADS)
+        .divisible(("embed_dim", E), ("num_heads", HEADS))
+        .verdict();
     const PARAMS: ParamTable = if KDIM == E && VDIM == E {
         ParamTable::EMPTY.with("in_proj_weight", &[3 * E, E])
     } else {

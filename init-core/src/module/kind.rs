@@ -78,6 +78,47 @@ pub enum LayerKind {
 }
 
 impl LayerKind {
+    /// Every kind of this crate's layers (all but [`LayerKind::Custom`]), in declaration order.
+    ///
+    /// ```
+    /// use init_core::LayerKind;
+    /// assert!(LayerKind::ALL.contains(&LayerKind::Conv2d));
+    /// assert!(LayerKind::ALL.iter().all(|k| !matches!(k, LayerKind::Custom(_))));
+    /// ```
+    pub const ALL: [LayerKind; 28] = {
+        use LayerKind::*;
+        [
+            Linear,
+            Bilinear,
+            Conv1d,
+            Conv2d,
+            Conv3d,
+            ConvTranspose2d,
+            BatchNorm1d,
+            BatchNorm2d,
+            LayerNorm,
+            GroupNorm,
+            Embedding,
+            LSTM,
+            GRU,
+            MultiheadAttention,
+            MaxPool2d,
+            AvgPool2d,
+            AdaptiveAvgPool2d,
+            Flatten,
+            Dropout,
+            Identity,
+            ReLU,
+            LeakyReLU,
+            GELU,
+            SiLU,
+            Tanh,
+            Sigmoid,
+            Sequential,
+            ModuleList,
+        ]
+    };
+
     /// PyTorch's class name for this kind (the type name for [`LayerKind::Custom`]).
     pub fn name(self) -> &'static str {
         use LayerKind::*;

@@ -23,6 +23,26 @@ pub enum ScalingDistribution {
 }
 
 impl ScalingDistribution {
+    /// Every distribution.
+    pub const ALL: [ScalingDistribution; 3] = [
+        ScalingDistribution::TruncatedNormal,
+        ScalingDistribution::Normal,
+        ScalingDistribution::Uniform,
+    ];
+
+    /// Every accepted spelling with its value: the names, then the aliases.
+    ///
+    /// ```
+    /// use init_core::ScalingDistribution;
+    /// assert!(ScalingDistribution::NAMES.contains(&("untruncated_normal", ScalingDistribution::Normal)));
+    /// ```
+    pub const NAMES: [(&'static str, ScalingDistribution); 4] = [
+        ("truncated_normal", ScalingDistribution::TruncatedNormal),
+        ("normal", ScalingDistribution::Normal),
+        ("uniform", ScalingDistribution::Uniform),
+        ("untruncated_normal", ScalingDistribution::Normal),
+    ];
+
     /// The attribute name (`"truncated_normal"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -49,11 +69,9 @@ impl FromStr for ScalingDistribution {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "truncated_normal" => Ok(ScalingDistribution::TruncatedNormal),
-            "normal" | "untruncated_normal" => Ok(ScalingDistribution::Normal),
-            "uniform" => Ok(ScalingDistribution::Uniform),
-            _ => Err(InitError::new("", ErrorKind::UnknownDistribution { name: s.to_owned() })),
-        }
+        let found = ScalingDistribution::NAMES.iter().find(|(name, _)| *name == s);
+        found.map(|&(_, d)| d).ok_or_else(|| {
+            InitError::new("", ErrorKind::UnknownDistribution { name: s.to_owned() })
+        })
     }
 }

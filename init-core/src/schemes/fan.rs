@@ -110,6 +110,9 @@ pub enum FanMode {
 }
 
 impl FanMode {
+    /// Every mode.
+    pub const ALL: [FanMode; 3] = [FanMode::FanIn, FanMode::FanOut, FanMode::FanAvg];
+
     /// The name used in attributes and by PyTorch/Keras.
     pub fn name(self) -> &'static str {
         match self {
@@ -137,19 +140,17 @@ impl FromStr for FanMode {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "fan_in" => Ok(FanMode::FanIn),
-            "fan_out" => Ok(FanMode::FanOut),
-            "fan_avg" => Ok(FanMode::FanAvg),
-            _ => Err(InitError::new(
+        let found = FanMode::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(s));
+        found.ok_or_else(|| {
+            InitError::new(
                 "",
                 ErrorKind::UnknownMode {
                     scheme: "variance_scaling",
                     mode: s.to_owned(),
                     expected: "\"fan_in\", \"fan_out\", \"fan_avg\"",
                 },
-            )),
-        }
+            )
+        })
     }
 }
 

@@ -244,6 +244,36 @@ impl Init {
         }
     }
 
+    /// Every scheme's [`name`](Init::name), in declaration order: the names
+    /// `#[init(...)]` accepts (a test in `init-derive` pins its list to this one).
+    ///
+    /// ```
+    /// use init_core::Init;
+    /// assert_eq!(Init::NAMES.len(), 19);
+    /// assert!(Init::NAMES.contains(&Init::Eye.name()));
+    /// ```
+    pub const NAMES: &'static [&'static str] = &[
+        "uniform",
+        "normal",
+        "trunc_normal",
+        "constant",
+        "ones",
+        "zeros",
+        "eye",
+        "dirac",
+        "xavier_uniform",
+        "xavier_normal",
+        "kaiming_uniform",
+        "kaiming_normal",
+        "orthogonal",
+        "sparse",
+        "lecun_uniform",
+        "lecun_normal",
+        "variance_scaling",
+        "delta_orthogonal",
+        "values",
+    ];
+
     /// The elementwise plan of this scheme for `shape`, or `None` for the schemes that
     /// need the whole tensor (eye, dirac, orthogonal, sparse, delta_orthogonal, values).
     fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
@@ -399,4 +429,81 @@ impl Init {
 pub(crate) fn apply_fixed(init: &Init, param: impl ParamTarget) -> Result<()> {
     // These schemes never touch the generator; a fixed seed stands in for one.
     init.apply(param, &mut Seed::new(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One `Init` of each variant. The match below has no wildcard, so a new variant does
+    /// not compile until it is added here, and then to `NAMES` for the test to pass.
+    fn one_of_each() -> Vec<Init> {
+        let axes = FanAxes::TORCH;
+        let all = vec![
+            Init::Uniform { a: 0.0, b: 1.0 },
+            Init::Normal { mean: 0.0, std: 1.0 },
+            Init::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 },
+            Init::Constant { value: 0.5 },
+            Init::Ones,
+            Init::Zeros,
+            Init::Eye,
+            Init::Dirac { groups: 1 },
+            Init::XavierUniform { gain: 1.0, axes },
+            Init::XavierNormal { gain: 1.0, axes },
+            Init::KaimingUniform {
+                a: 0.0,
+                mode: FanMode::FanIn,
+                nonlinearity: Nonlinearity::Relu,
+                axes,
+            },
+            Init::KaimingNormal {
+                a: 0.0,
+                mode: FanMode::FanIn,
+                nonlinearity: Nonlinearity::Relu,
+                axes,
+            },
+            Init::Orthogonal { gain: 1.0 },
+            Init::Sparse { sparsity: 0.5, std: 0.01 },
+            Init::LecunUniform { axes },
+            Init::LecunNormal { axes },
+            Init::VarianceScaling {
+                scale: 1.0,
+                mode: FanMode::FanIn,
+                distribution: ScalingDistribution::TruncatedNormal,
+                axes,
+            },
+            Init::DeltaOrthogonal { gain: 1.0 },
+            Init::Values(Values::new(vec![], vec![0.5]).expect("a scalar literal")),
+        ];
+        for init in &all {
+            match init {
+                Init::Uniform { .. }
+                | Init::Normal { .. }
+                | Init::TruncNormal { .. }
+                | Init::Constant { .. }
+                | Init::Ones
+                | Init::Zeros
+                | Init::Eye
+                | Init::Dirac { .. }
+                | Init::XavierUniform { .. }
+                | Init::XavierNormal { .. }
+                | Init::KaimingUniform { .. }
+                | Init::KaimingNormal { .. }
+                | Init::Orthogonal { .. }
+                | Init::Sparse { .. }
+                | Init::LecunUniform { .. }
+                | Init::LecunNormal { .. }
+                | Init::VarianceScaling { .. }
+                | Init::DeltaOrthogonal { .. }
+                | Init::Values(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn names_lists_every_variant_once_in_order() {
+        let names: Vec<&str> = one_of_each().iter().map(Init::name).collect();
+        assert_eq!(names, Init::NAMES);
+    }
 }

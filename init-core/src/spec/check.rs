@@ -4,8 +4,26 @@
 //! user's attribute, so the panic is a compile error there.
 
 use super::ParamTable;
-pub use super::message::Msg;
-use super::message::str_eq;
+use super::message::{Msg, str_eq};
+
+/// The verdict on a field's layer configuration ([`LayerSpec::CONFIG`](super::LayerSpec::CONFIG)),
+/// naming the field.
+///
+/// ```
+/// use init_core::Conv2d;
+/// use init_core::spec::{LayerSpec, check_config};
+/// let verdict = check_config(&<Conv2d<3, 8, 3, 1, 0, 1, 2> as LayerSpec>::CONFIG, "conv1");
+/// assert_eq!(
+///     verdict.message(),
+///     Some("field `conv1`: Conv2d: in_channels = 3 is not divisible by groups = 2")
+/// );
+/// ```
+pub const fn check_config(config: &Msg, field: &str) -> Msg {
+    match config.message() {
+        Some(rule) => Msg::new().str("field `").str(field).str("`: ").str(rule),
+        None => Msg::new(),
+    }
+}
 
 /// The field's layer must have parameters at all.
 pub const fn check_has_params(table: &ParamTable, ty: &str, field: &str) -> Msg {
@@ -19,8 +37,8 @@ pub const fn check_has_params(table: &ParamTable, ty: &str, field: &str) -> Msg 
 /// requirement of `scheme`), and, for `values`, fit `values` by numpy broadcasting.
 ///
 /// ```
-/// use init_core::{LayerSpec, Linear};
-/// use init_core::spec::check_param;
+/// use init_core::Linear;
+/// use init_core::spec::{LayerSpec, check_param};
 /// let table = <Linear<3, 10> as LayerSpec>::PARAMS;
 /// assert!(check_param(&table, "Linear<3, 10>", "fc", "weight", "values", 0, usize::MAX, Some(&[3])).message().is_none());
 /// let verdict = check_param(&table, "Linear<3, 10>", "fc", "bias", "eye", 2, 2, None);

@@ -1,13 +1,20 @@
-//! What a layer type says about its parameters at compile time: names and shapes, as
-//! constants. `#[derive(Module)]` checks its `#[init(...)]` attributes against these in
-//! `const` evaluations, so a `values` literal that does not fit `conv1.weight`, or
-//! `orthogonal` on a bias, is a compile error.
+//! What a layer type says about itself at compile time: its parameters' names and shapes
+//! and the verdict on its configuration, as constants. `#[derive(Module)]` checks its
+//! `#[init(...)]` attributes and its fields against these in `const` evaluations, so a
+//! `values` literal that does not fit `conv1.weight`, `orthogonal` on a bias, or a `Conv2d`
+//! whose groups do not divide its channels is a compile error on the user's field.
+//!
+//! Not a public API: the derive's code reaches it through `init::__private`.
 
 pub(crate) mod check;
+pub(crate) mod config;
+mod field;
 mod message;
 mod recurrent_names;
 
-pub use check::{check_has_params, check_param};
+pub use check::{check_config, check_has_params, check_param};
+pub use field::{Field, NotAModule, require_module};
+pub use message::Msg;
 
 use crate::module::LayerKind;
 
@@ -39,7 +46,8 @@ impl ParamSpec {
 /// The parameters of a layer type, in registration order, as a constant.
 ///
 /// ```
-/// use init_core::{Conv2d, LayerSpec};
+/// use init_core::Conv2d;
+/// use init_core::spec::LayerSpec;
 /// let table = <Conv2d<3, 8, 5> as LayerSpec>::PARAMS;
 /// assert_eq!(table.len(), 2);
 /// assert_eq!(table.get(0).unwrap().name(), "weight");
@@ -117,13 +125,19 @@ impl ParamTable {
     }
 }
 
-/// Implemented by every built-in layer: its kind and its parameters as constants.
+/// Implemented by every built-in layer: its kind, its parameters and the verdict on its
+/// configuration, as constants.
 ///
 /// ```
-/// use init_core::{LayerKind, LayerSpec, Linear, MaxPool2d};
+/// use init_core::spec::LayerSpec;
+/// use init_core::{Conv2d, LayerKind, Linear, MaxPool2d};
 /// assert_eq!(<Linear<3, 10, false> as LayerSpec>::KIND, LayerKind::Linear);
 /// assert_eq!(<Linear<3, 10, false> as LayerSpec>::PARAMS.len(), 1);
 /// assert!(<MaxPool2d<2> as LayerSpec>::PARAMS.is_empty());
+/// assert_eq!(
+///     <Conv2d<3, 8, 3, 1, 0, 1, 2> as LayerSpec>::CONFIG.message(),
+///     Some("Conv2d: in_channels = 3 is not divisible by groups = 2")
+/// );
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a layer, so `#[init(...)]` cannot name its parameters",
@@ -135,6 +149,9 @@ pub trait LayerSpec {
     const KIND: LayerKind;
     /// The layer's own parameters in registration order.
     const PARAMS: ParamTable;
+    /// The verdict on the layer's const-generic configuration: empty when it is valid, else
+    /// the rule it breaks. The layer does not compile when built with a broken one.
+    const CONFIG: Msg = Msg::new();
 }
 
 pub use recurrent_names::recurrent_table;

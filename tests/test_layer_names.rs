@@ -1,0 +1,68 @@
+//! Names kept in more than one place agree: every `LayerKind` has its layer in the prelude,
+//! and each layer's compile-time table (what `#[derive(Module)]` checks attributes against,
+//! recurrent names included) lists exactly the parameters the built layer has. The derive's
+//! own lists are pinned to the runtime's in `init-derive` (`names.rs`, `kinds.rs`).
+
+use init::__private::LayerSpec;
+use init::prelude::*;
+
+/// The layer's kind and its table against the layer itself.
+fn check<T: LayerSpec + Module + Zeroed>(kind: LayerKind) {
+    let layer = T::zeroed();
+    assert_eq!(layer.kind(), kind);
+    assert_eq!(T::KIND, kind);
+    assert_eq!(T::CONFIG.message(), None, "{kind}");
+    let table: Vec<(String, Vec<usize>)> = (0..T::PARAMS.len())
+        .filter_map(|i| T::PARAMS.get(i))
+        .map(|p| (p.name().to_owned(), p.shape().to_vec()))
+        .collect();
+    // Its own parameters, not its children's (`out_proj.weight`).
+    let own: Vec<(String, Vec<usize>)> = layer
+        .named_parameters()
+        .into_iter()
+        .filter(|(name, _)| !name.contains('.'))
+        .map(|(name, p)| (name, p.shape().to_vec()))
+        .collect();
+    assert_eq!(table, own, "{kind}");
+}
+
+#[test]
+fn every_kind_has_its_layer_in_the_prelude_and_a_true_table() {
+    use LayerKind as K;
+    for kind in LayerKind::ALL {
+        match kind {
+            K::Linear => check::<Linear<3, 4>>(kind),
+            K::Bilinear => check::<Bilinear<2, 3, 4>>(kind),
+            K::Conv1d => check::<Conv1d<2, 4, 3>>(kind),
+            K::Conv2d => check::<Conv2d<2, 4, 3, 1, 0, 1, 2>>(kind),
+            K::Conv3d => check::<Conv3d<2, 4, 3, 1, 0, 1, 1, false>>(kind),
+            K::ConvTranspose2d => check::<ConvTranspose2d<2, 4, 3>>(kind),
+            K::BatchNorm1d => check::<BatchNorm1d<4>>(kind),
+            K::BatchNorm2d => check::<BatchNorm2d<4>>(kind),
+            K::LayerNorm => check::<LayerNorm<4, 5>>(kind),
+            K::GroupNorm => check::<GroupNorm<2, 4>>(kind),
+            K::Embedding => check::<Embedding<10, 4>>(kind),
+            K::LSTM => check::<LSTM<4, 8, 3, true>>(kind),
+            K::GRU => check::<GRU<4, 8, 2, true, false>>(kind),
+            K::MultiheadAttention => {
+                check::<MultiheadAttention<8, 2>>(kind);
+                check::<MultiheadAttention<8, 2, 4, 6, false>>(kind);
+            }
+            K::MaxPool2d => check::<MaxPool2d<2>>(kind),
+            K::AvgPool2d => check::<AvgPool2d<2>>(kind),
+            K::AdaptiveAvgPool2d => check::<AdaptiveAvgPool2d<2, 2>>(kind),
+            K::Flatten => check::<Flatten>(kind),
+            K::Dropout => check::<Dropout>(kind),
+            K::Identity => check::<Identity>(kind),
+            K::ReLU => check::<ReLU>(kind),
+            K::LeakyReLU => check::<LeakyReLU>(kind),
+            K::GELU => check::<GELU>(kind),
+            K::SiLU => check::<SiLU>(kind),
+            K::Tanh => check::<Tanh>(kind),
+            K::Sigmoid => check::<Sigmoid>(kind),
+            K::Sequential => assert_eq!(Sequential::new().kind(), kind),
+            K::ModuleList => assert_eq!(ModuleList::<Linear<2, 2>>::new().kind(), kind),
+            other => panic!("no layer of kind {other} in this test: add one"),
+        }
+    }
+}
