@@ -25,7 +25,7 @@ use common::assert_close;
 use init::ndarray::{ArrayD, ArrayViewD, Axis};
 use init::prelude::*;
 use init::safetensors as st;
-use init::state::{Dtype, StateDict, Tensor};
+use init::{Dtype, StateDict, Tensor};
 
 // ---------------------------------------------------------------------------------------------
 // The models, field names = PyTorch attribute names.

@@ -1,7 +1,6 @@
 //! Behaviour of the fan-scaled and plain schemes: statistics against their formulas, exact
 //! error messages, defaults and no-ops.
 
-use init::schemes;
 use init::{FanAxes, FanMode, Init, Nonlinearity, Param, ScalingDistribution, Seed};
 
 /// Linear-, Conv1d- and Conv2d-shaped weights of about 200k-300k elements each, so a
@@ -104,7 +103,7 @@ fn uniform_bounds_are_pytorchs_exact_double_formula() {
     // kaiming_uniform(a = sqrt(5)) on fan_in 9: PyTorch's bound is 0.33333333333333326.
     let mut w = Param::zeros(&[3, 1, 3, 3]);
     let mut rec = Recorder(Vec::new());
-    schemes::kaiming_uniform().a(5f64.sqrt()).fill(w.at("w"), &mut rec).unwrap();
+    init::kaiming_uniform().a(5f64.sqrt()).fill(w.at("w"), &mut rec).unwrap();
     assert_eq!(
         rec.0,
         vec![init::Dist::uniform(-0.33333333333333326, 0.33333333333333326).unwrap()]
@@ -128,7 +127,7 @@ impl init::Generator for Recorder {
 fn truncated_variance_scaling_bounds_are_two_sigma() {
     let mut w = Param::zeros(&[10, 25]);
     let mut rec = Recorder(Vec::new());
-    schemes::lecun_normal().fill(w.at("w"), &mut rec).unwrap();
+    init::lecun_normal().fill(w.at("w"), &mut rec).unwrap();
     let std = 0.2 / 0.879_625_661_034_239_8;
     assert_eq!(rec.0, vec![init::Dist::trunc_normal(0.0, std, -2.0 * std, 2.0 * std).unwrap()]);
 }
@@ -140,22 +139,22 @@ fn error_messages_name_the_path_and_the_rule() {
     let mut w = Param::zeros(&[8, 4]);
     let cases: Vec<(init::InitError, &str)> = vec![
         (
-            schemes::kaiming_uniform()
+            init::kaiming_uniform()
                 .nonlinearity(Nonlinearity::Relu)
                 .fill(bias.at("fc.bias"), &mut rng)
                 .unwrap_err(),
             "fc.bias: kaiming_uniform cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [8]",
         ),
         (
-            schemes::normal().std(-1.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
+            init::normal().std(-1.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: normal: argument `std` must be >= 0, got -1.0",
         ),
         (
-            schemes::trunc_normal().a(2.0).b(-2.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
+            init::trunc_normal().a(2.0).b(-2.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: trunc_normal: needs a <= b, got a = 2.0 > b = -2.0",
         ),
         (
-            schemes::uniform()
+            init::uniform()
                 .a(f64::NEG_INFINITY)
                 .b(0.0)
                 .fill(w.at("fc.weight"), &mut rng)
@@ -163,15 +162,15 @@ fn error_messages_name_the_path_and_the_rule() {
             "fc.weight: uniform: argument `a` must be finite, got -inf",
         ),
         (
-            schemes::uniform().a(-1e39).b(0.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
+            init::uniform().a(-1e39).b(0.0).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: uniform: argument `a` must be within the range of f32, got -1e39",
         ),
         (
-            schemes::xavier_uniform().gain(f64::NAN).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
+            init::xavier_uniform().gain(f64::NAN).fill(w.at("fc.weight"), &mut rng).unwrap_err(),
             "fc.weight: xavier_uniform: argument `gain` must be finite, got NaN",
         ),
         (
-            schemes::variance_scaling()
+            init::variance_scaling()
                 .scale(0.0)
                 .mode(FanMode::FanIn)
                 .distribution(ScalingDistribution::Normal)
@@ -180,7 +179,7 @@ fn error_messages_name_the_path_and_the_rule() {
             "fc.weight: variance_scaling: argument `scale` must be > 0, got 0.0",
         ),
         (
-            schemes::variance_scaling()
+            init::variance_scaling()
                 .distribution(ScalingDistribution::Normal)
                 .axes(FanAxes { in_axis: 0, out_axis: -2 })
                 .fill(w.at("fc.weight"), &mut rng)
@@ -241,11 +240,11 @@ fn zero_element_parameters_are_a_no_op_after_validation() {
 fn degenerate_arguments_give_constants() {
     let mut rng = Seed::new(0);
     let mut p = Param::zeros(&[5]);
-    schemes::uniform().a(0.25).b(0.25).fill(p.at("p"), &mut rng).unwrap();
+    init::uniform().a(0.25).b(0.25).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[0.25; 5]);
-    schemes::normal().mean(3.0).std(0.0).fill(p.at("p"), &mut rng).unwrap();
+    init::normal().mean(3.0).std(0.0).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[3.0; 5]);
-    schemes::trunc_normal().mean(3.0).std(0.0).a(-1.0).b(1.0).fill(p.at("p"), &mut rng).unwrap();
+    init::trunc_normal().mean(3.0).std(0.0).a(-1.0).b(1.0).fill(p.at("p"), &mut rng).unwrap();
     assert_eq!(p.as_slice(), &[1.0; 5]);
 }
 

@@ -6,7 +6,6 @@ mod common;
 
 use common::{Fixture, Names};
 use init::ndarray::{ArrayD, IxDyn};
-use init::state::{Dtype, LoadReport, Mismatch};
 use init::{
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Conv1d, Conv2d, Conv3d,
     ConvTranspose2d, Dropout, Embedding, ErrorKind, Flatten, GELU, GRU, GroupNorm, Identity, LSTM,
@@ -14,6 +13,7 @@ use init::{
     MultiheadAttention, Param, ReLU, Seed, Sequential, SiLU, Sigmoid, StateDict, Tanh, Tensor,
     Visitor, VisitorMut,
 };
+use init::{Dtype, LoadReport, Mismatch};
 
 // ---------------------------------------------------------------------------------------
 // The models of the fixtures, built zeroed.

@@ -6,7 +6,7 @@
 /// The element type of a [`Tensor`](crate::Tensor).
 ///
 /// ```
-/// use init_core::state::Dtype;
+/// use init_core::Dtype;
 /// assert_eq!(Dtype::I64.to_string(), "I64");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -4,26 +4,35 @@
 //!
 //! Users depend on `init`, which re-exports everything here.
 
+mod check;
 mod dtype;
 mod error;
 mod kernels;
 mod layers;
 mod math;
 mod model;
-pub mod module;
+mod module;
 mod param;
 mod report;
-pub mod rng;
-pub mod rules;
+mod rng;
+mod rules;
 pub mod safetensors;
-pub mod schemes;
+mod schemes;
 // For the code `#[derive(Module)]` writes, through `init::__private`; not a public API.
 #[doc(hidden)]
 pub mod spec;
-pub mod state;
+mod state;
 
+// Every public item has one home: the crate root (and `safetensors` for the file functions).
+// The lists are explicit, so a new public item is a reviewed line here and in
+// docs/public-api/.
 pub use error::{ErrorKind, FileError, InitError, Result};
-pub use layers::*;
+pub use layers::{
+    AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear,
+    Conv1d, Conv2d, Conv3d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, GRU,
+    GeluApproximate, GroupNorm, Identity, LSTM, LayerNorm, LeakyReLU, Linear, MaxPool2d,
+    ModuleList, MultiheadAttention, ReLU, Sequential, SiLU, Sigmoid, Tanh,
+};
 pub use model::ModuleExt;
 pub use module::{
     AsModule, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow, Visitor,
@@ -32,8 +41,14 @@ pub use module::{
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
 pub use rules::{Rule, Rules, Target};
-pub use schemes::*;
-pub use state::{LoadReport, StateDict, Tensor};
+pub use schemes::{
+    Constant, Dirac, Eye, FanAxes, FanMode, Fans, Init, Kaiming, Lecun, Nonlinearity, Normal,
+    Orthogonal, ScalingDistribution, Sparse, TruncNormal, Uniform, Values, VarianceScaling, Xavier,
+    calculate_gain, constant, delta_orthogonal, dirac, eye, kaiming_normal, kaiming_uniform,
+    lecun_normal, lecun_uniform, normal, ones, orthogonal, sparse, trunc_normal, uniform,
+    variance_scaling, xavier_normal, xavier_uniform, zeros,
+};
+pub use state::{Dtype, LoadReport, Mismatch, StateDict, StateDictIntoIter, Tensor};
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.
 pub use ndarray;

@@ -39,7 +39,7 @@ use crate::state::{LoadReport, StateDict};
 /// ```
 pub trait ModuleExt: Module {
     /// Initialize every parameter of the tree exactly once: by the nearest matching rule
-    /// (see [`rules`](crate::rules)), else by its layer's PyTorch default. A subtree that no
+    /// (see [`Rules`](crate::Rules)), else by its layer's PyTorch default. A subtree that no
     /// rule touches goes through [`reset_parameters`](Module::reset_parameters), so a model
     /// without rules gets exactly PyTorch's values and draw order. Returns nothing; every
     /// parameter's [`origin`](crate::Param::origin) says which rule set it.

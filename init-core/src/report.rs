@@ -12,7 +12,7 @@ use crate::dtype::Dtype;
 /// shape, another element type, or both.
 ///
 /// ```
-/// use init_core::state::{Dtype, Mismatch};
+/// use init_core::{Dtype, Mismatch};
 /// let m = Mismatch {
 ///     key: "conv1.weight".into(),
 ///     model_shape: vec![3, 1, 3, 3],

@@ -193,8 +193,7 @@ mod tests {
                 nonlinearity: init_core::Nonlinearity::Relu,
                 axes: FanAxes::TORCH,
             };
-            let runtime =
-                init.apply((&mut Param::zeros(&[2, 2])).at("w"), &mut Seed::new(0)).is_ok();
+            let runtime = init.apply(Param::zeros(&[2, 2]).at("w"), &mut Seed::new(0)).is_ok();
             let derive = KAIMING_MODES.iter().any(|m| m.variant() == format!("{mode:?}"));
             assert_eq!(runtime, derive, "{mode}");
         }

@@ -1,25 +1,4 @@
-//! The module tree: one object-safe [`Module`] trait, and every traversal written once over
-//! its visitor.
-//!
-//! A module only says what it holds, in registration order: its own parameters, its buffers
-//! and its child modules ([`Module::visit`] and [`Module::visit_mut`]). Everything else
-//! (`named_modules`, `named_parameters`, `apply`, freezing, lookups by path) is a provided
-//! method built on those two, with PyTorch's names and orders:
-//!
-//! | method | order | PyTorch |
-//! |---|---|---|
-//! | [`named_modules`](Module::named_modules) | pre-order, root `""` | `named_modules()` |
-//! | [`named_children`](Module::named_children) | registration order | `named_children()` |
-//! | [`named_parameters`](Module::named_parameters) | each module's own parameters, modules in pre-order | `named_parameters()` |
-//! | [`named_buffers`](Module::named_buffers) | as parameters | `named_buffers()` |
-//! | [`apply`](Module::apply) | post-order (children first, root last) | `apply(fn)` |
-//!
-//! Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
-//! needs PyTorch's de-duplication: every entry appears once, under its one path.
-//!
-//! This module holds what a module *states*: the trait, its visitors, [`LayerKind`] and the
-//! [`Rule`]s a module declares. It imports no algorithm: initializing a tree,
-//! state dicts and files are [`ModuleExt`](crate::ModuleExt)'s, one level up.
+//! The module tree: what a module states (the `Module` trait, its visitors, `ModuleMut`, `LayerKind`, `Rule`); documented on `Module`.
 
 mod forward;
 mod handle;
@@ -169,6 +148,31 @@ impl<T: Module + 'static> AsModule for T {
     label = "not a module",
     note = "a field of a `#[derive(Module)]` struct must be a layer, a derived module, or `Vec`, an array, `Option` or `Box` of those; mark any other field `#[module(skip)]`"
 )]
+///
+/// # The module tree
+///
+/// The module tree: one object-safe [`Module`] trait, and every traversal written once over
+/// its visitor.
+///
+/// A module only says what it holds, in registration order: its own parameters, its buffers
+/// and its child modules ([`Module::visit`] and [`Module::visit_mut`]). Everything else
+/// (`named_modules`, `named_parameters`, `apply`, freezing, lookups by path) is a provided
+/// method built on those two, with PyTorch's names and orders:
+///
+/// | method | order | PyTorch |
+/// |---|---|---|
+/// | [`named_modules`](Module::named_modules) | pre-order, root `""` | `named_modules()` |
+/// | [`named_children`](Module::named_children) | registration order | `named_children()` |
+/// | [`named_parameters`](Module::named_parameters) | each module's own parameters, modules in pre-order | `named_parameters()` |
+/// | [`named_buffers`](Module::named_buffers) | as parameters | `named_buffers()` |
+/// | [`apply`](Module::apply) | post-order (children first, root last) | `apply(fn)` |
+///
+/// Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
+/// needs PyTorch's de-duplication: every entry appears once, under its one path.
+///
+/// This module holds what a module *states*: the trait, its visitors, [`LayerKind`] and the
+/// [`Rule`]s a module declares. It imports no algorithm: initializing a tree,
+/// state dicts and files are [`ModuleExt`](crate::ModuleExt)'s, one level up.
 pub trait Module: AsModule {
     /// What kind of layer this is (PyTorch's class name through `Display`).
     fn kind(&self) -> LayerKind;

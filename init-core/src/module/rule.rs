@@ -1,6 +1,6 @@
 //! [`Rule`] and [`Target`]: the initialization rules a module declares for its subtree
 //! ([`Module::init_rules`](super::Module::init_rules)), as data. What they do is the rule
-//! engine's business ([`rules`](crate::rules), which documents the precedence).
+//! engine's business ([`Rules`](crate::Rules) documents the precedence).
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! [`Dist`], the distributions a [`Generator`](super::Generator) fills from, and the rules a
 //! `Dist` satisfies by construction.
 
+use crate::check;
 use crate::error::{ErrorKind, InitError, Result};
-use crate::schemes::check;
 
 /// `f32::MAX`, the largest finite value a parameter can hold.
 const F32_MAX: f64 = f32::MAX as f64;

@@ -1,10 +1,4 @@
-//! Random generators behind one trait: [`Seed`] (counter-based, the default) and
-//! [`TorchGenerator`] (PyTorch's CPU generator, bit for bit).
-//!
-//! Every random init scheme reduces to [`Generator::fill`] with a [`Dist`], plus raw words from
-//! [`Generator::fill_bits`] for permutations. The `path` argument is the parameter's full
-//! dotted path (`"conv1.weight"`): a counter-based generator keys its stream on it, a
-//! sequential one ignores it and draws in call order.
+//! The random generators; documented on `Generator`.
 
 mod bits;
 mod dist;
@@ -30,6 +24,16 @@ pub use torch::TorchGenerator;
 /// assert!(w.iter().all(|&x| (-1.0..1.0).contains(&x)));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
+///
+/// # Generators
+///
+/// Random generators behind one trait: [`Seed`] (counter-based, the default) and
+/// [`TorchGenerator`] (PyTorch's CPU generator, bit for bit).
+///
+/// Every random init scheme reduces to [`Generator::fill`] with a [`Dist`], plus raw words from
+/// [`Generator::fill_bits`] for permutations. The `path` argument is the parameter's full
+/// dotted path (`"conv1.weight"`): a counter-based generator keys its stream on it, a
+/// sequential one ignores it and draws in call order.
 pub trait Generator {
     /// Fill `out`, the elements of the parameter at `path` in row-major order, with
     /// independent draws from `dist`. `dist` was checked when it was made (see [`Dist`]), so

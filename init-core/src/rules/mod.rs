@@ -1,28 +1,4 @@
-//! Rules that decide how each parameter of a module tree is initialized.
-//!
-//! A [`Rule`] names its targets (a module path, a layer kind, or a glob over parameter
-//! paths), optionally one parameter name, and an [`Init`]. Rules come from two places:
-//!
-//! - modules declare them for their own subtree ([`Module::init_rules`]): this is what
-//!   `#[derive(Module)]` turns `#[init(...)]` attributes into;
-//! - [`Rules`] built at run time, applied to an existing model (the Hugging Face
-//!   `_init_weights` style).
-//!
-//! [`ModuleExt::init_weights`](crate::ModuleExt::init_weights) fills every parameter exactly once, by the first of:
-//!
-//! 1. a rule of the nearest module that declares one matching the parameter; within one
-//!    module's rules, those naming a module by its path ([`Rule::module`], what a field's
-//!    own `#[init]` becomes) come before kind and glob rules, and within each of these two
-//!    groups the first declared wins;
-//! 2. the same for the next enclosing module, and so on out to the root (and then the
-//!    runtime rules of [`Rules::init_weights`], which act as the outermost set);
-//! 3. the layer's PyTorch default.
-//!
-//! Layer-default rules ([`Rule::as_fallback`]) come after every ordinary rule in scope. A
-//! subtree that no rule touches is initialized by its
-//! [`reset_parameters`](Module::reset_parameters), so its values (and, with
-//! [`TorchGenerator`](crate::TorchGenerator), its draws) are exactly PyTorch's.
-//! Every parameter records which rule set it ([`Param::origin`](crate::Param::origin)).
+//! The rule engine; the precedence is documented on `Rules`.
 
 mod audit;
 mod engine;
@@ -55,6 +31,34 @@ use crate::schemes::Init;
 /// assert_eq!(b.origin(), Some("zeros by rule \"*.bias\""));
 /// # Ok::<(), init_core::InitError>(())
 /// ```
+///
+/// # Which rule fills a parameter
+///
+/// Rules that decide how each parameter of a module tree is initialized.
+///
+/// A [`Rule`] names its targets (a module path, a layer kind, or a glob over parameter
+/// paths), optionally one parameter name, and an [`Init`]. Rules come from two places:
+///
+/// - modules declare them for their own subtree ([`Module::init_rules`]): this is what
+///   `#[derive(Module)]` turns `#[init(...)]` attributes into;
+/// - [`Rules`] built at run time, applied to an existing model (the Hugging Face
+///   `_init_weights` style).
+///
+/// [`ModuleExt::init_weights`](crate::ModuleExt::init_weights) fills every parameter exactly once, by the first of:
+///
+/// 1. a rule of the nearest module that declares one matching the parameter; within one
+///    module's rules, those naming a module by its path ([`Rule::module`], what a field's
+///    own `#[init]` becomes) come before kind and glob rules, and within each of these two
+///    groups the first declared wins;
+/// 2. the same for the next enclosing module, and so on out to the root (and then the
+///    runtime rules of [`Rules::init_weights`], which act as the outermost set);
+/// 3. the layer's PyTorch default.
+///
+/// Layer-default rules ([`Rule::as_fallback`]) come after every ordinary rule in scope. A
+/// subtree that no rule touches is initialized by its
+/// [`reset_parameters`](Module::reset_parameters), so its values (and, with
+/// [`TorchGenerator`](crate::TorchGenerator), its draws) are exactly PyTorch's.
+/// Every parameter records which rule set it ([`Param::origin`](crate::Param::origin)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rules {
     rules: Vec<Rule>,

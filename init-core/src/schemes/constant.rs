@@ -1,8 +1,8 @@
 //! `constant`, `ones` and `zeros`.
 
 use super::Init;
-use super::check;
 use super::plan::Plan;
+use crate::check;
 use crate::error::Result;
 use crate::param::ParamTarget;
 

@@ -1,7 +1,7 @@
 //! `eye` and `dirac`: identity-preserving fills, no randomness (PyTorch's `eye_`, `dirac_`).
 
 use super::Init;
-use super::check;
+use crate::check;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::{Param, ParamTarget};
 

@@ -1,44 +1,5 @@
-//! Every initialization scheme, as a function for imperative use and as a variant of the
-//! declarative [`Init`] value.
-//!
-//! The functions read like PyTorch's `nn.init` calls: each returns the scheme with PyTorch's
-//! defaults, a method per named argument changes one, and `fill` writes a parameter handle
-//! ([`ParamMut`](crate::ParamMut)), keying the random stream by the handle's path.
-//! `nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')` is
-//!
-//! ```
-//! # use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
-//! # let mut weight = Param::zeros(&[8, 3, 3, 3]);
-//! # let (w, rng) = (weight.at("conv1.weight"), &mut Seed::new(0));
-//! init::kaiming_normal().mode(FanMode::FanOut).nonlinearity(Nonlinearity::Relu).fill(w, rng)?;
-//! # Ok::<(), init_core::InitError>(())
-//! ```
-//!
-//! Every scheme turns into its [`Init`] (`Init::from(init::normal().std(0.02))`), and `fill`
-//! is [`Init::apply`]: one implementation, and the parameter's
-//! [`origin`](crate::Param::origin) becomes the scheme's `Display`.
-//!
-//! | scheme | function | semantics |
-//! |---|---|---|
-//! | `uniform(a, b)` | [`uniform`] | PyTorch `uniform_` |
-//! | `normal(mean, std)` | [`normal`] | PyTorch `normal_` |
-//! | `trunc_normal(mean, std, a, b)` | [`trunc_normal`] | PyTorch `trunc_normal_` (absolute bounds), exact in any window |
-//! | `constant(value)`, `ones`, `zeros` | [`constant`], [`ones`], [`zeros`] | PyTorch |
-//! | `eye`, `dirac(groups)` | [`eye`], [`dirac`] | PyTorch |
-//! | `xavier_uniform(gain)`, `xavier_normal(gain)` | [`xavier_uniform`], [`xavier_normal`] | PyTorch |
-//! | `kaiming_uniform(a, mode, nonlinearity)`, `kaiming_normal(...)` | [`kaiming_uniform`], [`kaiming_normal`] | PyTorch |
-//! | `orthogonal(gain)` | [`orthogonal`] | PyTorch (QR with sign fix) |
-//! | `sparse(sparsity, std)` | [`sparse`] | PyTorch |
-//! | `lecun_uniform`, `lecun_normal` | [`lecun_uniform`], [`lecun_normal`] | Keras/JAX |
-//! | `variance_scaling(scale, mode, distribution)` | [`variance_scaling`] | Keras/JAX |
-//! | `delta_orthogonal(gain)` | [`delta_orthogonal`] | Flax/JAX |
-//! | `values = [...]` | [`Values::fill`] | literal values, broadcast by numpy rules |
-//!
-//! Every fill validates its arguments and the parameter's rank first and returns an
-//! [`InitError`] naming the parameter path and the rule; then a
-//! parameter with zero elements is left as it is (a no-op, nothing drawn).
+//! Every initialization scheme; documented on `Init`, with the table of schemes.
 
-pub(crate) mod check;
 mod constant;
 mod display;
 mod distribution;
@@ -92,6 +53,48 @@ use plan::Plan;
 /// assert_eq!(Init::from(same), init);
 /// # Ok::<(), init_core::InitError>(())
 /// ```
+///
+/// # Every scheme
+///
+/// Every initialization scheme, as a function for imperative use and as a variant of the
+/// declarative [`Init`] value.
+///
+/// The functions read like PyTorch's `nn.init` calls: each returns the scheme with PyTorch's
+/// defaults, a method per named argument changes one, and `fill` writes a parameter handle
+/// ([`ParamMut`](crate::ParamMut)), keying the random stream by the handle's path.
+/// `nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')` is
+///
+/// ```
+/// # use init_core::{self as init, FanMode, Nonlinearity, Param, Seed};
+/// # let mut weight = Param::zeros(&[8, 3, 3, 3]);
+/// # let (w, rng) = (weight.at("conv1.weight"), &mut Seed::new(0));
+/// init::kaiming_normal().mode(FanMode::FanOut).nonlinearity(Nonlinearity::Relu).fill(w, rng)?;
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+///
+/// Every scheme turns into its [`Init`] (`Init::from(init::normal().std(0.02))`), and `fill`
+/// is [`Init::apply`]: one implementation, and the parameter's
+/// [`origin`](crate::Param::origin) becomes the scheme's `Display`.
+///
+/// | scheme | function | semantics |
+/// |---|---|---|
+/// | `uniform(a, b)` | [`uniform`] | PyTorch `uniform_` |
+/// | `normal(mean, std)` | [`normal`] | PyTorch `normal_` |
+/// | `trunc_normal(mean, std, a, b)` | [`trunc_normal`] | PyTorch `trunc_normal_` (absolute bounds), exact in any window |
+/// | `constant(value)`, `ones`, `zeros` | [`constant`], [`ones`], [`zeros`] | PyTorch |
+/// | `eye`, `dirac(groups)` | [`eye`], [`dirac`] | PyTorch |
+/// | `xavier_uniform(gain)`, `xavier_normal(gain)` | [`xavier_uniform`], [`xavier_normal`] | PyTorch |
+/// | `kaiming_uniform(a, mode, nonlinearity)`, `kaiming_normal(...)` | [`kaiming_uniform`], [`kaiming_normal`] | PyTorch |
+/// | `orthogonal(gain)` | [`orthogonal`] | PyTorch (QR with sign fix) |
+/// | `sparse(sparsity, std)` | [`sparse`] | PyTorch |
+/// | `lecun_uniform`, `lecun_normal` | [`lecun_uniform`], [`lecun_normal`] | Keras/JAX |
+/// | `variance_scaling(scale, mode, distribution)` | [`variance_scaling`] | Keras/JAX |
+/// | `delta_orthogonal(gain)` | [`delta_orthogonal`] | Flax/JAX |
+/// | `values = [...]` | [`Values::fill`] | literal values, broadcast by numpy rules |
+///
+/// Every fill validates its arguments and the parameter's rank first and returns an
+/// [`InitError`] naming the parameter path and the rule; then a
+/// parameter with zero elements is left as it is (a no-op, nothing drawn).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Init {

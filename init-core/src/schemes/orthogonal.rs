@@ -28,7 +28,7 @@ use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, Mat, MatMut, MatRef, Par, Spec};
 
 use super::Init;
-use super::check;
+use crate::check;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::{Param, ParamTarget};
 use crate::rng::{Dist, Generator};

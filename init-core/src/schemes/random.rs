@@ -1,8 +1,8 @@
 //! `uniform`, `normal` and `trunc_normal`: the plain random schemes.
 
 use super::Init;
-use super::check;
 use super::plan::Plan;
+use crate::check;
 use crate::error::Result;
 use crate::param::ParamTarget;
 use crate::rng::{Dist, Generator};

@@ -6,11 +6,11 @@
 //! Xavier and Kaiming, and Keras/JAX's for LeCun and `variance_scaling`.
 
 use super::Init;
-use super::check;
 use super::distribution::ScalingDistribution;
 use super::fan::{FanAxes, FanMode, Fans};
 use super::gain::{Nonlinearity, calculate_gain};
 use super::plan::Plan;
+use crate::check;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::ParamTarget;
 use crate::rng::{self, Dist, Generator};

@@ -2,7 +2,7 @@
 //! every column.
 
 use super::Init;
-use super::check;
+use crate::check;
 use crate::error::Result;
 use crate::param::{Param, ParamTarget};
 use crate::rng::{Dist, Generator};

@@ -11,7 +11,7 @@ use crate::error::{ErrorKind, InitError, Result};
 /// order, each key at most once.
 ///
 /// ```
-/// use init_core::state::{StateDict, Tensor};
+/// use init_core::{StateDict, Tensor};
 /// use ndarray::ArrayD;
 /// let mut sd = StateDict::new();
 /// sd.insert("fc.weight", Tensor::from(ArrayD::<f32>::zeros(vec![2, 3])))?;
@@ -142,9 +142,9 @@ impl StateDict {
 
 impl IntoIterator for StateDict {
     type Item = (String, Tensor);
-    type IntoIter = IntoIter;
-    fn into_iter(self) -> IntoIter {
-        IntoIter { keys: self.keys, entries: self.entries.into_iter() }
+    type IntoIter = StateDictIntoIter;
+    fn into_iter(self) -> StateDictIntoIter {
+        StateDictIntoIter { keys: self.keys, entries: self.entries.into_iter() }
     }
 }
 
@@ -158,12 +158,12 @@ impl IntoIterator for StateDict {
 /// assert_eq!(all[0].0, "w");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
-pub struct IntoIter {
+pub struct StateDictIntoIter {
     keys: String,
     entries: std::vec::IntoIter<(Span, Tensor)>,
 }
 
-impl Iterator for IntoIter {
+impl Iterator for StateDictIntoIter {
     type Item = (String, Tensor);
     fn next(&mut self) -> Option<(String, Tensor)> {
         let (Span { start, len }, t) = self.entries.next()?;

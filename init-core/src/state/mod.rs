@@ -7,5 +7,5 @@ mod tensor;
 
 pub use crate::dtype::Dtype;
 pub use crate::report::{LoadReport, Mismatch};
-pub use dict::StateDict;
+pub use dict::{StateDict, StateDictIntoIter};
 pub use tensor::Tensor;

@@ -7,7 +7,7 @@ use crate::dtype::Dtype;
 /// One value of a [`StateDict`](super::StateDict): an owned `f32` or `i64` array.
 ///
 /// ```
-/// use init_core::state::{Dtype, Tensor};
+/// use init_core::{Dtype, Tensor};
 /// let t = Tensor::from(ndarray::ArrayD::<f32>::zeros(vec![2, 3]));
 /// assert_eq!(t.shape(), &[2, 3]);
 /// assert_eq!(t.dtype(), Dtype::F32);

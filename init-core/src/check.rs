@@ -1,4 +1,5 @@
-//! Argument and shape rules shared by the schemes. Each returns the error that names the rule.
+//! Argument and shape rules shared by the schemes and the distributions (`rng::Dist`). Each
+//! returns the error that names the rule.
 
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::Param;
