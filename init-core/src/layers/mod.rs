@@ -29,6 +29,8 @@ mod sequential;
 mod sigmoid;
 mod silu;
 mod tanh;
+mod transformer_decoder_layer;
+mod transformer_encoder_layer;
 mod weight_bias;
 
 pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;
@@ -59,3 +61,5 @@ pub use sequential::Sequential;
 pub use sigmoid::Sigmoid;
 pub use silu::SiLU;
 pub use tanh::Tanh;
+pub use transformer_decoder_layer::{DecoderMasks, TransformerDecoderLayer};
+pub use transformer_encoder_layer::{EncoderMasks, TransformerEncoderLayer};

@@ -1,0 +1,361 @@
+//! TransformerEncoderLayer and TransformerDecoderLayer against PyTorch (fixtures from
+//! `scripts/torch_layers.py`, cases `transformer_*`): default init bit for bit with
+//! `TorchGenerator`, names, eval-mode forward with every mask form; `Seed` stream keys;
+//! builders; hostile inputs.
+
+mod common;
+
+use init::ndarray::{Array2, ArrayD, Axis, IxDyn, s};
+use init::{
+    AttnMask, DecoderMasks, EncoderMasks, Forward, Linear, Module, Seed, Sequential,
+    TorchGenerator, TransformerDecoderLayer, TransformerEncoderLayer, xavier_uniform,
+};
+
+/// PyTorch's `out_proj` is a `NonDynamicallyQuantizableLinear`; ours a `Linear`.
+fn torch_class(name: String) -> String {
+    if name == "NonDynamicallyQuantizableLinear" { "Linear".to_string() } else { name }
+}
+
+/// Every name list of `m` against PyTorch's for `case`, class names mapped by [`torch_class`].
+fn assert_names(case: &str, m: &mut dyn Module) {
+    let names = common::Names::load(case);
+    let ours: Vec<(String, String)> =
+        m.named_modules().into_iter().map(|(n, m)| (n, m.kind().to_string())).collect();
+    let torch: Vec<(String, String)> =
+        names.modules().into_iter().map(|(n, c)| (n, torch_class(c))).collect();
+    assert_eq!(ours, torch, "{case}: named_modules");
+    let children: Vec<String> = m.named_children().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(children, names.list("named_children"), "{case}: named_children");
+    let params: Vec<String> = m.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(params, names.list("named_parameters"), "{case}: named_parameters");
+    assert!(names.list("named_buffers").is_empty() && m.named_buffers().is_empty());
+    assert_eq!(common::state_keys(m), names.list("state_dict"), "{case}: state_dict keys");
+    let mut applied = Vec::new();
+    m.apply(&mut |m| applied.push(m.kind().to_string()));
+    let torch_applied: Vec<String> =
+        names.list("apply_order").into_iter().map(torch_class).collect();
+    assert_eq!(applied, torch_applied, "{case}: apply order");
+}
+
+fn torch_rng(fx: &common::Fixture) -> TorchGenerator {
+    TorchGenerator::new(fx.meta["seed"].parse().unwrap())
+}
+
+/// The fixtures' masks (see `scripts/torch_layers.py`): PyTorch's causal mask (0 / -inf),
+/// key padding for N = 2 over 3 positions, and over a memory of 4.
+fn causal_f32(l: usize, s: usize) -> ArrayD<f32> {
+    Array2::from_shape_fn((l, s), |(i, j)| if j > i { f32::NEG_INFINITY } else { 0.0 }).into_dyn()
+}
+
+fn causal_bool(l: usize, s: usize) -> ArrayD<bool> {
+    Array2::from_shape_fn((l, s), |(i, j)| j > i).into_dyn()
+}
+
+fn pad() -> ArrayD<bool> {
+    init::ndarray::array![[false, false, true], [false, true, true]].into_dyn()
+}
+
+fn mem_pad() -> ArrayD<bool> {
+    init::ndarray::array![[false, false, false, true], [false, true, true, true]].into_dyn()
+}
+
+fn mem_mask() -> ArrayD<bool> {
+    init::ndarray::array![
+        [false, true, false, true],
+        [false, false, true, true],
+        [true, false, false, false]
+    ]
+    .into_dyn()
+}
+
+const CAUSAL: &str = "nn.Transformer.generate_square_subsequent_mask(3)";
+const PAD: &str = "torch.tensor([[False, False, True], [False, True, True]])";
+
+/// The fixture's forward statement, as the calls this test makes (the masks are written
+/// out in it, not stored as tensors).
+fn encoder_statement(extra: &[&str]) -> String {
+    let mut calls = vec![
+        "input".to_string(),
+        format!("input, src_mask={CAUSAL}, is_causal=True"),
+        format!("input, src_key_padding_mask={PAD}"),
+        format!("input, src_mask={CAUSAL}, src_key_padding_mask={PAD}, is_causal=True"),
+    ];
+    calls.extend(extra.iter().map(|c| c.to_string()));
+    statement(&calls)
+}
+
+fn statement(calls: &[String]) -> String {
+    let outs: Vec<String> = (0..calls.len())
+        .map(|i| if i == 0 { "output".into() } else { format!("output.{i}") })
+        .collect();
+    let calls: Vec<String> = calls.iter().map(|c| format!("model({c})")).collect();
+    format!("{} = {}", outs.join(", "), calls.join(", "))
+}
+
+/// The encoder's four masked forms against `output` .. `output.3`, each mask written every
+/// way it can be (bool or additive, `is_causal` with or without the mask).
+fn check_encoder_forward<const E: usize, const H: usize, const F: usize, const B: bool>(
+    fx: &common::Fixture,
+    m: &TransformerEncoderLayer<E, H, F, B>,
+) {
+    let case = &fx.case;
+    let x = fx.f32("input");
+    let run = |masks: &EncoderMasks<'_>| m.forward_with(x.view(), masks).unwrap();
+    common::assert_close(&m.forward(x.view()).unwrap(), &fx.f32("output"), case);
+
+    let (cf, cb, pad) = (causal_f32(3, 3), causal_bool(3, 3), pad());
+    let want = fx.f32("output.1");
+    for masks in [
+        EncoderMasks::new().src_mask(AttnMask::Float(cf.view())).is_causal(true),
+        EncoderMasks::new().src_mask(AttnMask::Bool(cb.view())).is_causal(true),
+        EncoderMasks::new().src_mask(AttnMask::Float(cf.view())),
+        EncoderMasks::new().is_causal(true),
+    ] {
+        common::assert_close(&run(&masks), &want, &format!("{case}: causal {masks:?}"));
+    }
+    let padded = EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(pad.view()));
+    common::assert_close(&run(&padded), &fx.f32("output.2"), &format!("{case}: padding"));
+    let both = padded.clone().src_mask(AttnMask::Float(cf.view())).is_causal(true);
+    common::assert_close(&run(&both), &fx.f32("output.3"), &format!("{case}: causal, padding"));
+    common::assert_close(&run(&padded.is_causal(true)), &fx.f32("output.3"), case);
+}
+
+#[test]
+fn encoder_relu_post_norm_matches_pytorch() {
+    let fx = common::Fixture::load("transformer_enc");
+    assert_eq!(fx.meta["ctor"], "nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)");
+    assert_eq!(fx.meta["forward"], encoder_statement(&["input[:0]"]));
+    let mut m = TransformerEncoderLayer::<8, 2, 16>::new(&mut torch_rng(&fx)).unwrap();
+    fx.assert_state_eq(&m, "init");
+    assert_names("transformer_enc", &mut m);
+    fx.load_into(&mut m, "param");
+    check_encoder_forward(&fx, &m);
+    // An empty sequence gives an empty output, as in PyTorch.
+    let empty = fx.f32("input").slice(s![..0, .., ..]).to_owned().into_dyn();
+    let out = m.forward(empty.view()).unwrap();
+    assert_eq!((out.shape(), fx.f32("output.4").shape()), (&[0, 2, 8][..], &[0, 2, 8][..]));
+}
+
+#[test]
+fn encoder_gelu_norm_first_batch_first_matches_pytorch() {
+    let fx = common::Fixture::load("transformer_enc_gelu_nf_bf");
+    assert_eq!(
+        fx.meta["ctor"],
+        r#"nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, activation="gelu", norm_first=True, batch_first=True)"#
+    );
+    assert_eq!(fx.meta["forward"], encoder_statement(&[]));
+    let mut m = TransformerEncoderLayer::<8, 2, 16>::new(&mut torch_rng(&fx))
+        .unwrap()
+        .activation("gelu")
+        .unwrap()
+        .norm_first(true)
+        .batch_first(true);
+    assert_eq!((m.activation_name(), m.is_norm_first(), m.is_batch_first()), ("gelu", true, true));
+    fx.assert_state_eq(&m, "init");
+    assert_names("transformer_enc_gelu_nf_bf", &mut m);
+    fx.load_into(&mut m, "param");
+    check_encoder_forward(&fx, &m);
+}
+
+#[test]
+fn encoder_without_bias_matches_pytorch() {
+    let fx = common::Fixture::load("transformer_enc_nobias");
+    assert_eq!(
+        fx.meta["ctor"],
+        "nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.2, layer_norm_eps=1e-3, norm_first=True, bias=False)"
+    );
+    assert_eq!(fx.meta["forward"], encoder_statement(&["input.1"]));
+    let mut m = TransformerEncoderLayer::<8, 2, 16, false>::new(&mut torch_rng(&fx))
+        .unwrap()
+        .dropout(0.2)
+        .unwrap()
+        .layer_norm_eps(1e-3)
+        .unwrap()
+        .norm_first(true);
+    assert_eq!((m.dropout_p(), m.norm1().eps(), m.norm2().eps()), (0.2, 1e-3, 1e-3));
+    fx.assert_state_eq(&m, "init");
+    assert_names("transformer_enc_nobias", &mut m);
+    fx.load_into(&mut m, "param");
+    check_encoder_forward(&fx, &m);
+    // Unbatched [S, E], and the same sequence as batch element 1 of a batch.
+    let x1 = fx.f32("input.1");
+    common::assert_close(&m.forward(x1.view()).unwrap(), &fx.f32("output.4"), "unbatched");
+    let pad1 = pad().index_axis(Axis(0), 1).to_owned();
+    let masks = EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(pad1.view()));
+    let x = fx.f32("input");
+    let one = m.forward_with(x.index_axis(Axis(1), 1), &masks).unwrap();
+    let want = fx.f32("output.2").index_axis(Axis(1), 1).to_owned();
+    common::assert_close(&one, &want, "unbatched with padding");
+}
+
+#[test]
+fn batch_first_is_a_transposition_of_the_same_layer() {
+    let fx = common::Fixture::load("transformer_enc");
+    let mut m = TransformerEncoderLayer::<8, 2, 16>::zeroed();
+    fx.load_into(&mut m, "param");
+    let bf = m.clone().batch_first(true);
+    let swap = |a: ArrayD<f32>| a.permuted_axes(IxDyn(&[1, 0, 2])).as_standard_layout().to_owned();
+    let pad = pad();
+    let masks = EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(pad.view()));
+    let y = bf.forward_with(swap(fx.f32("input")).view(), &masks).unwrap();
+    common::assert_close(&swap(y), &fx.f32("output.2"), "batch_first, padding");
+}
+
+/// The decoder's five masked forms against `output` .. `output.4`.
+fn check_decoder_forward<const E: usize, const H: usize, const F: usize, const B: bool>(
+    fx: &common::Fixture,
+    m: &TransformerDecoderLayer<E, H, F, B>,
+) {
+    let case = &fx.case;
+    let (tgt, memory) = (fx.f32("input"), fx.f32("input.1"));
+    let run = |masks: &DecoderMasks<'_>| m.forward2_with(tgt.view(), memory.view(), masks).unwrap();
+    common::assert_close(&m.forward2(tgt.view(), memory.view()).unwrap(), &fx.f32("output"), case);
+    let (cf, cb) = (causal_f32(3, 3), causal_bool(3, 3));
+    for masks in [
+        DecoderMasks::new().tgt_mask(AttnMask::Float(cf.view())).tgt_is_causal(true),
+        DecoderMasks::new().tgt_mask(AttnMask::Bool(cb.view())),
+        DecoderMasks::new().tgt_is_causal(true),
+    ] {
+        common::assert_close(&run(&masks), &fx.f32("output.1"), &format!("{case}: {masks:?}"));
+    }
+    let (pad, mem_pad) = (pad(), mem_pad());
+    let padded = DecoderMasks::new()
+        .tgt_key_padding_mask(AttnMask::Bool(pad.view()))
+        .memory_key_padding_mask(AttnMask::Bool(mem_pad.view()));
+    common::assert_close(&run(&padded), &fx.f32("output.2"), &format!("{case}: padding"));
+    let (mm, mm_f) = (mem_mask(), mem_mask().mapv(|b| if b { f32::NEG_INFINITY } else { 0.0 }));
+    for masks in [
+        DecoderMasks::new().memory_mask(AttnMask::Bool(mm.view())),
+        DecoderMasks::new().memory_mask(AttnMask::Float(mm_f.view())),
+    ] {
+        common::assert_close(&run(&masks), &fx.f32("output.3"), &format!("{case}: memory_mask"));
+    }
+    // memory_is_causal: target position i sees memory positions j <= i (T = 3, S = 4).
+    let mc = causal_bool(3, 4);
+    for masks in [
+        DecoderMasks::new().memory_mask(AttnMask::Bool(mc.view())).memory_is_causal(true),
+        DecoderMasks::new().memory_is_causal(true),
+    ] {
+        common::assert_close(&run(&masks), &fx.f32("output.4"), &format!("{case}: {masks:?}"));
+    }
+}
+
+fn decoder_statement(extra: &[&str]) -> String {
+    let mut calls = vec![
+        "input, input.1".to_string(),
+        format!("input, input.1, tgt_mask={CAUSAL}, tgt_is_causal=True"),
+        format!(
+            "input, input.1, tgt_key_padding_mask={PAD}, memory_key_padding_mask=torch.tensor([[False, False, False, True], [False, True, True, True]])"
+        ),
+        "input, input.1, memory_mask=torch.tensor([[False, True, False, True], [False, False, True, True], [True, False, False, False]])".to_string(),
+        "input, input.1, memory_mask=torch.ones(3, 4, dtype=torch.bool).triu(1), memory_is_causal=True".to_string(),
+    ];
+    calls.extend(extra.iter().map(|c| c.to_string()));
+    statement(&calls)
+}
+
+#[test]
+fn decoder_relu_post_norm_matches_pytorch() {
+    let fx = common::Fixture::load("transformer_dec");
+    assert_eq!(fx.meta["ctor"], "nn.TransformerDecoderLayer(8, 2, dim_feedforward=16)");
+    assert_eq!(fx.meta["forward"], decoder_statement(&["input, input.1[:0]"]));
+    let mut m = TransformerDecoderLayer::<8, 2, 16>::new(&mut torch_rng(&fx)).unwrap();
+    fx.assert_state_eq(&m, "init");
+    assert_names("transformer_dec", &mut m);
+    fx.load_into(&mut m, "param");
+    check_decoder_forward(&fx, &m);
+    // An empty memory: the attention over it adds only out_proj's bias, as in PyTorch.
+    let (tgt, memory) = (fx.f32("input"), fx.f32("input.1"));
+    let empty = memory.slice(s![..0, .., ..]);
+    let out = m.forward2(tgt.view(), empty.into_dyn()).unwrap();
+    common::assert_close(&out, &fx.f32("output.5"), "empty memory");
+}
+
+#[test]
+fn decoder_gelu_norm_first_batch_first_matches_pytorch() {
+    let fx = common::Fixture::load("transformer_dec_gelu_nf_bf");
+    assert_eq!(
+        fx.meta["ctor"],
+        r#"nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, activation="gelu", norm_first=True, batch_first=True)"#
+    );
+    assert_eq!(fx.meta["forward"], decoder_statement(&[]));
+    let mut m = TransformerDecoderLayer::<8, 2, 16>::new(&mut torch_rng(&fx))
+        .unwrap()
+        .activation("gelu")
+        .unwrap()
+        .norm_first(true)
+        .batch_first(true);
+    assert!(m.self_attn().is_batch_first() && m.multihead_attn().is_batch_first());
+    fx.assert_state_eq(&m, "init");
+    assert_names("transformer_dec_gelu_nf_bf", &mut m);
+    fx.load_into(&mut m, "param");
+    check_decoder_forward(&fx, &m);
+}
+
+#[test]
+fn seed_keys_each_parameter_by_its_full_path() {
+    // Each child is filled as it would be alone under its path: xavier on
+    // "self_attn.in_proj_weight", Linear's default on "linear1", ...
+    let m = TransformerEncoderLayer::<8, 2, 16>::new(&mut Seed::new(9)).unwrap();
+    let mut w = init::Param::zeros(&[24, 8]);
+    xavier_uniform().fill(w.at("self_attn.in_proj_weight"), &mut Seed::new(9)).unwrap();
+    assert_eq!(m.self_attn().in_proj_weight().unwrap(), &w);
+    let mut lin = Linear::<8, 16>::zeroed();
+    lin.reset_parameters("linear1", &mut Seed::new(9)).unwrap();
+    assert_eq!(m.linear1(), &lin);
+    assert_eq!(m.norm1().weight().unwrap().as_slice(), &[1.0; 8]);
+    let d = TransformerDecoderLayer::<8, 2, 16>::new(&mut Seed::new(9)).unwrap();
+    let mut w = init::Param::zeros(&[24, 8]);
+    xavier_uniform().fill(w.at("multihead_attn.in_proj_weight"), &mut Seed::new(9)).unwrap();
+    assert_eq!(d.multihead_attn().in_proj_weight().unwrap(), &w);
+    assert_ne!(d.self_attn().in_proj_weight(), d.multihead_attn().in_proj_weight());
+    assert!(d.norms().iter().all(|n| n.bias().unwrap().as_slice() == [0.0; 8]));
+}
+
+#[test]
+fn encoder_layers_chain_in_a_sequential() {
+    let fx = common::Fixture::load("transformer_enc");
+    let mut a = TransformerEncoderLayer::<8, 2, 16>::zeroed();
+    fx.load_into(&mut a, "param");
+    let b = a.clone().norm_first(true);
+    let x = fx.f32("input");
+    let want = b.forward(a.forward(x.view()).unwrap().view()).unwrap();
+    let seq = Sequential::new().push(a).push(b);
+    assert_eq!(seq.forward(x.view()).unwrap(), want);
+    assert_eq!(seq.named_parameters()[12].0, "1.self_attn.in_proj_weight");
+}
+
+#[test]
+fn builders_check_their_keyword_and_keep_pytorch_defaults() {
+    let m = TransformerEncoderLayer::<8, 2>::zeroed();
+    assert_eq!(m.linear1().weight().unwrap().shape(), &[2048, 8]); // dim_feedforward = 2048
+    assert_eq!((m.dropout_p(), m.activation_name(), m.norm1().eps()), (0.1, "relu", 1e-5));
+    assert!(!m.is_batch_first() && !m.is_norm_first());
+    let msg = |r: init::Result<TransformerEncoderLayer<8, 2>>| r.unwrap_err().to_string();
+    assert_eq!(
+        msg(m.clone().dropout(-0.5)),
+        "TransformerEncoderLayer: dropout must be in [0, 1], got -0.5"
+    );
+    assert_eq!(
+        msg(m.clone().dropout(f64::NAN)),
+        "TransformerEncoderLayer: dropout must be in [0, 1], got NaN"
+    );
+    assert_eq!(
+        msg(m.clone().activation("tanh")),
+        r#"TransformerEncoderLayer: activation must be "relu" or "gelu", got "tanh""#
+    );
+    assert_eq!(
+        msg(m.clone().layer_norm_eps(-1e-5)),
+        "TransformerEncoderLayer: layer_norm_eps must be finite and >= 0, got -1e-5"
+    );
+    let d = TransformerDecoderLayer::<8, 2, 16>::zeroed();
+    assert_eq!(
+        d.clone().layer_norm_eps(f64::INFINITY).unwrap_err().to_string(),
+        "TransformerDecoderLayer: layer_norm_eps must be finite and >= 0, got inf"
+    );
+    let d = d.dropout(0.0).unwrap().layer_norm_eps(1e-6).unwrap();
+    assert_eq!(d.dropout_p(), 0.0);
+    assert!(d.norms().iter().all(|n| n.eps() == 1e-6));
+    let d = d.activation("gelu").unwrap();
+    assert_eq!(d.activation_name(), "gelu");
+}
