@@ -359,3 +359,137 @@ fn builders_check_their_keyword_and_keep_pytorch_defaults() {
     let d = d.activation("gelu").unwrap();
     assert_eq!(d.activation_name(), "gelu");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile inputs: an error with its exact message, never a panic.
+
+fn zeros(shape: &[usize]) -> ArrayD<f32> {
+    ArrayD::zeros(IxDyn(shape))
+}
+
+#[test]
+fn encoder_input_and_mask_errors() {
+    let m = TransformerEncoderLayer::<8, 2, 16>::new(&mut Seed::new(0)).unwrap();
+    let msg = |r: init::Result<ArrayD<f32>>| r.unwrap_err().to_string();
+    let wrong_src = |shape: &[usize]| {
+        format!(
+            "TransformerEncoderLayer: src of shape {shape:?} must be [S, N, 8] or unbatched [S, 8] (d_model = 8)"
+        )
+    };
+    for shape in [&[3, 2, 6][..], &[3, 2, 2, 8], &[8], &[], &[3, 0]] {
+        assert_eq!(msg(m.forward(zeros(shape).view())), wrong_src(shape));
+    }
+    let bf = m.clone().batch_first(true);
+    assert_eq!(
+        msg(bf.forward(zeros(&[2, 3, 7]).view())),
+        "TransformerEncoderLayer: src of shape [2, 3, 7] must be [N, S, 8] (batch_first) or unbatched [S, 8] (d_model = 8)"
+    );
+
+    let x = zeros(&[3, 2, 8]);
+    let run = |masks: EncoderMasks<'_>| msg(m.forward_with(x.view(), &masks));
+    let kpm = Array2::from_elem((2, 4), false).into_dyn();
+    assert_eq!(
+        run(EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(kpm.view()))),
+        "TransformerEncoderLayer: src_key_padding_mask of shape [2, 4] must be [N, S] = [2, 3]"
+    );
+    let unbatched = m.forward_with(
+        zeros(&[3, 8]).view(),
+        &EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(pad().view())),
+    );
+    assert_eq!(
+        msg(unbatched),
+        "TransformerEncoderLayer: src_key_padding_mask of shape [2, 3] must be [N, S] = [3] for unbatched inputs ([S])"
+    );
+    let mask = zeros(&[3, 4]);
+    assert_eq!(
+        run(EncoderMasks::new().src_mask(AttnMask::Float(mask.view()))),
+        "TransformerEncoderLayer: src_mask of shape [3, 4] must be [L, S] = [3, 3] or [N * num_heads, L, S] = [4, 3, 3]"
+    );
+    // is_causal with a src_mask that is not the causal one (PyTorch would silently use
+    // either), or not [S, S].
+    let not_causal = causal_bool(3, 3).t().to_owned();
+    let per_head = ArrayD::from_elem(IxDyn(&[4, 3, 3]), false);
+    for (bad, shape) in [(not_causal.view(), "[3, 3]"), (per_head.view(), "[4, 3, 3]")] {
+        assert_eq!(
+            run(EncoderMasks::new().src_mask(AttnMask::Bool(bad)).is_causal(true)),
+            format!(
+                "TransformerEncoderLayer: src_mask of shape {shape} must be the causal mask of shape [3, 3] (true or -inf where the key comes after the query, false or 0 elsewhere) when is_causal is set"
+            )
+        );
+    }
+}
+
+#[test]
+fn decoder_input_and_mask_errors() {
+    let m = TransformerDecoderLayer::<8, 2, 16>::new(&mut Seed::new(0)).unwrap();
+    let msg = |r: init::Result<ArrayD<f32>>| r.unwrap_err().to_string();
+    let (tgt, memory) = (zeros(&[3, 2, 8]), zeros(&[4, 2, 8]));
+    assert_eq!(
+        msg(m.forward2(zeros(&[3, 2, 4]).view(), memory.view())),
+        "TransformerDecoderLayer: tgt of shape [3, 2, 4] must be [T, N, 8] or unbatched [T, 8] (d_model = 8)"
+    );
+    assert_eq!(
+        msg(m.forward2(tgt.view(), zeros(&[4, 2, 9]).view())),
+        "TransformerDecoderLayer: memory of shape [4, 2, 9] must be [S, N, 8] or unbatched [S, 8] (d_model = 8)"
+    );
+    assert_eq!(
+        msg(m.forward2(tgt.view(), zeros(&[4, 8]).view())),
+        "TransformerDecoderLayer: memory of shape [4, 8] must have as many dimensions as tgt of shape [3, 2, 8]"
+    );
+    assert_eq!(
+        msg(m.forward2(tgt.view(), zeros(&[4, 3, 8]).view())),
+        "TransformerDecoderLayer: tgt of shape [3, 2, 8] and memory of shape [4, 3, 8] must have the same batch size"
+    );
+    let run = |masks: DecoderMasks<'_>| msg(m.forward2_with(tgt.view(), memory.view(), &masks));
+    let kpm = pad(); // [2, 3]: right for tgt, wrong for the memory (S = 4)
+    assert_eq!(
+        run(DecoderMasks::new().memory_key_padding_mask(AttnMask::Bool(kpm.view()))),
+        "TransformerDecoderLayer: memory_key_padding_mask of shape [2, 3] must be [N, S] = [2, 4]"
+    );
+    let mem_pad = mem_pad();
+    assert_eq!(
+        run(DecoderMasks::new().tgt_key_padding_mask(AttnMask::Bool(mem_pad.view()))),
+        "TransformerDecoderLayer: tgt_key_padding_mask of shape [2, 4] must be [N, S] = [2, 3]"
+    );
+    let square = causal_bool(3, 3);
+    assert_eq!(
+        run(DecoderMasks::new().memory_mask(AttnMask::Bool(square.view()))),
+        "TransformerDecoderLayer: memory_mask of shape [3, 3] must be [L, S] = [3, 4] or [N * num_heads, L, S] = [4, 3, 4]"
+    );
+    let wide = causal_bool(3, 4);
+    assert_eq!(
+        run(DecoderMasks::new().tgt_mask(AttnMask::Bool(wide.view()))),
+        "TransformerDecoderLayer: tgt_mask of shape [3, 4] must be [L, S] = [3, 3] or [N * num_heads, L, S] = [4, 3, 3]"
+    );
+    assert_eq!(
+        run(DecoderMasks::new().memory_mask(AttnMask::Bool(square.view())).memory_is_causal(true)),
+        "TransformerDecoderLayer: memory_mask of shape [3, 3] must be the causal mask of shape [3, 4] (true or -inf where the key comes after the query, false or 0 elsewhere) when memory_is_causal is set"
+    );
+    let float = mem_mask().mapv(|b| if b { -1e9f32 } else { 0.0 });
+    assert_eq!(
+        run(DecoderMasks::new().tgt_mask(AttnMask::Float(float.view())).tgt_is_causal(true)),
+        "TransformerDecoderLayer: tgt_mask of shape [3, 4] must be the causal mask of shape [3, 3] (true or -inf where the key comes after the query, false or 0 elsewhere) when tgt_is_causal is set"
+    );
+}
+
+#[test]
+fn empty_sequences_and_batches_give_empty_outputs() {
+    // PyTorch returns empty outputs for these (and, for an empty memory, finite values: see
+    // decoder_relu_post_norm_matches_pytorch); so do these layers, with every mask form.
+    let enc = TransformerEncoderLayer::<8, 2, 16>::new(&mut Seed::new(1)).unwrap();
+    let dec = TransformerDecoderLayer::<8, 2, 16>::new(&mut Seed::new(1)).unwrap();
+    let no_keys = ArrayD::<bool>::from_elem(IxDyn(&[2, 0]), false);
+    for shape in [&[0, 2, 8][..], &[3, 0, 8], &[0, 8]] {
+        let x = zeros(shape);
+        let masks = EncoderMasks::new().is_causal(true);
+        assert_eq!(enc.forward_with(x.view(), &masks).unwrap().shape(), shape);
+        assert_eq!(dec.forward2(x.view(), x.view()).unwrap().shape(), shape);
+    }
+    let x = zeros(&[0, 2, 8]);
+    let masks = EncoderMasks::new().src_key_padding_mask(AttnMask::Bool(no_keys.view()));
+    assert_eq!(enc.forward_with(x.view(), &masks).unwrap().shape(), &[0, 2, 8]);
+    let masks = DecoderMasks::new().tgt_is_causal(true).memory_is_causal(true);
+    let out = dec.forward2_with(zeros(&[3, 2, 8]).view(), x.view(), &masks).unwrap();
+    assert_eq!(out.shape(), &[3, 2, 8]);
+    assert!(out.iter().all(|v| v.is_finite()));
+}
