@@ -493,3 +493,57 @@ fn empty_sequences_and_batches_give_empty_outputs() {
     assert_eq!(out.shape(), &[3, 2, 8]);
     assert!(out.iter().all(|v| v.is_finite()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// In a derived model.
+
+/// A stack of two encoder layers, PyTorch's `nn.ModuleList([TransformerEncoderLayer(8, 2,
+/// dim_feedforward=16) for _ in range(2)])` under `layers`.
+#[derive(init::Module)]
+struct Stack {
+    layers: [TransformerEncoderLayer<8, 2, 16>; 2],
+}
+
+/// The same, with GPT-2-style struct rules: every Linear (the feed-forward layers and
+/// `self_attn.out_proj`) N(0, 0.02), every bias zero.
+#[derive(init::Module)]
+#[init(Linear = normal(std = 0.02), "*.bias" = zeros)]
+struct RuledStack {
+    layers: [TransformerEncoderLayer<8, 2, 16>; 2],
+}
+
+#[test]
+fn a_derived_stack_draws_in_pytorch_order_and_takes_struct_rules() {
+    // Without rules, the first layer takes the first draws: the fixture's values.
+    let fx = common::Fixture::load("transformer_enc");
+    let stack = Stack::new(&mut torch_rng(&fx)).unwrap();
+    fx.assert_state_eq(&stack.layers[0], "init");
+    assert_ne!(stack.layers[0], stack.layers[1]);
+    assert_eq!(stack.named_parameters()[12].0, "layers.1.self_attn.in_proj_weight");
+
+    let ruled = RuledStack::new(&mut Seed::new(3)).unwrap();
+    let origin = |path: &str| ruled.get_parameter(path).unwrap().origin().map(str::to_owned);
+    let by_kind = Some("normal(std = 0.02) by #[init(Linear = ...)] on RuledStack".to_owned());
+    for path in ["layers.0.linear1.weight", "layers.1.self_attn.out_proj.weight"] {
+        assert_eq!(origin(path), by_kind, "{path}");
+    }
+    // The glob matches `out_proj.bias` (over MultiheadAttention's own zero default), not
+    // `in_proj_bias`, whose name does not end in `.bias`.
+    let by_glob = Some("zeros by #[init(\"*.bias\" = ...)] on RuledStack".to_owned());
+    assert_eq!(origin("layers.1.self_attn.out_proj.bias"), by_glob);
+    assert_eq!(origin("layers.1.linear1.bias"), by_glob);
+    assert_eq!(
+        origin("layers.1.self_attn.in_proj_bias").as_deref(),
+        Some("default: MultiheadAttention")
+    );
+    // Not a Linear: MultiheadAttention's own default, xavier_uniform, keyed by its path.
+    let mut w = init::Param::zeros(&[24, 8]);
+    xavier_uniform().fill(w.at("layers.0.self_attn.in_proj_weight"), &mut Seed::new(3)).unwrap();
+    assert_eq!(ruled.layers[0].self_attn().in_proj_weight().unwrap().as_slice(), w.as_slice());
+    let std = {
+        let w = ruled.layers[1].linear2().weight().unwrap().as_slice();
+        (w.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / w.len() as f64).sqrt()
+    };
+    // 128 draws of N(0, 0.02): the sample std is within 25% (about 3.5 standard errors).
+    assert!((0.015..0.025).contains(&std), "std {std}");
+}
