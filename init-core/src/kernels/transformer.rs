@@ -229,7 +229,7 @@ fn causal_mask(
     let causal = Array2::from_shape_fn((l, s), |(i, j)| j > i).into_dyn();
     let matches = match masks.attn_mask {
         None => true,
-        Some(AttnMask::Bool(m)) => m == &causal.view(),
+        Some(AttnMask::Bool(m)) => *m == causal.view(),
         Some(AttnMask::Float(m)) => {
             m.shape() == causal.shape()
                 && m.iter().zip(&causal).all(

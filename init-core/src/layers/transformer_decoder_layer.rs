@@ -1,10 +1,10 @@
-//! [`TransformerDecoderLayer`]: PyTorch's `nn.TransformerDecoderLayer`, with
-//! [`DecoderMasks`] for its masked forward pass.
+//! [`TransformerDecoderLayer`]: PyTorch's `nn.TransformerDecoderLayer`.
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::transformer_masks::DecoderMasks;
 use crate::error::Result;
-use crate::kernels::attention::{AttnMask, MaskNames};
+use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Decoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
@@ -68,7 +68,8 @@ const LAYER: &str = "TransformerDecoderLayer";
 ///     .norm_first(true)
 ///     .batch_first(true);
 /// let names: Vec<String> = layer.named_modules().into_iter().map(|(n, _)| n).collect();
-/// assert_eq!(&names[..5], ["", "self_attn", "self_attn.out_proj", "multihead_attn", "multihead_attn.out_proj"]);
+/// let first = ["", "self_attn", "self_attn.out_proj", "multihead_attn", "multihead_attn.out_proj"];
+/// assert_eq!(&names[..5], first);
 ///
 /// let tgt = ArrayD::<f32>::ones(vec![2, 3, 8]); // [N, T, E]
 /// let memory = ArrayD::<f32>::ones(vec![2, 5, 8]); // [N, S, E]
@@ -362,89 +363,5 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
         v.module("dropout1", &mut self.dropout1);
         v.module("dropout2", &mut self.dropout2);
         v.module("dropout3", &mut self.dropout3);
-    }
-}
-
-/// The masks of [`TransformerDecoderLayer::forward2_with`], PyTorch's keywords (default:
-/// none). Shapes, with `T` the target length and `S` the memory length:
-///
-/// - `tgt_mask` `[T, T]` or `[N * NHEAD, T, T]`; `memory_mask` `[T, S]` or
-///   `[N * NHEAD, T, S]`: boolean (`true` may not be attended) or additive;
-/// - `tgt_key_padding_mask` `[N, T]`, `memory_key_padding_mask` `[N, S]` (`[T]`, `[S]`
-///   unbatched);
-/// - `tgt_is_causal`, `memory_is_causal`: query `i` attends to keys `j <= i` only. As for
-///   [`EncoderMasks::is_causal`](crate::EncoderMasks::is_causal), the corresponding mask may
-///   be left out, and when given must be that causal mask.
-///
-/// ```
-/// use init_core::{AttnMask, DecoderMasks, Seed, TransformerDecoderLayer};
-/// use ndarray::{ArrayD, array};
-///
-/// let layer = TransformerDecoderLayer::<4, 1, 8>::new(&mut Seed::new(1))?;
-/// let (tgt, memory) = (ArrayD::<f32>::ones(vec![2, 1, 4]), ArrayD::<f32>::ones(vec![3, 1, 4]));
-/// let padding = array![[false, false, true]].into_dyn(); // [N, S]: the last memory slot is padding
-/// let masks = DecoderMasks::new()
-///     .tgt_is_causal(true)
-///     .memory_key_padding_mask(AttnMask::Bool(padding.view()));
-/// assert_eq!(layer.forward2_with(tgt.view(), memory.view(), &masks)?.shape(), &[2, 1, 4]);
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct DecoderMasks<'a> {
-    tgt_mask: Option<AttnMask<'a>>,
-    memory_mask: Option<AttnMask<'a>>,
-    tgt_key_padding_mask: Option<AttnMask<'a>>,
-    memory_key_padding_mask: Option<AttnMask<'a>>,
-    tgt_is_causal: bool,
-    memory_is_causal: bool,
-}
-
-impl<'a> DecoderMasks<'a> {
-    /// No masks.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// PyTorch's `tgt_mask`: `[T, T]` or `[N * NHEAD, T, T]`.
-    #[must_use]
-    pub fn tgt_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.tgt_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `memory_mask`: `[T, S]` or `[N * NHEAD, T, S]`.
-    #[must_use]
-    pub fn memory_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.memory_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `tgt_key_padding_mask`: `[N, T]` (`[T]` unbatched).
-    #[must_use]
-    pub fn tgt_key_padding_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.tgt_key_padding_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `memory_key_padding_mask`: `[N, S]` (`[S]` unbatched).
-    #[must_use]
-    pub fn memory_key_padding_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.memory_key_padding_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `tgt_is_causal`: the target attends to its current and earlier positions.
-    #[must_use]
-    pub fn tgt_is_causal(mut self, is_causal: bool) -> Self {
-        self.tgt_is_causal = is_causal;
-        self
-    }
-
-    /// PyTorch's `memory_is_causal`: target position `i` attends to memory positions
-    /// `j <= i` only.
-    #[must_use]
-    pub fn memory_is_causal(mut self, is_causal: bool) -> Self {
-        self.memory_is_causal = is_causal;
-        self
     }
 }

@@ -1,10 +1,10 @@
-//! [`TransformerEncoderLayer`]: PyTorch's `nn.TransformerEncoderLayer`, with
-//! [`EncoderMasks`] for its masked forward pass.
+//! [`TransformerEncoderLayer`]: PyTorch's `nn.TransformerEncoderLayer`.
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::transformer_masks::EncoderMasks;
 use crate::error::Result;
-use crate::kernels::attention::{AttnMask, MaskNames};
+use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Encoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
@@ -54,7 +54,8 @@ const LAYER: &str = "TransformerEncoderLayer";
 /// `src` is `[S, N, D_MODEL]` (`[N, S, D_MODEL]` with `batch_first`) or unbatched
 /// `[S, D_MODEL]`; the output has its shape. With `norm_first = false`:
 /// `x = norm1(x + self_attn(x)); x = norm2(x + linear2(activation(linear1(x))))`; with
-/// `norm_first = true`: `x = x + self_attn(norm1(x)); x = x + linear2(activation(linear1(norm2(x))))`.
+/// `norm_first = true`: `x = x + self_attn(norm1(x));
+/// x = x + linear2(activation(linear1(norm2(x))))`.
 /// [`forward_with`](Self::forward_with) takes PyTorch's `src_mask`,
 /// `src_key_padding_mask` and `is_causal` ([`EncoderMasks`]).
 ///
@@ -356,68 +357,5 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
     /// `forward(src)` without masks.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         self.forward_with(input, &EncoderMasks::new())
-    }
-}
-
-/// The masks of [`TransformerEncoderLayer::forward_with`], PyTorch's keywords (default: none).
-///
-/// - `src_mask`: `[S, S]`, or `[N * NHEAD, S, S]` per batch element and head (index
-///   `n * NHEAD + h`); boolean (`true` may not be attended) or additive.
-/// - `src_key_padding_mask`: `[N, S]` (`[S]` unbatched), `true` (or `-inf`) for padding.
-/// - `is_causal`: each position attends to itself and the positions before it. PyTorch
-///   takes it as a hint that `src_mask` is that causal mask (and needs `src_mask` on some
-///   paths); here `src_mask` may be left out, and when given it must be the causal mask
-///   (boolean, or `0`/`-inf` as `nn.Transformer.generate_square_subsequent_mask` makes it),
-///   otherwise the forward pass returns an error.
-///
-/// A query whose keys are all masked gets NaN, as in PyTorch's general path.
-///
-/// ```
-/// use init_core::{AttnMask, EncoderMasks, TransformerEncoderLayer, Seed};
-/// use ndarray::{Array2, ArrayD};
-///
-/// let layer = TransformerEncoderLayer::<4, 2, 8>::new(&mut Seed::new(0))?;
-/// let src = ArrayD::<f32>::ones(vec![3, 4]); // unbatched [S, E]
-/// let causal = Array2::from_shape_fn((3, 3), |(i, j)| j > i).into_dyn();
-/// let explicit = layer.forward_with(
-///     src.view(),
-///     &EncoderMasks::new().src_mask(AttnMask::Bool(causal.view())),
-/// )?;
-/// let hinted = layer.forward_with(src.view(), &EncoderMasks::new().is_causal(true))?;
-/// assert_eq!(explicit, hinted);
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct EncoderMasks<'a> {
-    src_mask: Option<AttnMask<'a>>,
-    src_key_padding_mask: Option<AttnMask<'a>>,
-    is_causal: bool,
-}
-
-impl<'a> EncoderMasks<'a> {
-    /// No masks.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// PyTorch's `src_mask`: `[S, S]` or `[N * NHEAD, S, S]`.
-    #[must_use]
-    pub fn src_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.src_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `src_key_padding_mask`: `[N, S]`, or `[S]` for an unbatched `src`.
-    #[must_use]
-    pub fn src_key_padding_mask(mut self, mask: AttnMask<'a>) -> Self {
-        self.src_key_padding_mask = Some(mask);
-        self
-    }
-
-    /// PyTorch's `is_causal`: attend to the current and earlier positions only.
-    #[must_use]
-    pub fn is_causal(mut self, is_causal: bool) -> Self {
-        self.is_causal = is_causal;
-        self
     }
 }
