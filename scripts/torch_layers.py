@@ -14,9 +14,12 @@ The outputs are committed (CI has no PyTorch). One `<case>.safetensors` per case
 * `param.<key>`  the state used for the forward pass. Equal to `init.*`, except that the
                  (trivially initialised) BatchNorm/LayerNorm/GroupNorm weight, bias and
                  running_mean are set to standard normals, running_var to U(0.5, 2), and the
-                 MultiheadAttention `in_proj_bias`/`out_proj.bias` to 0.1 * standard normals;
+                 MultiheadAttention `in_proj_bias`/`out_proj.bias` (also inside the
+                 transformer layers; when they exist) to 0.1 * standard normals;
 * `input`, `input.1`, ...    the forward inputs (float32; int64 for Embedding indices) drawn
-                 from `torch.Generator().manual_seed(input_seed)`;
+                 from `torch.Generator().manual_seed(input_seed)`; masks that are not drawn
+                 (the transformer cases' causal and padding masks) are written out in the
+                 `forward` statement, which can name `torch` and `nn`;
 * `output`, `output.1`, ...  the outputs in eval mode under `torch.no_grad()`;
 * BatchNorm cases only: `train.output` (one train-mode forward of `input` from the `param.*`
   state) and `train.running_mean`, `train.running_var`, `train.num_batches_tracked` after it.
@@ -144,6 +147,46 @@ CASES = [
     ("mlp", "nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), "
      "nn.Linear(16, 3))", 38, [(5, 10)], ONE),
 ]
+
+
+def transformer_forward(calls):
+    """One forward statement computing `output`, `output.1`, ... from the given calls."""
+    outs = ", ".join("output" if i == 0 else f"output.{i}" for i in range(len(calls)))
+    return f"{outs} = " + ", ".join(f"model({c})" for c in calls)
+
+
+# The transformer cases' masks (S = T = 3, memory length 4, N = 2): causal as PyTorch makes
+# it, key padding per batch element, and a boolean memory mask with no fully masked row. The
+# last call of transformer_enc / transformer_dec runs on an empty sequence / an empty memory.
+CAUSAL = "nn.Transformer.generate_square_subsequent_mask(3)"
+PAD = "torch.tensor([[False, False, True], [False, True, True]])"
+MEM_PAD = "torch.tensor([[False, False, False, True], [False, True, True, True]])"
+MEM_MASK = ("torch.tensor([[False, True, False, True], [False, False, True, True], "
+            "[True, False, False, False]])")
+MEM_CAUSAL = "torch.ones(3, 4, dtype=torch.bool).triu(1)"
+ENC_CALLS = ["input", f"input, src_mask={CAUSAL}, is_causal=True",
+             f"input, src_key_padding_mask={PAD}",
+             f"input, src_mask={CAUSAL}, src_key_padding_mask={PAD}, is_causal=True"]
+DEC_CALLS = ["input, input.1", f"input, input.1, tgt_mask={CAUSAL}, tgt_is_causal=True",
+             f"input, input.1, tgt_key_padding_mask={PAD}, memory_key_padding_mask={MEM_PAD}",
+             f"input, input.1, memory_mask={MEM_MASK}",
+             f"input, input.1, memory_mask={MEM_CAUSAL}, memory_is_causal=True"]
+ENC = "nn.TransformerEncoderLayer(8, 2, dim_feedforward=16"
+DEC = "nn.TransformerDecoderLayer(8, 2, dim_feedforward=16"
+PRE_BF = ', activation="gelu", norm_first=True, batch_first=True)'
+CASES += [
+    ("transformer_enc", ENC + ")", 701, [(3, 2, 8)],
+     transformer_forward(ENC_CALLS + ["input[:0]"])),
+    ("transformer_enc_gelu_nf_bf", ENC + PRE_BF, 702, [(2, 3, 8)],
+     transformer_forward(ENC_CALLS)),
+    ("transformer_enc_nobias",
+     ENC + ", dropout=0.2, layer_norm_eps=1e-3, norm_first=True, bias=False)", 703,
+     [(3, 2, 8), (3, 8)], transformer_forward(ENC_CALLS + ["input.1"])),
+    ("transformer_dec", DEC + ")", 704, [(3, 2, 8), (4, 2, 8)],
+     transformer_forward(DEC_CALLS + ["input, input.1[:0]"])),
+    ("transformer_dec_gelu_nf_bf", DEC + PRE_BF, 705, [(2, 3, 8), (2, 4, 8)],
+     transformer_forward(DEC_CALLS)),
+]
 TRAIN_CASES = {"batchnorm1d", "batchnorm1d_3d", "batchnorm2d"}
 NORMS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
 NORM_SLOTS = ("weight", "bias", "running_mean", "running_var")
@@ -192,6 +235,8 @@ def randomize(model, g):
             elif isinstance(mod, nn.MultiheadAttention):
                 for key, t in ((pre + "in_proj_bias", mod.in_proj_bias),
                                (pre + "out_proj.bias", mod.out_proj.bias)):
+                    if t is None:  # bias=False
+                        continue
                     t.copy_(0.1 * torch.randn(t.shape, generator=g))
                     changed.append(key)
     return changed
@@ -223,7 +268,7 @@ def run_forward(model, forward, inputs):
     code = re.sub(r"\b(input|output)\.(\d+)\b", r"\1_\2", forward)
     env = {"model": model, **{numbered("input", i, "_"): t for i, t in enumerate(inputs)}}
     with torch.no_grad():
-        exec(code, {}, env)
+        exec(code, {"torch": torch, "nn": nn}, env)
     n_out = len(set(re.findall(r"\boutput(?:\.\d+)?\b", forward.split("=")[0])))
     outs = [env[numbered("output", i, "_")] for i in range(n_out)]
     for i, t in enumerate(outs):
@@ -330,6 +375,10 @@ def check_case(case, t):
         raise RuntimeError(f"{case}: eval output must equal the input")
     if case in TRAIN_CASES and same(t["train.output"], t["output"]):
         raise RuntimeError(f"{case}: train and eval outputs should differ")
+    if case.startswith("transformer"):
+        outs = [t[k] for k in sorted(t) if k.startswith("output")]
+        if any(same(outs[0], o) for o in outs[1:]):
+            raise RuntimeError(f"{case}: every mask must change the output")
     if case.startswith("mha"):
         s = t["output.1"].sum(-1)
         if not torch.allclose(s, torch.ones_like(s)):

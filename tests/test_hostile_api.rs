@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use init::{
     Buffer, Conv2d, Dist, Embedding, ErrorKind, FanAxes, FanMode, Forward, Generator, Init,
     InitError, Linear, ModuleExt, Nonlinearity, Param, ScalingDistribution, Seed, StateDict,
-    Tensor, TorchGenerator, Values,
+    Tensor, TorchGenerator, TransformerEncoderLayer, Values,
 };
 use ndarray::{ArrayD, IxDyn};
 
@@ -43,6 +43,7 @@ const CASES: &[Case] = &[
     // Layers with dimensions no memory holds.
     ("linear_new_128_tib", || err(Linear::<{ 1 << 44 }, 2>::new(&mut Seed::new(0)), "shape [2, 17592186044416] needs 140737488355328 bytes, which could not be allocated")),
     ("embedding_new_128_tib", || err(Embedding::<{ 1 << 45 }, 1>::new(&mut Seed::new(0)), "shape [35184372088832, 1] needs 140737488355328 bytes, which could not be allocated")),
+    ("transformer_new_128_tib", || err(TransformerEncoderLayer::<1, 1, { 1 << 45 }>::new(&mut Seed::new(0)), TIB_128)),
     ("linear_forward_mismatch", linear_forward_mismatch),
     ("conv2d_forward_empty_and_small", conv2d_forward_empty_and_small),
     // Values.

@@ -48,6 +48,14 @@ fn every_kind_has_its_layer_in_the_prelude_and_a_true_table() {
                 check::<MultiheadAttention<8, 2>>(kind);
                 check::<MultiheadAttention<8, 2, 4, 6, false>>(kind);
             }
+            K::TransformerEncoderLayer => {
+                check::<TransformerEncoderLayer<8, 2>>(kind);
+                check::<TransformerEncoderLayer<8, 2, 16, false>>(kind);
+            }
+            K::TransformerDecoderLayer => {
+                check::<TransformerDecoderLayer<8, 2>>(kind);
+                check::<TransformerDecoderLayer<8, 2, 16, false>>(kind);
+            }
             K::MaxPool2d => check::<MaxPool2d<2>>(kind),
             K::AvgPool2d => check::<AvgPool2d<2>>(kind),
             K::AdaptiveAvgPool2d => check::<AdaptiveAvgPool2d<2, 2>>(kind),

@@ -11,7 +11,7 @@ use init::{
     ConvTranspose2d, Dropout, Embedding, ErrorKind, Flatten, GELU, GRU, GroupNorm, Identity, LSTM,
     LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList,
     MultiheadAttention, Param, ReLU, Seed, Sequential, SiLU, Sigmoid, StateDict, Tanh, Tensor,
-    Visitor, VisitorMut,
+    TransformerDecoderLayer, TransformerEncoderLayer, Visitor, VisitorMut,
 };
 use init::{Dtype, LoadReport, Mismatch};
 
@@ -103,6 +103,13 @@ fn model(case: &str) -> Box<dyn Module> {
                 .push(Dropout::default())
                 .push(Linear::<16, 3>::zeroed()),
         ),
+        "transformer_enc" | "transformer_enc_gelu_nf_bf" => {
+            Box::new(TransformerEncoderLayer::<8, 2, 16>::zeroed())
+        }
+        "transformer_enc_nobias" => Box::new(TransformerEncoderLayer::<8, 2, 16, false>::zeroed()),
+        "transformer_dec" | "transformer_dec_gelu_nf_bf" => {
+            Box::new(TransformerDecoderLayer::<8, 2, 16>::zeroed())
+        }
         other => panic!("no Rust model for fixture case {other}"),
     }
 }
@@ -158,7 +165,7 @@ fn keys(sd: &StateDict) -> Vec<String> {
 #[test]
 fn state_dict_keys_and_order_match_pytorch_for_every_fixture_case() {
     let cases = cases();
-    assert_eq!(cases.len(), 39);
+    assert_eq!(cases.len(), 44);
     for case in &cases {
         let m = model(case);
         let sd = m.state_dict();
@@ -188,8 +195,8 @@ fn state_dict_values_are_pytorchs_parameters_bit_for_bit() {
             checked += 1;
         }
     }
-    // Every param.* tensor of every fixture: 39 cases, 119 tensors.
-    assert_eq!(checked, 119);
+    // Every param.* tensor of every fixture: 44 cases, 185 tensors.
+    assert_eq!(checked, 185);
 }
 
 fn bits_of(t: &Tensor) -> Vec<u64> {

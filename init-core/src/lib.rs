@@ -29,9 +29,10 @@ mod state;
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
     AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear,
-    Conv1d, Conv2d, Conv3d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, GRU,
-    GeluApproximate, GroupNorm, Identity, LSTM, LayerNorm, LeakyReLU, Linear, MaxPool2d,
-    ModuleList, MultiheadAttention, ReLU, Sequential, SiLU, Sigmoid, Tanh,
+    Conv1d, Conv2d, Conv3d, ConvTranspose2d, DecoderMasks, Dropout, Embedding, EncoderMasks,
+    Flatten, GELU, GRU, GeluApproximate, GroupNorm, Identity, LSTM, LayerNorm, LeakyReLU, Linear,
+    MaxPool2d, ModuleList, MultiheadAttention, ReLU, Sequential, SiLU, Sigmoid, Tanh,
+    TransformerDecoderLayer, TransformerEncoderLayer,
 };
 pub use model::ModuleExt;
 pub use module::{

@@ -38,6 +38,24 @@ pub(crate) struct Call<'m, 'a> {
     pub key_padding_mask: Option<&'m AttnMask<'a>>,
     pub attn_mask: Option<&'m AttnMask<'a>>,
     pub average_attn_weights: bool,
+    /// Who passed the masks, under which names: what a mask's shape error says.
+    pub names: MaskNames,
+}
+
+/// The layer and keyword names a mask's shape error uses: MultiheadAttention's own
+/// (`key_padding_mask`, `attn_mask`), or those of the layer that called it
+/// (`TransformerDecoderLayer`'s `memory_key_padding_mask`, `memory_mask`).
+#[derive(Clone, Copy)]
+pub(crate) struct MaskNames {
+    pub layer: &'static str,
+    pub key_padding_mask: &'static str,
+    pub attn_mask: &'static str,
+}
+
+impl MaskNames {
+    /// MultiheadAttention's own names.
+    pub(crate) const MHA: MaskNames =
+        MaskNames { layer: LAYER, key_padding_mask: "key_padding_mask", attn_mask: "attn_mask" };
 }
 
 const LAYER: &str = "MultiheadAttention";
@@ -119,11 +137,15 @@ pub(crate) fn multi_head_attention(
         Some(m) => {
             let want: &[usize] = if batched { &[n, s] } else { &[s] };
             if m.shape() != want {
-                return Err(err(format!(
-                    "key_padding_mask of shape {:?} must be [N, S] = {want:?}{}",
-                    m.shape(),
-                    if batched { "" } else { " for unbatched inputs ([S])" }
-                )));
+                return Err(InitError::input(
+                    call.names.layer,
+                    format!(
+                        "{} of shape {:?} must be [N, S] = {want:?}{}",
+                        call.names.key_padding_mask,
+                        m.shape(),
+                        if batched { "" } else { " for unbatched inputs ([S])" }
+                    ),
+                ));
             }
             let m = if batched { m.view() } else { m.view().insert_axis(Axis(0)) };
             Some(m.into_dimensionality::<Ix2>().map_err(shape_err)?)
@@ -138,11 +160,15 @@ pub(crate) fn multi_head_attention(
                 [a, b] if (*a, *b) == (l, s) => m.view().insert_axis(Axis(0)),
                 [c, a, b] if (*c, *a, *b) == (n * heads, l, s) => m.view(),
                 other => {
-                    return Err(err(format!(
-                        "attn_mask of shape {other:?} must be [L, S] = {:?} or [{nh}, L, S] = {:?}",
-                        [l, s],
-                        [n * heads, l, s]
-                    )));
+                    return Err(InitError::input(
+                        call.names.layer,
+                        format!(
+                            "{} of shape {other:?} must be [L, S] = {:?} or [{nh}, L, S] = {:?}",
+                            call.names.attn_mask,
+                            [l, s],
+                            [n * heads, l, s]
+                        ),
+                    ));
                 }
             };
             Some(m.into_dimensionality::<Ix3>().map_err(shape_err)?)

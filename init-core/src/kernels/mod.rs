@@ -10,3 +10,4 @@ pub(crate) mod embedding;
 pub(crate) mod norm;
 pub(crate) mod pool;
 pub(crate) mod recurrent;
+pub(crate) mod transformer;

@@ -12,6 +12,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use crate::error::{InitError, Result};
 use crate::module::{Visitor, VisitorMut};
 use crate::param::{Buffer, BufferMut, Param, ParamSlot};
+use crate::spec::config;
 
 /// The values of `x` in row-major order, borrowed when `x` is already laid out that way.
 pub(crate) fn row_major<'a>(x: &'a ArrayViewD<'_, f32>) -> Cow<'a, [f32]> {
@@ -32,11 +33,8 @@ pub(crate) fn shaped(
 
 /// `eps` if it is finite and `>= 0`.
 pub(crate) fn check_eps(layer: &'static str, eps: f64) -> Result<f64> {
-    if eps.is_finite() && eps >= 0.0 {
-        Ok(eps)
-    } else {
-        Err(InitError::config(layer, format!("eps must be finite and >= 0, got {eps:?}")))
-    }
+    config::check_keyword(layer, "eps", eps, config::eps(eps))?;
+    Ok(eps)
 }
 
 /// `momentum` if it is `None` or finite in `[0, 1]`.

@@ -2,10 +2,11 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::error::{InitError, Result};
+use crate::error::Result;
 use crate::kernels::activation;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
 use crate::rng::Generator;
+use crate::spec::config;
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Dropout(p=0.5)`.
@@ -53,11 +54,8 @@ impl Dropout {
 
     /// Dropout with probability `p` of zeroing an element; an error unless `0 <= p <= 1`.
     pub fn with_p(p: f64) -> Result<Self> {
-        if (0.0..=1.0).contains(&p) {
-            Ok(Dropout { p })
-        } else {
-            Err(InitError::config("Dropout", format!("p must be in [0, 1], got {p:?}")))
-        }
+        config::check_keyword("Dropout", "p", p, config::probability(p))?;
+        Ok(Dropout { p })
     }
 
     /// The probability of zeroing an element.

@@ -29,6 +29,9 @@ mod sequential;
 mod sigmoid;
 mod silu;
 mod tanh;
+mod transformer_decoder_layer;
+mod transformer_encoder_layer;
+mod transformer_masks;
 mod weight_bias;
 
 pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;
@@ -59,3 +62,6 @@ pub use sequential::Sequential;
 pub use sigmoid::Sigmoid;
 pub use silu::SiLU;
 pub use tanh::Tanh;
+pub use transformer_decoder_layer::TransformerDecoderLayer;
+pub use transformer_encoder_layer::TransformerEncoderLayer;
+pub use transformer_masks::{DecoderMasks, EncoderMasks};

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix1, Ix2};
 
 use crate::error::{InitError, Result};
 pub use crate::kernels::attention::AttnMask;
-use crate::kernels::attention::{self, Call, Projections};
+use crate::kernels::attention::{self, Call, MaskNames, Projections};
 use crate::layers::Linear;
 use crate::module::rule::Rule;
 use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
@@ -149,7 +149,7 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
     }
 
     /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
-    fn try_zeroed() -> Result<Self> {
+    pub(crate) fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
         let in_proj = if KDIM == E && VDIM == E {
             InProj::Packed(Param::try_zeros(&[3 * E, E])?)
@@ -262,6 +262,19 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
         value: ArrayViewD<'_, f32>,
         options: &AttendOptions<'_>,
     ) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+        let call = Call {
+            heads: HEADS,
+            batch_first: self.batch_first,
+            key_padding_mask: options.key_padding_mask.as_ref(),
+            attn_mask: options.attn_mask.as_ref(),
+            average_attn_weights: options.average_attn_weights,
+            names: MaskNames::MHA,
+        };
+        attention::multi_head_attention(query, key, value, &self.projections()?, &call)
+    }
+
+    /// The projection weights as the attention kernel takes them (views, no copy).
+    pub(crate) fn projections(&self) -> Result<Projections<'_>> {
         let (q_w, k_w, v_w) = match &self.in_proj {
             InProj::Packed(w) => {
                 let w = matrix(w)?;
@@ -283,15 +296,7 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
             .ok_or_else(|| InitError::input("MultiheadAttention", "out_proj has no weight"))?;
         let out_w = matrix(out_w)?;
         let out_b = Module::bias(&self.out_proj).map(vector).transpose()?;
-        let weights = Projections { q_w, k_w, v_w, q_b, k_b, v_b, out_w, out_b };
-        let call = Call {
-            heads: HEADS,
-            batch_first: self.batch_first,
-            key_padding_mask: options.key_padding_mask.as_ref(),
-            attn_mask: options.attn_mask.as_ref(),
-            average_attn_weights: options.average_attn_weights,
-        };
-        attention::multi_head_attention(query, key, value, &weights, &call)
+        Ok(Projections { q_w, k_w, v_w, q_b, k_b, v_b, out_w, out_b })
     }
 }
 

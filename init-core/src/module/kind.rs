@@ -45,6 +45,10 @@ pub enum LayerKind {
     GRU,
     /// [`MultiheadAttention`](crate::MultiheadAttention).
     MultiheadAttention,
+    /// [`TransformerEncoderLayer`](crate::TransformerEncoderLayer).
+    TransformerEncoderLayer,
+    /// [`TransformerDecoderLayer`](crate::TransformerDecoderLayer).
+    TransformerDecoderLayer,
     /// [`MaxPool2d`](crate::MaxPool2d).
     MaxPool2d,
     /// [`AvgPool2d`](crate::AvgPool2d).
@@ -85,7 +89,7 @@ impl LayerKind {
     /// assert!(LayerKind::ALL.contains(&LayerKind::Conv2d));
     /// assert!(LayerKind::ALL.iter().all(|k| !matches!(k, LayerKind::Custom(_))));
     /// ```
-    pub const ALL: [LayerKind; 28] = {
+    pub const ALL: [LayerKind; 30] = {
         use LayerKind::*;
         [
             Linear,
@@ -102,6 +106,8 @@ impl LayerKind {
             LSTM,
             GRU,
             MultiheadAttention,
+            TransformerEncoderLayer,
+            TransformerDecoderLayer,
             MaxPool2d,
             AvgPool2d,
             AdaptiveAvgPool2d,
@@ -137,6 +143,8 @@ impl LayerKind {
             LSTM => "LSTM",
             GRU => "GRU",
             MultiheadAttention => "MultiheadAttention",
+            TransformerEncoderLayer => "TransformerEncoderLayer",
+            TransformerDecoderLayer => "TransformerDecoderLayer",
             MaxPool2d => "MaxPool2d",
             AvgPool2d => "AvgPool2d",
             AdaptiveAvgPool2d => "AdaptiveAvgPool2d",

@@ -3,7 +3,8 @@
 //! [`LayerSpec::CONFIG`](super::LayerSpec::CONFIG); its constructors fail to compile on it,
 //! and `#[derive(Module)]` checks it on the user's field, where `cargo check` reports it.
 
-use super::message::Msg;
+use super::message::{Msg, str_eq};
+use crate::error::{InitError, Result};
 
 /// A layer's rules, checked in order; the first broken one gives the message.
 #[derive(Clone, Copy)]
@@ -107,9 +108,93 @@ impl Rules {
         self
     }
 
+    /// A rule on a runtime keyword value (`dropout = 1.5`), `broken` being the verdict of
+    /// one of the value rules below ([`probability`], ...): "`layer`: `what` `broken`".
+    pub(crate) const fn keyword(mut self, what: &str, broken: Option<&str>) -> Self {
+        if let (false, Some(rule)) = (self.broken(), broken) {
+            self.verdict = self.start().str(what).str(" ").str(rule);
+        }
+        self
+    }
+
     /// The verdict: empty when every rule holds.
     pub(crate) const fn verdict(self) -> Msg {
         self.verdict
+    }
+}
+
+// Rules on one value of a layer's runtime configuration, a constructor keyword that is not a
+// const generic (`dropout = 0.1`, `layer_norm_eps = 1e-5`, `activation = "gelu"`). Each is a
+// `const fn` giving `None` when the value satisfies it, else what the value must be, in words
+// that follow the keyword's name. The layer's builder checks it at run time (`check_keyword`,
+// which adds the value); `#[derive(Module)]` can evaluate it on a literal at compile time
+// (`Rules::keyword`). One rule, one set of words, both times.
+
+/// A probability (Dropout's `p`, the transformer layers' `dropout`): in `[0, 1]`, not NaN.
+pub const fn probability(p: f64) -> Option<&'static str> {
+    if p >= 0.0 && p <= 1.0 { None } else { Some("must be in [0, 1]") }
+}
+
+/// A normalization's `eps` (`eps`, `layer_norm_eps`): finite and `>= 0`.
+pub const fn eps(eps: f64) -> Option<&'static str> {
+    if eps.is_finite() && eps >= 0.0 { None } else { Some("must be finite and >= 0") }
+}
+
+/// The transformer layers' `activation`, by PyTorch's name: `"relu"` or `"gelu"`.
+pub const fn transformer_activation(name: &str) -> Option<&'static str> {
+    match TransformerActivation::from_name(name) {
+        Some(_) => None,
+        None => Some(r#"must be "relu" or "gelu""#),
+    }
+}
+
+/// The activation of a transformer layer's feed-forward block: PyTorch accepts the strings
+/// `"relu"` and `"gelu"` (`F.relu`, `F.gelu` with `approximate="none"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TransformerActivation {
+    Relu,
+    Gelu,
+}
+
+impl TransformerActivation {
+    /// The activation PyTorch's string names, if it names one.
+    pub(crate) const fn from_name(name: &str) -> Option<Self> {
+        if str_eq(name, "relu") {
+            Some(TransformerActivation::Relu)
+        } else if str_eq(name, "gelu") {
+            Some(TransformerActivation::Gelu)
+        } else {
+            None
+        }
+    }
+
+    /// PyTorch's name.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            TransformerActivation::Relu => "relu",
+            TransformerActivation::Gelu => "gelu",
+        }
+    }
+}
+
+/// The compile-time verdict on one keyword value, for `#[derive(Module)]` to evaluate in a
+/// `const` on a literal: `keyword_verdict("TransformerEncoderLayer", "dropout",
+/// probability(1.5))` says "TransformerEncoderLayer: dropout must be in [0, 1]".
+pub const fn keyword_verdict(layer: &'static str, what: &str, broken: Option<&str>) -> Msg {
+    Rules::new(layer).keyword(what, broken).verdict()
+}
+
+/// A keyword value checked at run time against its rule: `Err` "`layer`: `what` `rule`, got
+/// `value`" when `broken` (the rule's verdict on `value`) is `Some`.
+pub(crate) fn check_keyword(
+    layer: &'static str,
+    what: &str,
+    value: impl std::fmt::Debug,
+    broken: Option<&str>,
+) -> Result<()> {
+    match broken {
+        None => Ok(()),
+        Some(rule) => Err(InitError::config(layer, format!("{what} {rule}, got {value:?}"))),
     }
 }
 
@@ -144,5 +229,47 @@ mod tests {
             pad.verdict().message(),
             Some("AvgPool2d: padding = 2 must be at most half of kernel_size = 3")
         );
+    }
+
+    #[test]
+    fn keyword_rules_give_one_set_of_words_at_compile_and_run_time() {
+        const LATE: Msg = Rules::new("TransformerEncoderLayer")
+            .keyword("dropout", probability(1.5))
+            .keyword("layer_norm_eps", eps(-1.0))
+            .verdict();
+        const ONE: Msg = keyword_verdict("TransformerEncoderLayer", "dropout", probability(1.5));
+        assert_eq!(ONE.message(), LATE.message());
+        assert_eq!(keyword_verdict("Dropout", "p", probability(0.5)).message(), None);
+        assert_eq!(LATE.message(), Some("TransformerEncoderLayer: dropout must be in [0, 1]"));
+        let run = check_keyword("TransformerEncoderLayer", "dropout", 1.5, probability(1.5));
+        assert_eq!(
+            run.unwrap_err().to_string(),
+            "TransformerEncoderLayer: dropout must be in [0, 1], got 1.5"
+        );
+        for p in [0.0, 0.1, 1.0] {
+            assert_eq!(probability(p), None);
+        }
+        for p in [-0.0001, 1.0001, f64::NAN, f64::INFINITY] {
+            assert_eq!(probability(p), Some("must be in [0, 1]"), "{p}");
+        }
+        for e in [0.0, 1e-5, 1e300] {
+            assert_eq!(eps(e), None);
+        }
+        for e in [-1e-12, f64::NAN, f64::INFINITY] {
+            assert_eq!(eps(e), Some("must be finite and >= 0"), "{e}");
+        }
+        const ACT: Msg = Rules::new("TransformerDecoderLayer")
+            .keyword("activation", transformer_activation("tanh"))
+            .verdict();
+        assert_eq!(
+            ACT.message(),
+            Some(r#"TransformerDecoderLayer: activation must be "relu" or "gelu""#)
+        );
+        assert_eq!(transformer_activation("gelu"), None);
+        for name in ["relu", "gelu"] {
+            let act = TransformerActivation::from_name(name).unwrap();
+            assert_eq!(act.name(), name);
+        }
+        assert_eq!(TransformerActivation::from_name("Relu"), None);
     }
 }

@@ -13,6 +13,7 @@ mod message;
 mod recurrent_names;
 
 pub use check::{check_config, check_has_params, check_param};
+pub use config::{eps, keyword_verdict, probability, transformer_activation};
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
 
