@@ -159,3 +159,37 @@ fn writes_through_either_path_reach_the_one_parameter() {
     m.freeze();
     assert!(!m.lm_head.weight().unwrap().requires_grad());
 }
+
+#[derive(Module)]
+struct Inner {
+    wte: Embedding<6, 3>,
+}
+
+/// A target inside a derived field is checked when the model is built.
+#[derive(Module)]
+struct WrongShape {
+    inner: Inner,
+    #[module(tie(weight = inner.wte.weight))]
+    head: Linear<3, 5, false>,
+}
+
+#[derive(Module)]
+struct NoSuchTarget {
+    inner: Inner,
+    #[module(tie(weight = inner.wte.bias))]
+    head: Linear<3, 6, false>,
+}
+
+#[test]
+fn a_nested_target_is_checked_when_the_model_is_built() {
+    let err = WrongShape::new(&mut Seed::new(0)).err().expect("shapes differ");
+    assert_eq!(
+        err.to_string(),
+        "head.weight: tied to inner.wte.weight: head.weight has shape [5, 3], inner.wte.weight has shape [6, 3]; tied parameters have one shape"
+    );
+    let err = NoSuchTarget::new(&mut Seed::new(0)).err().expect("no such target");
+    assert_eq!(
+        err.to_string(),
+        "head.weight: tied to inner.wte.bias: inner.wte.bias is not a parameter of the model"
+    );
+}

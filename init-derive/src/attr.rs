@@ -86,10 +86,10 @@ pub(crate) fn get(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
                 Ok(items) => out.items.extend(items),
                 Err(e) => cx.syn_error(e),
             }
-        } else if attr.path().is_ident("module") {
-            if let Err(e) = module_attr::parse(attr, &mut out.skip, &mut out.module) {
-                cx.syn_error(e);
-            }
+        } else if attr.path().is_ident("module")
+            && let Err(e) = module_attr::parse(attr, &mut out.skip, &mut out.module)
+        {
+            cx.syn_error(e);
         }
     }
     out

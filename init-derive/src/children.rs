@@ -162,9 +162,7 @@ pub(crate) fn zeroed_bound(f: &Field<'_>) -> Option<WherePredicate> {
     } else if m.len.is_some() {
         parse_quote!(#ty: ::init::__private::Repeated)
     } else if matches!(f.shape, Shape::Optional(_)) {
-        if m.present.is_none() {
-            return None;
-        }
+        m.present.as_ref()?;
         parse_quote!(#module: ::init::Zeroed)
     } else {
         parse_quote!(#module: ::init::Zeroed)

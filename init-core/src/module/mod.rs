@@ -171,8 +171,9 @@ impl<T: Module + 'static> AsModule for T {
 /// | [`named_buffers`](Module::named_buffers) | as parameters | `named_buffers()` |
 /// | [`apply`](Module::apply) | post-order (children first, root last) | `apply(fn)` |
 ///
-/// Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
-/// needs PyTorch's de-duplication: every entry appears once, under its one path.
+/// Rust ownership rules out PyTorch's shared submodules. Tied parameters are declared
+/// ([`Module::ties`], [`Tie`]): the parameter traversals list a tied parameter once, under its
+/// target's path (PyTorch's de-duplication); the state dict lists both keys.
 ///
 /// This module holds what a module *states*: the trait, its visitors, [`LayerKind`] and the
 /// [`Rule`]s a module declares. It imports no algorithm: initializing a tree,
