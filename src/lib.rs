@@ -22,8 +22,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use init_core::spec::{
-        Field, LayerSpec, Msg, NotAModule, ParamSpec, ParamTable, check_config, check_param,
-        require_module,
+        Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec, ParamTable, Repeated,
+        chain_in, chain_out, check_config, check_link, check_param, check_tie, require_module,
     };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has
@@ -33,5 +33,18 @@ pub mod __private {
         init_core::Init::Values(
             values.expect("#[derive(Module)] writes values that match their shape"),
         )
+    }
+
+    /// A field's forward result, its error's path under the field's name (`fc`, `0.weight`),
+    /// as `Sequential` names a failing layer by its index.
+    pub fn forward_at<T>(
+        name: &str,
+        result: Result<T, init_core::InitError>,
+    ) -> Result<T, init_core::InitError> {
+        result.map_err(|e| {
+            let path =
+                if e.path().is_empty() { name.to_string() } else { format!("{name}.{}", e.path()) };
+            e.at(path)
+        })
     }
 }

@@ -10,6 +10,7 @@ struct Mlp {
     fc1: Linear<16, 32>,
     #[init(values = [[0.5]])]
     fc2: Linear<32, 4>,
+    #[module(filled_later)]
     head: Option<Linear<4, 1>>,
     #[module(skip)]
     label: String,
@@ -44,9 +45,9 @@ struct Block<const D: usize, A> {
 #[init(Linear(bias = constant(0.25)))]
 struct Tower(
     Block<4, Linear<4, 4, false>>,
-    Vec<Linear<4, 4>>,
+    #[module(filled_later)] Vec<Linear<4, 4>>,
     [Linear<4, 4>; 2],
-    Option<Linear<4, 2>>,
+    #[module(filled_later)] Option<Linear<4, 2>>,
     Box<Linear<4, 1>>,
 );
 

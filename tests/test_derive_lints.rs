@@ -3,6 +3,8 @@
 //! `Vec`, `Box` and `Default` in scope.
 #![deny(unused_qualifications, missing_docs)]
 
+use init::ndarray::ArrayD;
+
 #[allow(dead_code)]
 struct Result;
 #[allow(dead_code)]
@@ -14,13 +16,32 @@ struct Box;
 #[allow(dead_code)]
 trait Default {}
 
+const LAYERS: usize = 2;
+
+/// A chain of layers.
+#[derive(init::Module)]
+#[module(sequential)]
+pub struct Chain<const D: usize>(init::Linear<3, D>, init::ReLU, Block<D>);
+
+/// A generic block.
+#[derive(init::Module)]
+#[module(sequential)]
+pub struct Block<const D: usize> {
+    fc: init::Linear<D, D>,
+}
+
 /// A network.
 #[derive(init::Module)]
 #[init(Linear(bias = zeros))]
 pub struct Net {
     #[init(xavier_uniform(gain = 2.0))]
     fc: init::Linear<3, 4>,
+    #[module(filled_later)]
     head: std::option::Option<init::Linear<4, 1>>,
+    #[module(present = 2 > 1)]
+    tail: std::option::Option<init::Linear<4, 1>>,
+    #[module(len = LAYERS)]
+    blocks: std::vec::Vec<init::Linear<4, 4>>,
     #[module(skip)]
     steps: u64,
 }
@@ -28,7 +49,10 @@ pub struct Net {
 #[test]
 fn expansion_compiles_with_shadowing_names_in_scope() {
     let net = Net::new(&mut init::Seed::new(0)).unwrap();
-    assert_eq!(init::Module::num_parameters(&net), 16);
+    assert_eq!(init::Module::num_parameters(&net), 16 + 5 + 40);
+    let chain = Chain::<4>::new(&mut init::Seed::new(0)).unwrap();
+    let x = ArrayD::<f32>::zeros(vec![2, 3]);
+    assert_eq!(init::Forward::forward(&chain, x.view()).unwrap().shape(), &[2, 4]);
     assert_eq!(net.steps, 0);
     assert!(net.head.is_none());
 }

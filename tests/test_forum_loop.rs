@@ -8,6 +8,7 @@ use init::{ModuleMut, Summary};
 /// four levels deep.
 #[derive(Module)]
 struct Block {
+    #[module(filled_later)]
     body: Sequential,
     norm: BatchNorm2d<4>,
 }
@@ -15,7 +16,9 @@ struct Block {
 #[derive(Module)]
 struct Net {
     stem: Conv2d<3, 4, 3>,
+    #[module(filled_later)]
     blocks: Vec<Block>,
+    #[module(filled_later)]
     list: ModuleList,
     head: Linear<4, 4>,
     twin: Linear<4, 4>,

@@ -49,6 +49,7 @@ impl Forward for Net {
 /// torchvision's `downsample`: `Sequential(Conv2d 1x1 stride s, no bias; BatchNorm2d)`, keys
 /// `downsample.0.weight`, `downsample.1.*`.
 #[derive(Module)]
+#[module(sequential)]
 struct Downsample<const IN: usize, const OUT: usize, const STRIDE: usize>(
     Conv2d<IN, OUT, 1, STRIDE, 0, 1, 1, false>,
     BatchNorm2d<OUT>,
@@ -62,6 +63,7 @@ struct BasicBlock<const IN: usize, const OUT: usize, const STRIDE: usize> {
     relu: ReLU,
     conv2: Conv2d<OUT, OUT, 3, 1, 1, 1, 1, false>,
     bn2: BatchNorm2d<OUT>,
+    #[module(present = STRIDE != 1 || IN != OUT)]
     downsample: Option<Downsample<IN, OUT, STRIDE>>,
 }
 
@@ -73,7 +75,7 @@ impl<const IN: usize, const OUT: usize, const STRIDE: usize> Forward
         let out = self.relu.forward(out.view())?;
         let out = self.bn2.forward(self.conv2.forward(out.view())?.view())?;
         let identity = match &self.downsample {
-            Some(d) => d.1.forward(d.0.forward(x)?.view())?,
+            Some(d) => d.forward(x)?,
             None => x.to_owned(),
         };
         self.relu.forward((out + identity).view())
@@ -168,7 +170,6 @@ impl Case for ResNet {
     const NAME: &'static str = "resnet";
     fn build(rng: &mut dyn Generator) -> Result<Self, InitError> {
         let mut net = ResNet::zeroed();
-        net.layer2[0].downsample = Some(Downsample::zeroed());
         net.init_weights(rng)?;
         Ok(net)
     }

@@ -6,8 +6,9 @@
 use init::__private::LayerSpec;
 use init::prelude::*;
 
-/// The layer's kind and its table against the layer itself.
-fn check<T: LayerSpec + Module + Zeroed>(kind: LayerKind) {
+/// The layer's kind and its table against the layer itself; every layer states its feature
+/// counts (`Features`, what `#[module(sequential)]` chains check).
+fn check<T: LayerSpec + Module + Zeroed + init::Features>(kind: LayerKind) {
     let layer = T::zeroed();
     assert_eq!(layer.kind(), kind);
     assert_eq!(T::KIND, kind);
@@ -68,7 +69,10 @@ fn every_kind_has_its_layer_in_the_prelude_and_a_true_table() {
             K::SiLU => check::<SiLU>(kind),
             K::Tanh => check::<Tanh>(kind),
             K::Sigmoid => check::<Sigmoid>(kind),
-            K::Sequential => assert_eq!(Sequential::new().kind(), kind),
+            K::Sequential => {
+                assert_eq!(Sequential::new().kind(), kind);
+                assert_eq!(<Sequential as init::Features>::OUT, init::Width::Any);
+            }
             K::ModuleList => assert_eq!(ModuleList::<Linear<2, 2>>::new().kind(), kind),
             other => panic!("no layer of kind {other} in this test: add one"),
         }

@@ -38,6 +38,7 @@ struct BasicBlock {
     relu: ReLU,
     conv2: Conv2d<8, 8, 3, 1, 1, 1, 1, false>,
     bn2: BatchNorm2d<8>,
+    #[module(filled_later)]
     downsample: Sequential,
 }
 
@@ -267,10 +268,14 @@ struct Zoo {
     mha: MultiheadAttention<8, 2>,
     mha_kdim: MultiheadAttention<8, 2, 6, 5>,
     mha_nobias: MultiheadAttention<4, 2, 4, 4, false>,
+    #[module(filled_later)]
     seq: Sequential,
+    #[module(filled_later)]
     list: ModuleList,
+    #[module(filled_later)]
     vec: Vec<Linear<2, 2>>,
     arr: [BatchNorm1d<3>; 2],
+    #[module(filled_later)]
     opt: Option<Linear<3, 1>>,
     boxed: Box<GroupNorm<1, 2>>,
     head: Linear<8, 3>,

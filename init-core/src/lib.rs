@@ -36,8 +36,8 @@ pub use layers::{
 };
 pub use model::ModuleExt;
 pub use module::{
-    AsModule, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow, Visitor,
-    VisitorMut, Zeroed,
+    AsModule, Features, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow,
+    Tie, Visitor, VisitorMut, Width, Zeroed,
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};

@@ -12,7 +12,7 @@ use std::path::Path;
 use ndarray::ArrayViewD;
 
 use crate::error::Result;
-use crate::module::Module;
+use crate::module::{Module, tie};
 use crate::rng::Generator;
 use crate::rules::{Fallback, run};
 use crate::safetensors::{self, Conversion};
@@ -141,9 +141,19 @@ pub trait ModuleExt: Module {
     /// ```
     fn set_parameter(&mut self, path: &str, value: ArrayViewD<'_, f32>) -> Result<()>;
 
+    /// Make the two paths of every tied parameter ([`Tie`](crate::Tie)) one storage again,
+    /// with the target's values, `requires_grad` and origin (Hugging Face's `tie_weights`).
+    /// Every operation on the model ends with it; call it after writing to a tied
+    /// parameter through a handle or a field directly, before a forward pass reads the
+    /// other path. A target that is not a parameter of the model, or has another shape,
+    /// is an error naming both paths.
+    fn tie_weights(&mut self) -> Result<()>;
+
     /// Save the [`state_dict`](ModuleExt::state_dict) as a safetensors file, atomically (a
     /// temporary file in the same directory, synced, then renamed over `path`), readable by
-    /// PyTorch's `safetensors.torch.load_file`, candle and burn.
+    /// PyTorch's `safetensors.torch.load_file`, candle and burn. A tied parameter is saved
+    /// once, under its target's key, as Hugging Face's `save_pretrained` does (safetensors
+    /// refuses two keys on one storage); loading accepts such a file.
     ///
     /// ```
     /// use init_core::{Linear, ModuleExt, Seed};
@@ -199,8 +209,12 @@ impl<M: Module + ?Sized> ModuleExt for M {
         load::set_parameter(self.as_module_mut(), path, value)
     }
 
+    fn tie_weights(&mut self) -> Result<()> {
+        tie::settle(self.as_module_mut(), &|_| false)
+    }
+
     fn save_safetensors(&self, path: impl AsRef<Path>) -> Result<()> {
-        safetensors::save(&load::state_dict(self.as_module()), path)
+        safetensors::save(&load::state_dict_to_save(self.as_module()), path)
     }
 
     fn load_safetensors(

@@ -8,6 +8,7 @@
 //! #[init(BatchNorm2d(weight = ones, bias = zeros))]   // struct level: several parameters
 //! #[init("*.bias" = zeros)]                           // struct level: a glob over paths
 //! #[module(skip)]                                     // a field that is not a module
+//!                                                      // (other #[module] keys: module_attr.rs)
 //! ```
 
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -15,6 +16,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+use crate::module_attr::{self, ModuleAttrs};
 use crate::scheme::{self, Scheme};
 use crate::values;
 
@@ -63,13 +65,15 @@ impl Item {
     }
 }
 
-/// The `#[init]` items and the `#[module(skip)]` flag of a field or of the struct.
+/// The `#[init]` items and the `#[module(...)]` keys of a field or of the struct.
 #[derive(Default)]
 pub(crate) struct Attrs {
     pub(crate) items: Vec<Item>,
     pub(crate) skip: Option<Span>,
     /// Spans of each `#[init]` attribute, to report contradictions.
     pub(crate) init_attrs: Vec<Span>,
+    /// The other `#[module(...)]` keys (`module_attr.rs`).
+    pub(crate) module: ModuleAttrs,
 }
 
 /// Read every `#[init]` and `#[module]` attribute; errors go to `cx`.
@@ -82,24 +86,10 @@ pub(crate) fn get(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
                 Ok(items) => out.items.extend(items),
                 Err(e) => cx.syn_error(e),
             }
-        } else if attr.path().is_ident("module") {
-            // #[module(skip)]
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("skip") {
-                    if out.skip.is_some() {
-                        return Err(meta.error("duplicate `skip`"));
-                    }
-                    out.skip =
-                        Some(meta.path.get_ident().map_or_else(Span::call_site, Ident::span));
-                    Ok(())
-                } else {
-                    let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-                    Err(meta.error(format!("unknown module attribute `{name}`; expected `skip`")))
-                }
-            });
-            if let Err(e) = result {
-                cx.syn_error(e);
-            }
+        } else if attr.path().is_ident("module")
+            && let Err(e) = module_attr::parse(attr, &mut out.skip, &mut out.module)
+        {
+            cx.syn_error(e);
         }
     }
     out

@@ -9,7 +9,7 @@ use crate::ast::{Field, Input, Shape};
 use crate::attr::{Item, ItemKind};
 use crate::checks::{check_call, field_check};
 use crate::ctxt::Ctxt;
-use crate::{fallback, valid};
+use crate::{children, fallback, sequential, tie, valid};
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     try_expand(input).unwrap_or_else(|err| fallback::expand(input, &err))
@@ -74,18 +74,8 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
             },
         ),
     );
-    let mut zeroed_bounds: Vec<WherePredicate> = Vec::new();
-    for f in input.fields.iter().filter(|f| generic(f.ty)) {
-        let ty = f.module_ty();
-        zeroed_bounds.push(match (f.attrs.skip, &f.shape) {
-            (Some(_), _) => {
-                let ty = f.ty;
-                parse_quote!(#ty: ::core::default::Default)
-            }
-            (None, Shape::Optional(_)) => continue,
-            (None, _) => parse_quote!(#ty: ::init::Zeroed),
-        });
-    }
+    let zeroed_bounds: Vec<WherePredicate> =
+        input.fields.iter().filter(|f| generic(f.ty)).filter_map(children::zeroed_bound).collect();
 
     let module_generics = with_bounds(&input.original.generics, &module_bounds);
     let (impl_g, ty_g, where_module) = module_generics.split_for_impl();
@@ -122,6 +112,9 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
     });
 
     let zeroed = zeroed_impl(input, &generic, &zeroed_bounds, &module_bounds);
+    let sequential = sequential::expand(input, &generic);
+    let ties_fn = tie::ties_fn(input);
+    let tie_checks = tie::const_checks(input, &generic);
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications)]
@@ -137,6 +130,7 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
                 #fallback
                 #(#visits_mut)*
             }
+            #ties_fn
             fn init_rules(&self) -> ::std::vec::Vec<::init::Rule> {
                 #(#assoc_refs)*
                 let mut __rules = ::std::vec::Vec::new();
@@ -148,6 +142,8 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         #(#field_checks)*
         #(#free_checks)*
         #zeroed
+        #sequential
+        #tie_checks
     }
 }
 
@@ -252,12 +248,7 @@ fn zeroed_impl(
         } else {
             quote_spanned!(span=> ::init::__private::Field::<#ty>::zeroed())
         };
-        let value = match (f.attrs.skip, &f.shape) {
-            (Some(_), _) => quote_spanned!(span=> ::core::default::Default::default()),
-            (None, Shape::Optional(_)) => quote!(::core::option::Option::None),
-            (None, Shape::Boxed(_)) => quote_spanned!(span=> ::std::boxed::Box::new(#zeroed)),
-            (None, Shape::Plain) => zeroed,
-        };
+        let value = children::build(f, zeroed);
         quote!(#member: #value)
     });
     let zg = with_bounds(&input.original.generics, zeroed_bounds);

@@ -11,14 +11,18 @@ mod args;
 mod ast;
 mod attr;
 mod checks;
+mod children;
 mod ctxt;
 mod expand;
 mod fallback;
 mod init_expr;
 mod kinds;
+mod module_attr;
 mod names;
 mod scheme;
+mod sequential;
 mod suggest;
+mod tie;
 mod valid;
 mod values;
 

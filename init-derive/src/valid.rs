@@ -18,6 +18,9 @@ pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
     check_struct_items_are_rules(cx, input);
     check_kind_rules(cx, input);
     check_no_duplicate_rules(cx, input);
+    crate::children::check(cx, input);
+    crate::sequential::check(cx, input);
+    crate::tie::check(cx, input);
     for field in &input.fields {
         check_skip_has_no_init(cx, field);
         check_field_items_are_targets(cx, field);

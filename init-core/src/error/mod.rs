@@ -393,6 +393,16 @@ pub enum ErrorKind {
         /// What the path names instead, or the parameters near it.
         hint: String,
     },
+    /// A tied parameter (`#[module(tie(...))]`, [`Tie`](crate::Tie)) whose two paths cannot
+    /// be one parameter: a state dict holds different values under them, or the target is
+    /// not a parameter of the tree or has another shape. The error's path is the alias.
+    #[error("tied to {target}: {rule}")]
+    Tied {
+        /// The path the alias is tied to (`"transformer.wte.weight"`).
+        target: String,
+        /// What is wrong.
+        rule: String,
+    },
     /// Reading or writing a safetensors file failed, or the file is not a safetensors file
     /// this crate can load; [`InitError::file`] gives the file's path.
     #[error(transparent)]

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.AdaptiveAvgPool2d((OH, OW))`: whatever the input's `H × W`, the output is
@@ -71,4 +71,10 @@ impl<const OH: usize, const OW: usize> Forward for AdaptiveAvgPool2d<OH, OW> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         pool::adaptive_avg_pool2d("AdaptiveAvgPool2d", input, OH, OW)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const OH: usize, const OW: usize> Features for AdaptiveAvgPool2d<OH, OW> {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -115,4 +115,10 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Forward for AvgPool2
         let () = Self::CHECK;
         pool::avg_pool2d("AvgPool2d", input, Self::WINDOW, self.count_include_pad)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const K: usize, const STRIDE: usize, const PAD: usize> Features for AvgPool2d<K, STRIDE, PAD> {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm::{self, BatchNorm};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -195,4 +195,10 @@ impl<const C: usize> Forward for BatchNorm2d<C> {
         let y = self.inner.eval(&norm::row_major(&input), len);
         norm::shaped("BatchNorm2d", input.shape(), y)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const C: usize> Features for BatchNorm2d<C> {
+    const IN: Width = Width::Exactly(C);
+    const OUT: Width = Width::Exactly(C);
 }

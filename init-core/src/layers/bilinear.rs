@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::bilinear;
-use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join};
 use crate::rng::Generator;
 use crate::schemes::Init;
 use crate::spec::config::{self, Rules};
@@ -147,4 +147,12 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Mod
         }
         self.params.init_bias_uniform(bound, prefix, ruled, rng)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool> Features
+    for Bilinear<IN1, IN2, OUT, BIAS>
+{
+    const IN: Width = Width::Exactly(IN1);
+    const OUT: Width = Width::Exactly(OUT);
 }

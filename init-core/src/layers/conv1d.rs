@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -209,4 +209,20 @@ impl<
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         conv::conv(&Self::SPEC, input, &self.params.weight, self.params.bias.as_ref())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const K: usize,
+    const STRIDE: usize,
+    const PAD: usize,
+    const DIL: usize,
+    const GROUPS: usize,
+    const BIAS: bool,
+> Features for Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+{
+    const IN: Width = Width::Exactly(IN);
+    const OUT: Width = Width::Exactly(OUT);
 }

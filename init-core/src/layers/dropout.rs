@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::config;
 use crate::spec::{LayerSpec, ParamTable};
@@ -110,4 +110,10 @@ impl Forward for Dropout {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(input.to_owned())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for Dropout {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::embedding;
-use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::schemes::Init;
@@ -153,4 +153,10 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
         }
         Ok(())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const NUM: usize, const DIM: usize> Features for Embedding<NUM, DIM> {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Exactly(DIM);
 }

@@ -3,7 +3,7 @@
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::error::{InitError, Result};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Flatten(start_dim=1, end_dim=-1)`: axes `start_dim..=end_dim` become one
@@ -130,6 +130,12 @@ fn flat_shape(shape: &[usize], start_dim: isize, end_dim: isize) -> Result<Vec<u
     out.push(shape[start..=end].iter().product());
     out.extend_from_slice(&shape[end + 1..]);
     Ok(out)
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for Flatten {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Any;
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// Which GELU formula to use: PyTorch's `approximate` argument.
@@ -138,4 +138,10 @@ impl Forward for GELU {
             GeluApproximate::Tanh => activation::gelu_tanh(input),
         })
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for GELU {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

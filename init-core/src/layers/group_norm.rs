@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
@@ -170,4 +170,10 @@ impl<const GROUPS: usize, const C: usize> Forward for GroupNorm<GROUPS, C> {
         let y = norm::group_norm(&norm::row_major(&input), C, GROUPS, spatial, w, b, self.eps);
         norm::shaped("GroupNorm", input.shape(), y)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const GROUPS: usize, const C: usize> Features for GroupNorm<GROUPS, C> {
+    const IN: Width = Width::Exactly(C);
+    const OUT: Width = Width::Exactly(C);
 }

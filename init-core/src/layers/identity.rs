@@ -3,7 +3,7 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Identity()`: the output is the input, whatever its shape. A placeholder
@@ -57,4 +57,10 @@ impl Forward for Identity {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(input.to_owned())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for Identity {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

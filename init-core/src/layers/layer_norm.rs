@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
@@ -205,4 +205,21 @@ impl<const D0: usize, const D1: usize, const D2: usize> Forward for LayerNorm<D0
         let y = norm::layer_norm(&norm::row_major(&input), inner, w, b, self.eps);
         norm::shaped("LayerNorm", input.shape(), y)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const D0: usize, const D1: usize, const D2: usize> Features for LayerNorm<D0, D1, D2> {
+    const IN: Width = Width::Exactly(Self::LAST);
+    const OUT: Width = Width::Exactly(Self::LAST);
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> LayerNorm<D0, D1, D2> {
+    /// The last normalized dimension: the feature count of the input's last axis.
+    const LAST: usize = if D2 != 0 {
+        D2
+    } else if D1 != 0 {
+        D1
+    } else {
+        D0
+    };
 }

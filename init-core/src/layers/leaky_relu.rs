@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.LeakyReLU(negative_slope=0.01)`: `x` where `x > 0`, `negative_slope · x`
@@ -79,4 +79,10 @@ impl Forward for LeakyReLU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(activation::leaky_relu(input, self.negative_slope))
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for LeakyReLU {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::dense;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -106,4 +106,10 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Forward for Linear<IN,
         dense::check_last_dim("Linear", &input, IN, "in_features")?;
         dense::affine("Linear", input, &self.params.weight, self.params.bias.as_ref())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const IN: usize, const OUT: usize, const BIAS: bool> Features for Linear<IN, OUT, BIAS> {
+    const IN: Width = Width::Exactly(IN);
+    const OUT: Width = Width::Exactly(OUT);
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::recurrent::{CellKind, Recurrent};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, recurrent_table};
@@ -236,4 +236,17 @@ impl<
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(self.inner.forward(input, None, None)?.0)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<
+    const IN: usize,
+    const HIDDEN: usize,
+    const LAYERS: usize,
+    const BIDIRECTIONAL: bool,
+    const BIAS: bool,
+> Features for LSTM<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
+{
+    const IN: Width = Width::Exactly(IN);
+    const OUT: Width = Width::Exactly(if BIDIRECTIONAL { 2 * HIDDEN } else { HIDDEN });
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -122,4 +122,12 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Fo
         let () = Self::CHECK;
         pool::max_pool2d("MaxPool2d", input, Self::WINDOW)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Features
+    for MaxPool2d<K, STRIDE, PAD, DIL>
+{
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

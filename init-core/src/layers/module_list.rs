@@ -1,6 +1,7 @@
 //! [`ModuleList`]: an indexed list of modules, named `0`, `1`, ...
 
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::spec::{FilledLater, Repeated};
 
 /// PyTorch's `nn.ModuleList`: children named `"0"`, `"1"`, ..., no forward pass of its own.
 ///
@@ -75,17 +76,17 @@ impl<M: Module + ?Sized> Default for ModuleList<M> {
     }
 }
 
-impl<M: Module + ?Sized> Zeroed for ModuleList<M> {
-    /// An empty list.
-    fn zeroed() -> Self {
-        Self::new()
+/// `#[module(len = N)]` on a `ModuleList<M>` field: `N` zeroed `M`s.
+impl<M: Module + Zeroed> Repeated for ModuleList<M> {
+    fn repeat(n: usize) -> Self {
+        (0..n).map(|_| M::zeroed()).collect()
     }
 }
 
-/// An empty `Vec`: its length is not known from the type, so fill it, then initialize.
-impl<M: Module> Zeroed for Vec<M> {
-    fn zeroed() -> Self {
-        Vec::new()
+/// `#[module(filled_later)]` on a `ModuleList` field: empty until the user fills it.
+impl<M: Module + ?Sized> FilledLater for ModuleList<M> {
+    fn empty() -> Self {
+        ModuleList::new()
     }
 }
 

@@ -8,7 +8,9 @@ pub use crate::kernels::attention::AttnMask;
 use crate::kernels::attention::{self, Call, MaskNames, Projections};
 use crate::layers::Linear;
 use crate::module::rule::Rule;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed, join};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::schemes::{FanAxes, Init};
@@ -522,4 +524,12 @@ impl<'a> AttendOptions<'a> {
         self.average_attn_weights = average;
         self
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
+    Features for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
+{
+    const IN: Width = Width::Exactly(E);
+    const OUT: Width = Width::Exactly(E);
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.ReLU()`: `max(x, 0)` elementwise, on any shape (NaN stays NaN).
@@ -56,4 +56,10 @@ impl Forward for ReLU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(activation::relu(input))
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for ReLU {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

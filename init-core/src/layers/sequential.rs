@@ -3,7 +3,10 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{
+    Features, Forward, ForwardModule, LayerKind, Module, Visitor, VisitorMut, Width,
+};
+use crate::spec::FilledLater;
 
 /// PyTorch's `nn.Sequential`: children named `"0"`, `"1"`, ... in the order they were
 /// pushed; the forward pass feeds each layer's output to the next.
@@ -72,9 +75,9 @@ impl Sequential {
     }
 }
 
-impl Zeroed for Sequential {
-    /// An empty sequence.
-    fn zeroed() -> Self {
+/// `#[module(filled_later)]` on a `Sequential` field: empty until the user pushes layers.
+impl FilledLater for Sequential {
+    fn empty() -> Self {
         Sequential::new()
     }
 }
@@ -115,4 +118,10 @@ impl Forward for Sequential {
         }
         Ok(x)
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for Sequential {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Any;
 }

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Sigmoid()`: `σ(x) = 1 / (1 + e⁻ˣ)` elementwise, on any shape.
@@ -56,4 +56,10 @@ impl Forward for Sigmoid {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(activation::sigmoid(input))
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains.
+impl Features for Sigmoid {
+    const IN: Width = Width::Any;
+    const OUT: Width = Width::Same;
 }

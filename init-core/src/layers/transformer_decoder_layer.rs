@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Decoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
-use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules, TransformerActivation};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -364,4 +364,13 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
         v.module("dropout2", &mut self.dropout2);
         v.module("dropout3", &mut self.dropout3);
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains: `d_model` in and out (the decoder's
+/// chained input is its target sequence).
+impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, const BIAS: bool>
+    Features for TransformerDecoderLayer<D_MODEL, NHEAD, DIM_FEEDFORWARD, BIAS>
+{
+    const IN: Width = Width::Exactly(D_MODEL);
+    const OUT: Width = Width::Exactly(D_MODEL);
 }

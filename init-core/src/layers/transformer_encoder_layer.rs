@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Encoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
-use crate::module::{Forward, LayerKind, Module, Visitor, VisitorMut, Zeroed};
+use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules, TransformerActivation};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -358,4 +358,13 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         self.forward_with(input, &EncoderMasks::new())
     }
+}
+
+/// Feature counts for `#[module(sequential)]` chains: `d_model` in and out (the decoder's
+/// chained input is its target sequence).
+impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, const BIAS: bool>
+    Features for TransformerEncoderLayer<D_MODEL, NHEAD, DIM_FEEDFORWARD, BIAS>
+{
+    const IN: Width = Width::Exactly(D_MODEL);
+    const OUT: Width = Width::Exactly(D_MODEL);
 }

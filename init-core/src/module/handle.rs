@@ -3,7 +3,7 @@
 
 use std::any::Any;
 
-use super::{LayerKind, Module, join, traverse};
+use super::{LayerKind, Module, join, tie, traverse};
 use crate::error::Result;
 use crate::param::ParamMut;
 
@@ -119,6 +119,39 @@ impl std::fmt::Debug for ModuleMut<'_> {
             .field("kind", &self.module.kind())
             .finish_non_exhaustive()
     }
+}
+
+/// [`post_order`] from the root, then the ties settled: the two paths of a tied parameter are
+/// one again, with the values of the one written last (the alias, when both were: it comes
+/// later in the walk, as PyTorch's loop writes the shared parameter twice).
+pub(crate) fn post_order_tied(
+    m: &mut dyn Module,
+    f: &mut dyn FnMut(&mut ModuleMut<'_>) -> Result<()>,
+) -> Result<()> {
+    let aliases = tie::aliases(m.as_module());
+    if aliases.is_empty() {
+        return post_order(m, "", f);
+    }
+    tie::settle(m, &|_| false)?;
+    let before: Vec<(String, crate::param::Param)> = traverse::all_params(m.as_module())
+        .into_iter()
+        .filter(|(p, _)| aliases.contains_key(p))
+        .map(|(p, param)| (p, param.clone()))
+        .collect();
+    let walked = post_order(m, "", f);
+    let after = traverse::all_params(m.as_module());
+    let written: Vec<&str> = before
+        .iter()
+        .filter(|(p, old)| {
+            after.iter().any(|(q, now)| {
+                q == p
+                    && (!now.shares_storage_with(old) || now.requires_grad() != old.requires_grad())
+            })
+        })
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let settled = tie::settle(m, &|alias| written.contains(&alias));
+    walked.and(settled)
 }
 
 /// Call `f` on every module of the subtree of `m` (at `path`), children before their parent

@@ -1,17 +1,21 @@
 //! The module tree: what a module states (the `Module` trait, its visitors, `ModuleMut`, `LayerKind`, `Rule`); documented on `Module`.
 
+mod features;
 mod forward;
 mod handle;
 mod kind;
 pub(crate) mod rule;
 mod summary;
+pub(crate) mod tie;
 pub(crate) mod traverse;
 
+pub use features::{Features, Width};
 pub use forward::{Forward, ForwardModule};
 pub use handle::ModuleMut;
 pub use kind::LayerKind;
 use rule::Rule;
 pub use summary::{Summary, SummaryRow};
+pub use tie::Tie;
 
 use std::any::Any;
 
@@ -167,8 +171,9 @@ impl<T: Module + 'static> AsModule for T {
 /// | [`named_buffers`](Module::named_buffers) | as parameters | `named_buffers()` |
 /// | [`apply`](Module::apply) | post-order (children first, root last) | `apply(fn)` |
 ///
-/// Rust ownership rules out PyTorch's shared submodules and tied parameters, so no traversal
-/// needs PyTorch's de-duplication: every entry appears once, under its one path.
+/// Rust ownership rules out PyTorch's shared submodules. Tied parameters are declared
+/// ([`Module::ties`], [`Tie`]): the parameter traversals list a tied parameter once, under its
+/// target's path (PyTorch's de-duplication); the state dict lists both keys.
 ///
 /// This module holds what a module *states*: the trait, its visitors, [`LayerKind`] and the
 /// [`Rule`]s a module declares. It imports no algorithm: initializing a tree,
@@ -217,6 +222,14 @@ pub trait Module: AsModule {
     /// to it. `#[derive(Module)]` turns `#[init(...)]` attributes into these; the provided
     /// method declares none.
     fn init_rules(&self) -> Vec<Rule> {
+        Vec::new()
+    }
+
+    /// The parameters of this module's subtree that are other ones (weight tying), paths
+    /// relative to this module: `#[module(tie(weight = transformer.wte.weight))]` on the
+    /// `lm_head` field declares `Tie::new("lm_head.weight", "transformer.wte.weight")`. The
+    /// provided method declares none. See [`Tie`] for what the traversals do with them.
+    fn ties(&self) -> Vec<Tie> {
         Vec::new()
     }
 
@@ -279,7 +292,7 @@ pub trait Module: AsModule {
     /// root last), as PyTorch's `apply`. Each module comes as a [`ModuleMut`]: its path and
     /// the handles on its parameters, which carry their full paths.
     fn apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>)) {
-        let _ = handle::post_order(self.as_module_mut(), "", &mut |m| {
+        let _ = handle::post_order_tied(self.as_module_mut(), &mut |m| {
             f(m);
             Ok(())
         });
@@ -288,7 +301,7 @@ pub trait Module: AsModule {
     /// [`apply`](Module::apply) with a fallible function: stops at the first error and
     /// returns it. The forum loop's form (see [`Module`]).
     fn try_apply(&mut self, f: &mut dyn FnMut(&mut ModuleMut<'_>) -> Result<()>) -> Result<()> {
-        handle::post_order(self.as_module_mut(), "", f)
+        handle::post_order_tied(self.as_module_mut(), f)
     }
 
     /// The total number of parameter elements in the tree.
@@ -301,6 +314,7 @@ pub trait Module: AsModule {
         for (_, mut p) in traverse::named_params_mut(self.as_module_mut()) {
             p.freeze();
         }
+        let _ = tie::settle(self.as_module_mut(), &|_| false);
     }
 
     /// Unfreeze every parameter of the subtree (`requires_grad = true`).
@@ -308,14 +322,15 @@ pub trait Module: AsModule {
         for (_, mut p) in traverse::named_params_mut(self.as_module_mut()) {
             p.unfreeze();
         }
+        let _ = tie::settle(self.as_module_mut(), &|_| false);
     }
 
-    /// The parameter at a dotted path (`"layer1.0.conv1.weight"`), if there is one.
+    /// The parameter at a dotted path (`"layer1.0.conv1.weight"`), if there is one; either
+    /// path of a tied parameter gives it.
     fn get_parameter(&self, path: &str) -> Option<&Param> {
-        traverse::named_params(self.as_module())
-            .into_iter()
-            .find(|(n, _)| n == path)
-            .map(|(_, p)| p)
+        let m = self.as_module();
+        let path = tie::aliases(m).remove(path).unwrap_or_else(|| path.to_string());
+        traverse::all_params(m).into_iter().find(|(n, _)| *n == path).map(|(_, p)| p)
     }
 
     /// The parameter at a dotted path, mutable (values only); the handle's
@@ -379,9 +394,9 @@ pub trait Module: AsModule {
 /// assert!(fc.weight().unwrap().as_slice().iter().all(|&w| w == 0.0));
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be built zeroed, so it is not a module field",
-    label = "not a module",
-    note = "mark fields that are not part of the module tree `#[module(skip)]` (they start from `Default`)"
+    message = "`{Self}` cannot be built zeroed, so `new()` cannot build this field",
+    label = "new() cannot build this",
+    note = "a `Vec` or `ModuleList<M>` field needs `#[module(len = N)]`; a `Sequential`, `ModuleList` or `Vec` that you fill after `new()` needs `#[module(filled_later)]`; mark fields that are not part of the module tree `#[module(skip)]` (they start from `Default`)"
 )]
 pub trait Zeroed {
     /// The module, all parameters zero, buffers at their PyTorch starting values or zero.

@@ -3,7 +3,7 @@
 //! ([`ModuleExt`](crate::ModuleExt), the rule engine, the loader, [`Summary`](super::Summary))
 //! walk the tree through these, never through a provided method a module may override.
 
-use super::{Module, Visitor, VisitorMut, join};
+use super::{Module, Visitor, VisitorMut, join, tie};
 use crate::param::{Buffer, BufferMut, Param, ParamMut, ParamSlot};
 
 /// What one module holds, as its visitor reported it.
@@ -100,13 +100,31 @@ pub(crate) fn named_modules(m: &dyn Module) -> Vec<(String, &dyn Module)> {
     out
 }
 
-/// Every parameter under `m` with its dotted path: each module's own, modules in pre-order.
+/// Every parameter under `m` with its dotted path: each module's own, modules in pre-order;
+/// a tied parameter once, under its target's path (PyTorch's `remove_duplicate` keeps the
+/// first path; `#[derive(Module)]` requires the target to come first).
 pub(crate) fn named_params(m: &dyn Module) -> Vec<(String, &Param)> {
+    let ties = tie::aliases(m);
+    let mut out = all_params(m);
+    out.retain(|(path, _)| !ties.contains_key(path));
+    out
+}
+
+/// Every parameter under `m` with its dotted path, both paths of a tied parameter included
+/// (the state dict's entries).
+pub(crate) fn all_params(m: &dyn Module) -> Vec<(String, &Param)> {
     let mut out = Vec::new();
     pre_order(m, "", &mut |path, m| {
         out.extend(parts(m).params.into_iter().map(|(name, p)| (join(path, &name), p)));
     });
     out
+}
+
+/// [`all_params`], mutable, for the crate's own walks.
+pub(crate) fn all_params_mut(m: &mut dyn Module) -> Vec<(String, &mut Param)> {
+    let mut handles = Vec::new();
+    collect_mut(m, "", &mut handles, &mut Vec::new());
+    handles.into_iter().map(|(path, h)| (path, h.into_param())).collect()
 }
 
 /// Every buffer under `m` with its dotted path, in the order of [`named_params`].
@@ -118,16 +136,19 @@ pub(crate) fn named_buffers(m: &dyn Module) -> Vec<(String, &Buffer)> {
     out
 }
 
-/// [`named_params`], mutable (values only).
+/// [`named_params`], mutable (values only): a tied parameter once, under its target's path.
 pub(crate) fn named_params_mut(m: &mut dyn Module) -> Vec<(String, ParamMut<'_>)> {
+    let ties = tie::aliases(m.as_module());
     let mut out = Vec::new();
     collect_mut(m, "", &mut out, &mut Vec::new());
+    out.retain(|(path, _)| !ties.contains_key(path));
     out
 }
 
-/// The parameter at dotted `path` under `m`, mutable.
+/// The parameter at dotted `path` under `m`, mutable; the alias of a tie gives its target.
 pub(crate) fn param_mut_at<'a>(m: &'a mut dyn Module, path: &str) -> Option<ParamMut<'a>> {
-    named_params_mut(m).into_iter().find(|(n, _)| n == path).map(|(_, p)| p)
+    let path = tie::aliases(m.as_module()).remove(path).unwrap_or_else(|| path.to_string());
+    named_params_mut(m).into_iter().find(|(n, _)| *n == path).map(|(_, p)| p)
 }
 
 /// The module at dotted `path` under `m` (`""` is `m`).

@@ -47,6 +47,11 @@ impl<'a> ParamMut<'a> {
         ParamMut { param, path }
     }
 
+    /// The parameter itself, for this crate's own walks.
+    pub(crate) fn into_param(self) -> &'a mut Param {
+        self.param
+    }
+
     /// The same handle, under `prefix` (`"weight"` under `"fc"` is `"fc.weight"`).
     pub(crate) fn prefixed(self, prefix: &str) -> Self {
         if prefix.is_empty() {

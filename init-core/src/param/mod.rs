@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use ndarray::{ArcArray, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 
 use crate::error::{ErrorKind, InitError, Result};
 
@@ -21,7 +21,9 @@ pub use handle::{ParamMut, ParamSlot, ParamTarget};
 /// PyTorch pitfall of assigning `.data` a tensor of a different shape cannot be written.
 /// Values are replaced by copy, after a shape check ([`Param::copy_from`]). The
 /// `requires_grad` flag (true by default) is kept by every initialization, copy and load.
-/// The storage is always contiguous in row-major order.
+/// The storage is always contiguous in row-major order. It is reference counted and copied
+/// on write: a clone shares it until either copy is written, and a tied parameter
+/// ([`Tie`](crate::Tie)) is one storage under two paths.
 ///
 /// ```
 /// use init_core::Param;
@@ -39,7 +41,7 @@ pub use handle::{ParamMut, ParamSlot, ParamTarget};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Param {
-    value: ArrayD<f32>,
+    value: ArcArray<f32, IxDyn>,
     requires_grad: bool,
     origin: Option<Arc<str>>,
 }
@@ -87,7 +89,8 @@ impl Param {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn try_zeros(shape: &[usize]) -> Result<Self> {
-        Ok(Param { value: zeroed::try_zeroed(shape)?, requires_grad: true, origin: None })
+        let value = zeroed::try_zeroed(shape)?.into_shared();
+        Ok(Param { value, requires_grad: true, origin: None })
     }
 
     /// A parameter holding `value` (copied into row-major order if it is not already).
@@ -102,7 +105,7 @@ impl Param {
         } else {
             value.as_standard_layout().into_owned()
         };
-        Param { value, requires_grad: true, origin: None }
+        Param { value: value.into_shared(), requires_grad: true, origin: None }
     }
 
     /// The shape, fixed for the life of the parameter.
@@ -243,7 +246,22 @@ impl Param {
 
     /// Consume the parameter and return its values.
     pub fn into_array(self) -> ArrayD<f32> {
-        self.value
+        self.value.into_owned()
+    }
+
+    /// Whether `self` and `other` are one storage: the two paths of a tied parameter, or a
+    /// clone that neither side has written since.
+    ///
+    /// ```
+    /// let mut a = init_core::Param::zeros(&[3]);
+    /// let b = a.clone();
+    /// assert!(a.shares_storage_with(&b));
+    /// a.as_slice_mut()[0] = 1.0; // copy on write: b keeps its values
+    /// assert!(!a.shares_storage_with(&b));
+    /// assert_eq!(b.as_slice(), &[0.0; 3]);
+    /// ```
+    pub fn shares_storage_with(&self, other: &Param) -> bool {
+        std::ptr::eq(self.value.as_ptr(), other.value.as_ptr()) && self.shape() == other.shape()
     }
 }
 

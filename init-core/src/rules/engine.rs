@@ -6,7 +6,7 @@ use super::frame::Frame;
 use super::{Rule, audit};
 use crate::error::Result;
 use crate::module::traverse::{parts, parts_mut};
-use crate::module::{LayerKind, Module, join};
+use crate::module::{LayerKind, Module, join, tie};
 use crate::rng::Generator;
 
 /// What happens to a parameter that no rule matches.
@@ -31,35 +31,71 @@ pub(crate) fn run(
     audit::check(model.as_module(), rules, fallback)?;
     let root = Frame { base: String::new(), rules, parent: None };
     let mut written = Vec::new();
-    walk(model, "", &root, fallback, rng, &mut written)?;
+    let aliases: Vec<String> = tie::aliases(model.as_module()).into_keys().collect();
+    let walk_ctx = Walk { fallback, aliases: &aliases };
+    walk(model, "", &root, &walk_ctx, rng, &mut written)?;
+    tie::settle(model, &|_| false)?;
     Ok(written)
+}
+
+/// What every step of the walk needs: the fallback, and the aliases of tied parameters
+/// (never filled: each takes its target's storage when the walk ends).
+struct Walk<'a> {
+    fallback: Fallback,
+    aliases: &'a [String],
+}
+
+impl Walk<'_> {
+    fn is_alias(&self, path: &str) -> bool {
+        self.aliases.iter().any(|a| a == path)
+    }
+
+    /// Whether an alias lies in the subtree at `prefix` (its `reset_parameters` would fill it).
+    fn holds_alias(&self, prefix: &str) -> bool {
+        self.aliases.iter().any(|a| {
+            prefix.is_empty() || a.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))
+        })
+    }
 }
 
 fn walk(
     m: &mut dyn Module,
     prefix: &str,
     outer: &Frame<'_>,
-    fallback: Fallback,
+    ctx: &Walk<'_>,
     rng: &mut dyn Generator,
     written: &mut Vec<String>,
 ) -> Result<()> {
+    let fallback = ctx.fallback;
     let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
     let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
-    if fallback == Fallback::Default && !touched(m, prefix, &here, outer) {
+    if fallback == Fallback::Default
+        && !ctx.holds_alias(prefix)
+        && !touched(m, prefix, &here, outer)
+    {
         m.reset_parameters(prefix, rng)?;
         mark_defaults(m, prefix, written);
         return Ok(());
     }
     let kind = m.kind();
     let names: Vec<String> = parts(m).params.into_iter().map(|(n, _)| n).collect();
-    let chosen: Vec<Option<&Rule>> = names.iter().map(|n| here.lookup(prefix, kind, n)).collect();
+    let chosen: Vec<Option<&Rule>> = names
+        .iter()
+        .map(|n| if ctx.is_alias(&join(prefix, n)) { None } else { here.lookup(prefix, kind, n) })
+        .collect();
     if fallback == Fallback::Default {
-        let ruled = |n: &str| names.iter().zip(&chosen).any(|(x, c)| x == n && c.is_some());
+        let ruled = |n: &str| {
+            ctx.is_alias(&join(prefix, n))
+                || names.iter().zip(&chosen).any(|(x, c)| x == n && c.is_some())
+        };
         m.init_defaults(prefix, &ruled, rng)?;
     }
     let default_origin: Arc<str> = format!("default: {kind}").into();
     for (name, slot) in parts_mut(m).params {
         let (p, path) = (slot.into_param(), join(prefix, &name));
+        if ctx.is_alias(&path) {
+            continue;
+        }
         match names.iter().position(|n| *n == name).and_then(|i| chosen[i]) {
             Some(rule) => {
                 rule.init().fill(p, &path, rng)?;
@@ -71,7 +107,7 @@ fn walk(
         written.push(path);
     }
     for (name, child) in parts_mut(m).children {
-        walk(child, &join(prefix, &name), &here, fallback, rng, written)?;
+        walk(child, &join(prefix, &name), &here, ctx, rng, written)?;
     }
     Ok(())
 }

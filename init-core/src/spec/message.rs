@@ -59,6 +59,19 @@ impl Msg {
         self.str("]")
     }
 
+    /// `a, b, c`: the names of a table's parameters.
+    pub(crate) const fn names(mut self, table: &super::ParamTable) -> Self {
+        let mut i = 0;
+        while let Some(spec) = table.get(i) {
+            if i > 0 {
+                self = self.str(", ");
+            }
+            self = self.str(spec.name());
+            i += 1;
+        }
+        self
+    }
+
     /// The error message, or `None` when the check passed. `#[derive(Module)]` panics with
     /// it in a `const` item placed on the user's attribute, which makes it a compile error.
     pub const fn message(&self) -> Option<&str> {
@@ -72,6 +85,21 @@ impl Msg {
             Err(_) => Some("init: compile-time check failed (message too long)"),
         }
     }
+}
+
+/// `a == b` for shapes in `const` evaluation.
+pub(crate) const fn shapes_eq(a: &[usize], b: &[usize]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// `a == b` for `&str` in `const` evaluation.

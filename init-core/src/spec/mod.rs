@@ -6,16 +6,22 @@
 //!
 //! Not a public API: the derive's code reaches it through `init::__private`.
 
+mod chain;
 pub(crate) mod check;
+mod children;
 pub(crate) mod config;
 mod field;
 mod message;
 mod recurrent_names;
+mod tie;
 
+pub use chain::{Link, chain_in, chain_out, check_link};
 pub use check::{check_config, check_has_params, check_param};
+pub use children::{FilledLater, Repeated};
 pub use config::{eps, keyword_verdict, probability, transformer_activation};
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
+pub use tie::check_tie;
 
 use crate::module::LayerKind;
 

@@ -18,7 +18,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use super::{Dtype, LoadReport, Mismatch, StateDict, Tensor};
 use crate::error::{ErrorKind, InitError, Result};
-use crate::module::{Module, join, traverse};
+use crate::module::{Module, join, tie, traverse};
 use crate::param::{BufferData, BufferMut, Param};
 
 /// The [`origin`](crate::Param::origin) of a parameter after a load.
@@ -34,13 +34,39 @@ const LIST_AT_MOST: usize = 12;
 /// pre-order, each module's own parameters, then its own buffers. Should a hand-written
 /// module report two entries under one key, the first is kept (loading such a model is an
 /// error, [`ErrorKind::DuplicateModelKey`]).
+/// Both paths of a tied parameter are keys, holding its target's values (PyTorch lists both).
 pub(crate) fn state_dict(m: &dyn Module) -> StateDict {
+    state_dict_with(m, true)
+}
+
+/// The state dict a file holds: a tied parameter under its target's key only, as Hugging
+/// Face's `save_pretrained` writes it (safetensors refuses two keys on one storage).
+pub(crate) fn state_dict_to_save(m: &dyn Module) -> StateDict {
+    state_dict_with(m, false)
+}
+
+fn state_dict_with(m: &dyn Module, aliases_too: bool) -> StateDict {
+    let aliases = tie::aliases(m);
+    let params = traverse::all_params(m);
+    let value_at = |key: &str, own: &Param| -> Option<Tensor> {
+        let Some(target) = aliases.get(key) else {
+            return Some(Tensor::F32(own.view().to_owned()));
+        };
+        if !aliases_too {
+            return None;
+        }
+        let source = params.iter().find(|(p, _)| p == target).map_or(own, |(_, p)| *p);
+        Some(Tensor::F32(source.view().to_owned()))
+    };
     let mut sd = StateDict::new();
     traverse::pre_order(m, "", &mut |path, module| {
         let parts = traverse::parts(module);
         for (name, p) in parts.params {
-            // An error here is a duplicate key: the first entry stays.
-            let _ = sd.insert(join(path, &name), Tensor::F32(p.view().to_owned()));
+            let key = join(path, &name);
+            if let Some(tensor) = value_at(&key, p) {
+                // An error here is a duplicate key: the first entry stays.
+                let _ = sd.insert(key, tensor);
+            }
         }
         for (name, b) in parts.buffers {
             let t = match b.data() {
@@ -108,8 +134,13 @@ pub(crate) enum Mode {
 /// and [`ModuleExt::load_state_dict_partial`](crate::ModuleExt::load_state_dict_partial)).
 pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<LoadReport> {
     let module = m.kind().to_string();
+    let aliases = tie::aliases(m.as_module());
+    check_ties(sd, &aliases)?;
     let mut model = Vec::new();
     slots(m, "", &mut model);
+    // The alias of a tie takes its target's storage after the load: it is loaded through
+    // its target's key, and its own key may be absent (a file saved by save_pretrained).
+    model.retain(|(key, _)| !aliases.contains_key(key));
 
     // Phase 1: match and check; nothing is written.
     let mut seen = HashSet::with_capacity(model.len());
@@ -118,8 +149,11 @@ pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<Loa
             return Err(InitError::new(key.clone(), ErrorKind::DuplicateModelKey));
         }
     }
-    let unexpected: Vec<String> =
-        sd.keys().filter(|k| !seen.contains(k)).map(str::to_string).collect();
+    let unexpected: Vec<String> = sd
+        .keys()
+        .filter(|k| !seen.contains(k) && !aliases.contains_key(*k))
+        .map(str::to_string)
+        .collect();
     drop(seen);
     let given: HashMap<&str, &Tensor> = sd.iter().collect();
     let mut report = LoadReport { unexpected, ..LoadReport::default() };
@@ -158,6 +192,31 @@ pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<Loa
     }
 
     // Phase 2: copy. Every shape and type was checked above and cannot have changed.
+    copy(writes)?;
+    tie::settle(m, &|_| false)?;
+    Ok(report)
+}
+
+/// Both keys of a tie in `sd` must hold one value: else an error naming both.
+fn check_ties(sd: &StateDict, aliases: &HashMap<String, String>) -> Result<()> {
+    for (alias, target) in aliases {
+        if let (Some(a), Some(t)) = (sd.get(alias), sd.get(target))
+            && a != t
+        {
+            let rule = format!(
+                "the state dict holds different values under {alias} and {target}, which are one tied parameter"
+            );
+            return Err(InitError::new(
+                alias.clone(),
+                ErrorKind::Tied { target: target.clone(), rule },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Phase 2 of a load: copy every checked value.
+fn copy(writes: Vec<Write<'_, '_>>) -> Result<()> {
     let origin: Arc<str> = Arc::from(LOADED);
     for write in writes {
         match write {
@@ -181,7 +240,7 @@ pub(crate) fn load(m: &mut dyn Module, sd: &StateDict, mode: Mode) -> Result<Loa
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Copy `value` into the parameter at `path` (see
@@ -194,7 +253,7 @@ pub(crate) fn set_parameter(
     if let Some(mut p) = traverse::param_mut_at(m, path) {
         p.copy_from(&value).map_err(|e| e.at(path))?;
         p.set_origin(Arc::from(SET));
-        return Ok(());
+        return tie::settle(m, &|_| false);
     }
     Err(InitError::new(path, ErrorKind::NoSuchParameter { hint: unknown_path_hint(m, path) }))
 }

@@ -1,0 +1,64 @@
+//! How `new()` builds a derived struct's container fields: a `Vec` or `ModuleList` of one
+//! module type with a declared length ([`Repeated`]), and a container the user fills after
+//! `new()` ([`FilledLater`]). Nothing else starts empty: `Vec`, `Sequential` and
+//! `ModuleList` are not [`Zeroed`], so a field of one of them without `#[module(len = N)]`
+//! or `#[module(filled_later)]` does not compile.
+
+use crate::module::{Module, Zeroed};
+
+/// A list of one module type that `new()` builds with a length: `#[module(len = N)]`.
+///
+/// ```
+/// use init_core::{Linear, Module, ModuleList};
+/// use init_core::spec::Repeated;
+/// let h = <Vec<Linear<2, 2>> as Repeated>::repeat(3);
+/// assert_eq!(h.named_children().len(), 3);
+/// let list = <ModuleList<Linear<2, 2>> as Repeated>::repeat(2);
+/// assert_eq!(list.len(), 2);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be built with a length",
+    label = "`#[module(len = ...)]` needs a list of one module type",
+    note = "`len` builds a `Vec<M>` or `ModuleList<M>` of `len` zeroed `M`s; an array has its length in its type; fill a `Sequential` or `ModuleList<dyn Module>` after `new()` and mark it `#[module(filled_later)]`"
+)]
+pub trait Repeated: Sized {
+    /// `n` zeroed modules.
+    fn repeat(n: usize) -> Self;
+}
+
+impl<M: Module + Zeroed> Repeated for Vec<M> {
+    fn repeat(n: usize) -> Self {
+        (0..n).map(|_| M::zeroed()).collect()
+    }
+}
+
+/// A container that `new()` leaves empty because the user fills it afterwards:
+/// `#[module(filled_later)]`.
+///
+/// ```
+/// use init_core::{Linear, Sequential};
+/// use init_core::spec::FilledLater;
+/// assert!(<Sequential as FilledLater>::empty().is_empty());
+/// assert!(<Option<Linear<2, 2>> as FilledLater>::empty().is_none());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a container that can be filled later",
+    label = "`#[module(filled_later)]` is for `Vec`, `Option`, `Sequential` and `ModuleList` fields",
+    note = "new() builds this field itself: remove `#[module(filled_later)]`"
+)]
+pub trait FilledLater: Sized {
+    /// The container with nothing in it.
+    fn empty() -> Self;
+}
+
+impl<M: Module> FilledLater for Vec<M> {
+    fn empty() -> Self {
+        Vec::new()
+    }
+}
+
+impl<M: Module> FilledLater for Option<M> {
+    fn empty() -> Self {
+        None
+    }
+}

@@ -1,0 +1,9 @@
+use init::prelude::*;
+
+#[derive(Module)]
+struct Block<const STRIDE: usize> {
+    #[module(present = STRIDE)]
+    downsample: Option<Conv2d<4, 4, 1, STRIDE>>,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use init::prelude::*;
+
+#[derive(Module)]
+struct Net {
+    features: Sequential,
+}
+
+fn main() {}
