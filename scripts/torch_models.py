@@ -309,7 +309,7 @@ def forward_entry(model, spec, case):
             y = model(x).logits
     flat = y.reshape(-1)
     n = flat.numel()
-    slices = [[0, 16], [n // 2, n // 2 + 16], [n - 16, n]]
+    slices = [[0, 16], [n // 2, n // 2 + 16], [n - 16, n]] if n > 48 else [[0, n]]
     return {
         "input": {"kind": spec[0], "shape": list(spec[1]) if spec[0] == "image" else [1, spec[1]],
                   "tokens": x.reshape(-1).tolist() if spec[0] == "tokens" else None},
