@@ -184,7 +184,7 @@ macro_rules! gpt2_config {
 fn conv1d<const NX: usize, const NF: usize>(c: &Conv1D<NX, NF>, x: &Array2<f32>) -> Array2<f32> {
     let w = c.weight.view().into_dimensionality::<Ix2>().unwrap();
     let b = c.bias.view().into_dimensionality::<Ix1>().unwrap();
-    x.dot(&w) + &b
+    x.dot(&w) + b
 }
 
 fn layer_norm<const D: usize>(ln: &LayerNorm<D>, x: &Array2<f32>) -> Array2<f32> {
