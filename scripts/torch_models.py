@@ -29,6 +29,10 @@ library's own constructor (which runs the library's own init code):
 `bits_hash` is a cheap order-dependent 64-bit hash that tests/models/hash.rs implements too:
 for element i with float32 bits b, z = splitmix64_finalizer(b ^ (i * 0x9E3779B97F4A7C15)), and
 the hash is the wrapping sum of all z, xor the element count.
+
+`python scripts/torch_models.py resnet18 dcgan` rewrites only the named cases. Like the other
+fixture scripts, it refuses to run without PyTorch's AVX2/AVX512 kernels (the bits of
+`uniform_`/`normal_` depend on them).
 """
 import functools
 import json
@@ -355,6 +359,9 @@ def build(case, ctor, seed, fwd):
 
 
 def main():
+    cap = torch.backends.cpu.get_cpu_capability()
+    if cap not in ("AVX2", "AVX512"):
+        sys.exit(f"need PyTorch's AVX2/AVX512 CPU kernels, this build runs {cap}")
     os.makedirs(OUT_DIR, exist_ok=True)
     only = sys.argv[1:]
     total = 0
