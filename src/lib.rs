@@ -12,7 +12,7 @@ pub mod prelude {
         Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM, LayerKind,
         LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList, MultiheadAttention,
         Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential,
-        SiLU, Sigmoid, Summary, Tanh, TorchGenerator, TransformerDecoderLayer,
+        SiLU, Sigmoid, Summary, Tanh, TorchGenerator, TorchLoop, TransformerDecoderLayer,
         TransformerEncoderLayer, Values, Zeroed,
     };
     pub use init_derive::Module;

@@ -41,7 +41,7 @@ pub use module::{
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
-pub use rules::{Rule, Rules, Target};
+pub use rules::{Rule, Rules, Target, TorchLoop};
 pub use schemes::{
     Constant, Dirac, Eye, FanAxes, FanMode, Fans, Init, Kaiming, Lecun, Nonlinearity, Normal,
     Orthogonal, ScalingDistribution, Sparse, TruncNormal, Uniform, Values, VarianceScaling, Xavier,

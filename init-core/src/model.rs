@@ -14,7 +14,7 @@ use ndarray::ArrayViewD;
 use crate::error::Result;
 use crate::module::{Module, tie};
 use crate::rng::Generator;
-use crate::rules::{Fallback, run};
+use crate::rules::{Fallback, TorchLoop, run, run_torch};
 use crate::safetensors::{self, Conversion};
 use crate::state::load::{self, Mode};
 use crate::state::{LoadReport, StateDict};
@@ -52,6 +52,28 @@ pub trait ModuleExt: Module {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     fn init_weights(&mut self, rng: &mut dyn Generator) -> Result<()>;
+
+    /// Initialize the tree as the PyTorch program a port comes from did, draw for draw:
+    /// construct the model (every layer's default init, in construction order, including
+    /// the parameters a rule will overwrite), then loop over the modules in `order`
+    /// (`for m in model.modules()` or `model.apply(fn)`) applying the rules the modules
+    /// declare. At each module every rule that matches one of its own parameters is applied,
+    /// the one [`init_weights`](ModuleExt::init_weights) would choose last, so the values
+    /// left are the ones `init_weights` gives with a counter-based generator; with
+    /// [`TorchGenerator`](crate::TorchGenerator) they are the PyTorch program's, bit for bit.
+    /// A generator that is not [sequential](Generator::is_sequential), such as
+    /// [`Seed`](crate::Seed), gets [`init_weights`](ModuleExt::init_weights) itself: the
+    /// same values with one fill per parameter.
+    ///
+    /// ```
+    /// use init_core::{Linear, Module, ModuleExt, Seed, TorchGenerator, TorchLoop};
+    /// // No rules: the construction alone, as `Linear::new`.
+    /// let mut fc = Linear::<3, 2>::zeroed();
+    /// fc.init_weights_torch(&mut TorchGenerator::new(0), TorchLoop::Apply)?;
+    /// assert_eq!(fc, Linear::<3, 2>::new(&mut TorchGenerator::new(0))?);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    fn init_weights_torch(&mut self, rng: &mut dyn Generator, order: TorchLoop) -> Result<()>;
 
     /// Every parameter and buffer of the tree, copied, under PyTorch's keys and in its order:
     /// modules in pre-order, each module's own parameters (registration order), then its own
@@ -191,6 +213,10 @@ pub trait ModuleExt: Module {
 impl<M: Module + ?Sized> ModuleExt for M {
     fn init_weights(&mut self, rng: &mut dyn Generator) -> Result<()> {
         run(self.as_module_mut(), &[], Fallback::Default, rng).map(|_| ())
+    }
+
+    fn init_weights_torch(&mut self, rng: &mut dyn Generator, order: TorchLoop) -> Result<()> {
+        run_torch(self.as_module_mut(), &[], Fallback::Default, order, rng).map(|_| ())
     }
 
     fn state_dict(&self) -> StateDict {

@@ -45,6 +45,22 @@ pub trait Generator {
     /// returns the words at positions `offset..offset + out.len()` of that stream; a
     /// sequential one ignores `offset` and returns its next words.
     fn fill_bits(&mut self, path: &str, offset: u64, out: &mut [u32]);
+
+    /// Whether values depend on the order of the calls rather than on the paths: `true` for
+    /// [`TorchGenerator`], whose stream is one sequence of draws, `false` (the provided
+    /// answer) for a counter-based generator such as [`Seed`], whose values for a path are
+    /// the same whatever was drawn before. [`TorchLoop`](crate::TorchLoop) uses it: extra
+    /// draws change nothing for a generator that is not sequential, so it gets one fill per
+    /// parameter.
+    ///
+    /// ```
+    /// use init_core::{Generator, Seed, TorchGenerator};
+    /// assert!(TorchGenerator::new(0).is_sequential());
+    /// assert!(!Seed::new(0).is_sequential());
+    /// ```
+    fn is_sequential(&self) -> bool {
+        false
+    }
 }
 
 impl<G: Generator + ?Sized> Generator for &mut G {
@@ -53,5 +69,8 @@ impl<G: Generator + ?Sized> Generator for &mut G {
     }
     fn fill_bits(&mut self, path: &str, offset: u64, out: &mut [u32]) {
         (**self).fill_bits(path, offset, out);
+    }
+    fn is_sequential(&self) -> bool {
+        (**self).is_sequential()
     }
 }

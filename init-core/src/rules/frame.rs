@@ -29,6 +29,28 @@ impl<'a> Frame<'a> {
         pick(false).or_else(|| pick(true))
     }
 
+    /// Every ordinary (not layer-default) rule in scope that matches parameter `name` of the
+    /// module at `module_path`, best first: the order [`lookup`](Frame::lookup) ranks them
+    /// in, so the first is the one it picks.
+    pub(super) fn ranked(
+        &'a self,
+        module_path: &str,
+        kind: LayerKind,
+        name: &str,
+    ) -> Vec<&'a Rule> {
+        let mut out = Vec::new();
+        for f in self.frames() {
+            let hits = f
+                .rules
+                .iter()
+                .filter(|r| !r.is_fallback() && f.matches(r, module_path, kind, name));
+            let (by_path, rest): (Vec<&Rule>, Vec<&Rule>) = hits.partition(|r| r.names_a_module());
+            out.extend(by_path);
+            out.extend(rest);
+        }
+        out
+    }
+
     /// The best of this frame's own rules for one parameter: a rule that names the module
     /// by its path (a field's own `#[init]`, [`Rule::module`]) before kind and glob rules;
     /// within each group, the first in declaration order.

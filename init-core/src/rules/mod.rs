@@ -4,6 +4,7 @@ mod audit;
 mod engine;
 mod frame;
 mod glob;
+mod replay;
 
 use std::borrow::Cow;
 
@@ -12,6 +13,7 @@ pub use crate::module::rule::{Rule, Target};
 use crate::module::{LayerKind, Module};
 use crate::rng::Generator;
 use crate::schemes::Init;
+pub use replay::TorchLoop;
 
 /// Rules decided at run time, applied to an existing model: the Rust form of Hugging Face's
 /// `_init_weights`. A rule naming a module by its path ([`Rules::module`]) wins over kind
@@ -140,6 +142,46 @@ impl Rules {
     pub fn init_weights(&self, model: &mut dyn Module, rng: &mut dyn Generator) -> Result<()> {
         run(model, &self.rules, Fallback::Default, rng).map(|_| ())
     }
+
+    /// [`init_weights`](Rules::init_weights) in PyTorch's draw order, as
+    /// [`ModuleExt::init_weights_torch`](crate::ModuleExt::init_weights_torch): every
+    /// layer's default in construction order, then `order`'s loop applying the module-declared
+    /// rules and these (outermost). The doc example of [`TorchLoop`] uses it.
+    pub fn init_weights_torch(
+        &self,
+        model: &mut dyn Module,
+        rng: &mut dyn Generator,
+        order: TorchLoop,
+    ) -> Result<()> {
+        run_torch(model, &self.rules, Fallback::Default, order, rng).map(|_| ())
+    }
+
+    /// [`apply`](Rules::apply) in PyTorch's draw order: the loop alone (no construction),
+    /// visiting modules in `order` and applying to each own parameter every rule of this set
+    /// that matches it, the one [`apply`](Rules::apply) would choose last: the Rust form of
+    /// `model.apply(weights_init)` on a model already built. Returns the paths written, in
+    /// the loop's order. A generator that is not [sequential](Generator::is_sequential) gets
+    /// [`apply`](Rules::apply).
+    ///
+    /// ```
+    /// use init_core::{Init, LayerKind, Linear, Module, Rules, Sequential, TorchGenerator, TorchLoop};
+    /// let mut net = Sequential::new().push(Linear::<2, 2>::zeroed()).push(Linear::<2, 1>::zeroed());
+    /// let rules = Rules::new()
+    ///     .glob("*.bias", Init::Zeros)
+    ///     .kind(LayerKind::Linear, "weight", Init::Normal { mean: 0.0, std: 0.02 });
+    /// let written = rules.apply_torch(&mut net, &mut TorchGenerator::new(0), TorchLoop::Apply)?;
+    /// assert_eq!(written, ["0.weight", "0.bias", "1.weight", "1.bias"]);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn apply_torch(
+        &self,
+        model: &mut dyn Module,
+        rng: &mut dyn Generator,
+        order: TorchLoop,
+    ) -> Result<Vec<String>> {
+        run_torch(model, &self.rules, Fallback::Keep, order, rng)
+    }
 }
 
 pub(crate) use engine::{Fallback, run};
+pub(crate) use replay::run as run_torch;

@@ -175,6 +175,11 @@ impl Generator for TorchGenerator {
             *o = self.random();
         }
     }
+
+    /// `true`: every value depends on the draws made before it.
+    fn is_sequential(&self) -> bool {
+        true
+    }
 }
 
 /// `rand` interface ([`rand_core::Rng`] through this impl): `next_u32` is
