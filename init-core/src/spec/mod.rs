@@ -8,11 +8,16 @@
 
 pub(crate) mod check;
 pub(crate) mod config;
+pub(crate) mod conv;
 mod field;
 mod message;
 mod recurrent_names;
 
 pub use check::{check_config, check_has_params, check_param};
+pub use conv::{
+    PaddingMode, conv_axes_positive, conv_output_padding, conv_padding_fits, conv_padding_mode,
+    conv_same_padding, conv_settings,
+};
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
 
