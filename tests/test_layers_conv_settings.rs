@@ -273,6 +273,27 @@ fn hostile_inputs_are_errors_with_exact_messages() {
         "Conv2d: input of shape [1, 1, 0, 4]: padding_mode = \"replicate\" needs a non-empty \
          input on every axis, got padding (1, 1) on spatial axis 0 of size 0"
     );
+    let huge = replicate.clone().with_padding([usize::MAX, 1]).unwrap();
+    assert_eq!(
+        err(huge.forward(x(&[1, 1, 2, 4]).view())),
+        "Conv2d: input of shape [1, 1, 2, 4]: the padded size overflows"
+    );
+    let huge = replicate.clone().with_padding([1 << 62, 1]).unwrap();
+    assert_eq!(
+        err(huge.forward(x(&[1, 1, 2, 4]).view())),
+        "Conv2d: padded input of shape [1, 1, 9223372036854775810, 6] has more elements than can \
+         be addressed"
+    );
+    // Addressable but more than a 47-bit address space holds (1.7 PB): an error, not an abort.
+    let huge = replicate.clone().with_padding([1 << 45, 1]).unwrap();
+    let e = err(huge.forward(x(&[1, 1, 2, 4]).view()));
+    assert!(e.starts_with("Conv2d: padded input of shape [1, 1, 70368744177666, 6]: "), "{e}");
+    let zeros = Conv2d::<1, 1, 1>::zeroed().with_padding([1 << 45, 0]).unwrap();
+    let e = err(zeros.forward(x(&[1, 1, 2, 4]).view()));
+    assert!(e.starts_with("Conv2d: output of shape [1, 1, 70368744177666, 4]: "), "{e}");
+    let up = ConvTranspose1d::<1, 1, 1>::zeroed().with_stride([1 << 50]).unwrap();
+    let e = err(up.forward(x(&[1, 1, 3]).view()));
+    assert!(e.starts_with("ConvTranspose1d: output of shape [1, 1, 2251799813685249]: "), "{e}");
     let same = Conv1d::<1, 1, 3>::zeroed().with_padding(Padding::Same).unwrap();
     assert_eq!(same.forward(x(&[1, 1, 1]).view()).unwrap().shape(), &[1, 1, 1]);
     assert_eq!(

@@ -212,6 +212,16 @@ fn checked_len(layer: &'static str, what: &str, shape: &[usize]) -> Result<usize
         })
 }
 
+/// `len` zeros for a buffer of `shape`, or an error naming it when the allocator refuses the
+/// memory (instead of an abort).
+fn zeros(layer: &'static str, what: &str, shape: &[usize], len: usize) -> Result<Vec<f32>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|e| InitError::input(layer, format!("{what} of shape {shape:?}: {e}")))?;
+    v.resize(len, 0.0);
+    Ok(v)
+}
+
 /// The output shape: the batch axis when there is one, `channels`, then `spatial`.
 fn out_shape(batch: Option<usize>, channels: usize, spatial: &[usize]) -> Vec<usize> {
     batch.into_iter().chain([channels]).chain(spatial.iter().copied()).collect()
@@ -261,14 +271,19 @@ pub(crate) fn conv(
     if let Some(rule) = spec::conv::rule_text(layer, &fits) {
         return Err(InitError::input(layer, format!("input of shape {shown:?}: {rule}")));
     }
-    // Every size is > 0 here (each mode's rule), and the padded sizes are at most 3x each.
-    let padded: Vec<usize> = (0..d).map(|j| spatial[j] + lo[j] + hi[j]).collect();
+    // Every size is > 0 here (each mode's rule); replicate's padding may be any size.
+    let padded: Option<Vec<usize>> =
+        (0..d).map(|j| spatial[j].checked_add(lo[j])?.checked_add(hi[j])).collect();
+    let padded = padded.ok_or_else(|| {
+        InitError::input(layer, format!("input of shape {shown:?}: the padded size overflows"))
+    })?;
     let pshape = out_shape(batch, spec.in_channels, &padded);
     checked_len(layer, "padded input", &pshape)?;
     let x = input.as_standard_layout();
     let xs = x.as_slice().ok_or_else(|| InitError::input(layer, "input is not contiguous"))?;
     let items = batch.unwrap_or(1) * spec.in_channels;
-    let data = pad::pad(spec.mode, xs, items, spatial, &lo[..d], &hi[..d]);
+    let data = pad::pad(spec.mode, xs, items, spatial, &lo[..d], &hi[..d])
+        .map_err(|e| InitError::input(layer, format!("padded input of shape {pshape:?}: {e}")))?;
     let x = ArrayD::from_shape_vec(IxDyn(&pshape), data).map_err(shape_err(layer))?;
     let none = [0; 3];
     conv_padded(spec, &shown, x.view(), (batch, &padded), &none, &none, weight, bias)
@@ -301,7 +316,7 @@ fn conv_padded(
     }
     let shape = out_shape(batch, spec.out_channels, &out_sp);
     let out_len = checked_len(layer, "output", &shape)?;
-    let mut out = vec![0f32; out_len];
+    let mut out = zeros(layer, "output", &shape, out_len)?;
     if out_len > 0 {
         let walk = Walk::new(&spec.geometry(lo), spatial, &out_sp);
         let x = input.as_standard_layout();
@@ -310,7 +325,12 @@ fn conv_padded(
         let (c_in, c_out, kp, ol) = (spec.in_channels, spec.out_channels, walk.kp, walk.col_len);
         let (ig, og) = (c_in / spec.groups, c_out / spec.groups);
         let col_len = checked_len(layer, "column buffer", &[c_in, kp, ol])?;
-        let mut col = if walk.identity { Vec::new() } else { vec![0f32; col_len] };
+        let col_shape = [c_in * kp, ol];
+        let mut col = if walk.identity {
+            Vec::new()
+        } else {
+            zeros(layer, "column buffer", &col_shape, col_len)?
+        };
         let (in_item, out_item) = (c_in * walk.img_len, c_out * ol);
         for b in 0..batch.unwrap_or(1) {
             let x_b = &xs[b * in_item..(b + 1) * in_item];

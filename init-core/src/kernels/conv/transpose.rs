@@ -5,7 +5,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, IxDyn, s};
 
 use super::walk::Walk;
-use super::{ConvSpec, checked_len, fill_bias, out_shape, shape_err, weight_matrix};
+use super::{ConvSpec, checked_len, fill_bias, out_shape, shape_err, weight_matrix, zeros};
 use crate::error::{InitError, Result};
 use crate::param::Param;
 
@@ -50,7 +50,7 @@ pub(crate) fn conv_transpose(
         )?;
     let shape = out_shape(batch, spec.out_channels, &out_sp);
     let out_len = checked_len(layer, "output", &shape)?;
-    let mut out = vec![0f32; out_len];
+    let mut out = zeros(layer, "output", &shape, out_len)?;
     if out_len > 0 {
         // The image side of the walk is the output, the column side the input.
         let walk = Walk::new(&spec.geometry(&pad), &out_sp, spatial);
@@ -61,7 +61,12 @@ pub(crate) fn conv_transpose(
         let (il, ol) = (walk.col_len, walk.img_len);
         let (ig, og) = (c_in / spec.groups, c_out / spec.groups);
         let col_len = checked_len(layer, "column buffer", &[c_out, kp, il])?;
-        let mut col = if walk.identity { Vec::new() } else { vec![0f32; col_len] };
+        let col_shape = [c_out * kp, il];
+        let mut col = if walk.identity {
+            Vec::new()
+        } else {
+            zeros(layer, "column buffer", &col_shape, col_len)?
+        };
         let (in_item, out_item) = (c_in * il, c_out * ol);
         for b in 0..batch.unwrap_or(1) {
             let x_b = ArrayView2::from_shape((c_in, il), &xs[b * in_item..(b + 1) * in_item])
