@@ -6,7 +6,9 @@ Run by hand from the repository root, with PyTorch installed in a venv outside g
     .venv-torch/bin/python scripts/torch_layers.py          # (re)write all, print the summary
     .venv-torch/bin/python scripts/torch_layers.py --list   # only summarise the files on disk
 
-The outputs are committed (CI has no PyTorch). One `<case>.safetensors` per case in CASES below:
+The outputs are committed (CI has no PyTorch). One `<case>.safetensors` per case in CASES below
+(a constructor may name `nn`, the two modules below, and Hugging Face's `Conv1D`, imported from
+`transformers.pytorch_utils`):
 
 * `init.<key>`   for every `model.state_dict()` key (parameters and buffers, PyTorch names): its
                  value right after `torch.manual_seed(seed)` immediately followed by the
@@ -146,6 +148,35 @@ CASES = [
     ("resnet_block", "BasicBlock(4, 8, stride=2)", 37, [(2, 4, 8, 8)], ONE),
     ("mlp", "nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), "
      "nn.Linear(16, 3))", 38, [(5, 10)], ONE),
+    # Convolutions: per-axis settings, "same"/"valid", padding modes, transposed 1d/3d, HF Conv1D.
+    ("conv2d_inception", "nn.Conv2d(6, 4, kernel_size=(1, 7), padding=(0, 3), bias=False)", 39,
+     [(2, 6, 3, 8)], ONE),
+    ("conv2d_per_axis",
+     "nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)", 40,
+     [(2, 4, 7, 6)], ONE),
+    ("conv2d_same", 'nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2))', 41,
+     [(2, 2, 5, 6)], ONE),
+    ("conv2d_valid", 'nn.Conv2d(2, 3, 3, padding="valid")', 42, [(1, 2, 4, 5)], ONE),
+    ("conv1d_reflect", 'nn.Conv1d(2, 3, 3, padding=2, padding_mode="reflect")', 43,
+     [(2, 2, 6)], ONE),
+    ("conv2d_replicate",
+     'nn.Conv2d(2, 4, (3, 2), stride=(2, 1), padding=(2, 1), groups=2, padding_mode="replicate")',
+     44, [(2, 2, 5, 4)], ONE),
+    ("conv2d_circular_same", 'nn.Conv2d(3, 2, (2, 3), padding="same", padding_mode="circular")',
+     45, [(2, 3, 4, 5)], ONE),
+    ("conv3d_per_axis",
+     'nn.Conv3d(2, 4, (3, 1, 2), stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), '
+     'padding_mode="reflect")', 46, [(1, 2, 5, 4, 3)], ONE),
+    ("conv_transpose1d",
+     "nn.ConvTranspose1d(4, 6, 3, stride=3, padding=1, output_padding=2, groups=2, dilation=2)",
+     47, [(2, 4, 5)], ONE),
+    ("conv_transpose2d_per_axis",
+     "nn.ConvTranspose2d(3, 2, (2, 3), stride=(1, 2), padding=(1, 0), output_padding=(0, 1))",
+     48, [(2, 3, 4, 3)], ONE),
+    ("conv_transpose3d",
+     "nn.ConvTranspose3d(2, 4, (2, 3, 1), stride=(2, 1, 2), padding=(0, 1, 0), "
+     "output_padding=(1, 0, 1), groups=2, dilation=(1, 2, 1))", 49, [(1, 2, 3, 4, 2)], ONE),
+    ("hf_conv1d", "Conv1D(6, 4)", 50, [(2, 3, 4)], ONE),
 ]
 
 
@@ -201,8 +232,11 @@ def derived_seeds(seed):
 
 def build(ctor, seed):
     """torch.manual_seed(seed) immediately followed by the constructor expression."""
+    from transformers.pytorch_utils import Conv1D  # Hugging Face's transposed-layout linear
+
+    env = {"nn": nn, "Net": Net, "BasicBlock": BasicBlock, "Conv1D": Conv1D}
     torch.manual_seed(seed)
-    return eval(ctor, {"nn": nn, "Net": Net, "BasicBlock": BasicBlock})
+    return eval(ctor, env)
 
 
 def snapshot(model, prefix):

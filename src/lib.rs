@@ -7,13 +7,14 @@ pub use init_derive::Module;
 /// The names most programs need: `use init::prelude::*;`.
 pub mod prelude {
     pub use init_core::{
-        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1d,
-        Conv2d, Conv3d, ConvTranspose2d, Dist, Dropout, Embedding, FanAxes, FanMode, Flatten,
-        Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM, LayerKind,
-        LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList, MultiheadAttention,
-        Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential,
-        SiLU, Sigmoid, Summary, Tanh, TorchGenerator, TorchLoop, TransformerDecoderLayer,
-        TransformerEncoderLayer, Values, Zeroed,
+        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1D,
+        Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Dist, Dropout,
+        Embedding, FanAxes, FanMode, Flatten, Forward, GELU, GRU, Generator, GroupNorm, Identity,
+        Init, InitError, LSTM, LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module,
+        ModuleExt, ModuleList, MultiheadAttention, Nonlinearity, Padding, PaddingMode, Param,
+        ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential, SiLU, Sigmoid, Summary,
+        Tanh, TorchGenerator, TorchLoop, TransformerDecoderLayer, TransformerEncoderLayer, Values,
+        Zeroed,
     };
     pub use init_derive::Module;
 }

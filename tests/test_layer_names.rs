@@ -35,9 +35,23 @@ fn every_kind_has_its_layer_in_the_prelude_and_a_true_table() {
             K::Linear => check::<Linear<3, 4>>(kind),
             K::Bilinear => check::<Bilinear<2, 3, 4>>(kind),
             K::Conv1d => check::<Conv1d<2, 4, 3>>(kind),
-            K::Conv2d => check::<Conv2d<2, 4, 3, 1, 0, 1, 2>>(kind),
-            K::Conv3d => check::<Conv3d<2, 4, 3, 1, 0, 1, 1, false>>(kind),
-            K::ConvTranspose2d => check::<ConvTranspose2d<2, 4, 3>>(kind),
+            K::Conv2d => {
+                check::<Conv2d<2, 4, 3, 1, 0, 1, 2>>(kind);
+                check::<Conv2d<2, 4, 1, 1, 0, 1, 1, true, 7>>(kind);
+            }
+            K::Conv3d => {
+                check::<Conv3d<2, 4, 3, 1, 0, 1, 1, false>>(kind);
+                check::<Conv3d<2, 4, 3, 1, 0, 1, 1, true, 1, 2>>(kind);
+            }
+            K::ConvTranspose1d => check::<ConvTranspose1d<2, 4, 3, 2, 1, 1, 1, 2>>(kind),
+            K::ConvTranspose2d => {
+                check::<ConvTranspose2d<2, 4, 3>>(kind);
+                check::<ConvTranspose2d<2, 4, 3, 1, 0, 0, 1, 2, false, 5>>(kind);
+            }
+            K::ConvTranspose3d => {
+                check::<ConvTranspose3d<2, 4, 3, 1, 0, 0, 1, 1, true, 2, 1>>(kind)
+            }
+            K::Conv1D => check::<Conv1D<4, 3>>(kind),
             K::BatchNorm1d => check::<BatchNorm1d<4>>(kind),
             K::BatchNorm2d => check::<BatchNorm2d<4>>(kind),
             K::LayerNorm => check::<LayerNorm<4, 5>>(kind),

@@ -7,11 +7,12 @@ mod common;
 use common::{Fixture, Names};
 use init::ndarray::{ArrayD, IxDyn};
 use init::{
-    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Conv1d, Conv2d, Conv3d,
-    ConvTranspose2d, Dropout, Embedding, ErrorKind, Flatten, GELU, GRU, GroupNorm, Identity, LSTM,
-    LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList,
-    MultiheadAttention, Param, ReLU, Seed, Sequential, SiLU, Sigmoid, StateDict, Tanh, Tensor,
-    TransformerDecoderLayer, TransformerEncoderLayer, Visitor, VisitorMut,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Conv1D, Conv1d, Conv2d,
+    Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Dropout, Embedding, ErrorKind,
+    Flatten, GELU, GRU, GroupNorm, Identity, LSTM, LayerKind, LayerNorm, LeakyReLU, Linear,
+    MaxPool2d, Module, ModuleExt, ModuleList, MultiheadAttention, Param, ReLU, Seed, Sequential,
+    SiLU, Sigmoid, StateDict, Tanh, Tensor, TransformerDecoderLayer, TransformerEncoderLayer,
+    Visitor, VisitorMut,
 };
 use init::{Dtype, LoadReport, Mismatch};
 
@@ -111,6 +112,24 @@ fn model(case: &str) -> Box<dyn Module> {
         "transformer_dec" | "transformer_dec_gelu_nf_bf" => {
             Box::new(TransformerDecoderLayer::<8, 2, 16>::zeroed())
         }
+        // The convolutions' runtime settings (stride, padding, ...) do not show in the state
+        // dict; their forward passes are checked in test_layers_conv_settings.rs.
+        "conv2d_inception" => Box::new(Conv2d::<6, 4, 1, 1, 0, 1, 1, false, 7>::zeroed()),
+        "conv2d_per_axis" => Box::new(Conv2d::<4, 6, 3, 1, 0, 1, 2, true, 2>::zeroed()),
+        "conv2d_same" => Box::new(Conv2d::<2, 3, 4, 1, 0, 1, 1, true, 3>::zeroed()),
+        "conv2d_valid" => Box::new(Conv2d::<2, 3, 3>::zeroed()),
+        "conv1d_reflect" => Box::new(Conv1d::<2, 3, 3, 1, 2>::zeroed()),
+        "conv2d_replicate" => Box::new(Conv2d::<2, 4, 3, 1, 0, 1, 2, true, 2>::zeroed()),
+        "conv2d_circular_same" => Box::new(Conv2d::<3, 2, 2, 1, 0, 1, 1, true, 3>::zeroed()),
+        "conv3d_per_axis" => Box::new(Conv3d::<2, 4, 3, 1, 0, 1, 1, true, 1, 2>::zeroed()),
+        "conv_transpose1d" => Box::new(ConvTranspose1d::<4, 6, 3, 3, 1, 2, 2, 2>::zeroed()),
+        "conv_transpose2d_per_axis" => {
+            Box::new(ConvTranspose2d::<3, 2, 2, 1, 0, 0, 1, 1, true, 3>::zeroed())
+        }
+        "conv_transpose3d" => {
+            Box::new(ConvTranspose3d::<2, 4, 2, 1, 0, 0, 1, 2, true, 3, 1>::zeroed())
+        }
+        "hf_conv1d" => Box::new(Conv1D::<6, 4>::zeroed()),
         other => panic!("no Rust model for fixture case {other}"),
     }
 }
@@ -166,7 +185,7 @@ fn keys(sd: &StateDict) -> Vec<String> {
 #[test]
 fn state_dict_keys_and_order_match_pytorch_for_every_fixture_case() {
     let cases = cases();
-    assert_eq!(cases.len(), 44);
+    assert_eq!(cases.len(), 56);
     for case in &cases {
         let m = model(case);
         let sd = m.state_dict();
@@ -196,8 +215,8 @@ fn state_dict_values_are_pytorchs_parameters_bit_for_bit() {
             checked += 1;
         }
     }
-    // Every param.* tensor of every fixture: 44 cases, 185 tensors.
-    assert_eq!(checked, 185);
+    // Every param.* tensor of every fixture: 56 cases, 208 tensors.
+    assert_eq!(checked, 208);
 }
 
 fn bits_of(t: &Tensor) -> Vec<u64> {

@@ -29,10 +29,11 @@ mod state;
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
     AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear,
-    Conv1d, Conv2d, Conv3d, ConvTranspose2d, DecoderMasks, Dropout, Embedding, EncoderMasks,
-    Flatten, GELU, GRU, GeluApproximate, GroupNorm, Identity, LSTM, LayerNorm, LeakyReLU, Linear,
-    MaxPool2d, ModuleList, MultiheadAttention, ReLU, Sequential, SiLU, Sigmoid, Tanh,
-    TransformerDecoderLayer, TransformerEncoderLayer,
+    Conv1D, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+    DecoderMasks, Dropout, Embedding, EncoderMasks, Flatten, GELU, GRU, GeluApproximate, GroupNorm,
+    Identity, LSTM, LayerNorm, LeakyReLU, Linear, MaxPool2d, ModuleList, MultiheadAttention,
+    Padding, ReLU, Sequential, SiLU, Sigmoid, Tanh, TransformerDecoderLayer,
+    TransformerEncoderLayer,
 };
 pub use model::ModuleExt;
 pub use module::{
@@ -49,6 +50,7 @@ pub use schemes::{
     lecun_normal, lecun_uniform, normal, ones, orthogonal, sparse, trunc_normal, uniform,
     variance_scaling, xavier_normal, xavier_uniform, zeros,
 };
+pub use spec::PaddingMode;
 pub use state::{Dtype, LoadReport, Mismatch, StateDict, StateDictIntoIter, Tensor};
 
 /// The `ndarray` crate this one is built on, so users need no version of their own.

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
@@ -11,7 +12,11 @@ use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A 1-d convolution, PyTorch's `nn.Conv1d(IN, OUT, K, stride=STRIDE, padding=PAD,
-/// dilation=DIL, groups=GROUPS, bias=BIAS)` with zero padding.
+/// dilation=DIL, groups=GROUPS, bias=BIAS)`. Stride, padding (also
+/// [`Padding::Same`](crate::Padding::Same) or [`Padding::Valid`](crate::Padding::Valid)),
+/// dilation and the padding mode may be set at run time by [`with_stride`](Self::with_stride),
+/// [`with_padding`](Self::with_padding), [`with_dilation`](Self::with_dilation) and
+/// [`with_padding_mode`](Self::with_padding_mode), each an error for a setting PyTorch refuses.
 ///
 /// Parameters: `weight` of shape `[OUT, IN / GROUPS, K]` and, when `BIAS`, `bias` of
 /// shape `[OUT]`. Default initialization (PyTorch's `reset_parameters`, in this order):
@@ -20,7 +25,9 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 ///
 /// The forward pass maps `[N, IN, L]` to `[N, OUT, L']` (or `[IN, L]` to `[OUT, L']` without
 /// a batch axis), with `L' = (L + 2·PAD − DIL·(K − 1) − 1) / STRIDE + 1`. An input of another
-/// rank or channel count, or too small for the kernel (`L'` below 1), is an error.
+/// rank or channel count, too small for the kernel (`L'` below 1), or too small for the
+/// padding mode is an error. With `padding = "same"`, `L' = L`: `DIL·(K − 1)` elements of
+/// padding, the odd one after the input.
 ///
 /// ```
 /// use init_core::{Conv1d, Forward, Module, Seed};
@@ -36,6 +43,13 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 /// assert_eq!(y.shape(), &[5, 6, 6]);
 /// // Without a batch axis.
 /// assert_eq!(conv.forward(ArrayD::zeros(vec![4, 11]).view())?.shape(), &[6, 6]);
+///
+/// // nn.Conv1d(4, 4, 4, padding="same", padding_mode="circular"): 3 elements of padding, 1
+/// // before and 2 after
+/// let same = Conv1d::<4, 4, 4>::zeroed()
+///     .with_padding(init_core::Padding::Same)?
+///     .with_padding_mode(init_core::PaddingMode::Circular)?;
+/// assert_eq!(same.forward(ArrayD::zeros(vec![4, 5]).view())?.shape(), &[4, 5]);
 ///
 /// let err = conv.forward(ArrayD::zeros(vec![4, 11, 1, 1]).view()).unwrap_err();
 /// assert_eq!(
@@ -68,6 +82,7 @@ pub struct Conv1d<
     const BIAS: bool = true,
 > {
     params: WeightBias,
+    spec: ConvSpec,
 }
 
 impl<
@@ -83,17 +98,8 @@ impl<
 {
     const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
-    const SPEC: ConvSpec = ConvSpec {
-        layer: "Conv1d",
-        dims: 1,
-        in_channels: IN,
-        out_channels: OUT,
-        kernel: K,
-        stride: STRIDE,
-        padding: PAD,
-        dilation: DIL,
-        groups: GROUPS,
-    };
+    const SPEC: ConvSpec =
+        ConvSpec::new("Conv1d", 1, false, (IN, OUT, GROUPS), [K, 1, 1], STRIDE, PAD, DIL, 0);
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
@@ -109,7 +115,10 @@ impl<
     /// [`zeroed`](Self::zeroed) with an error when the memory cannot be allocated.
     fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
-        Ok(Conv1d { params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K], BIAS.then_some(OUT))? })
+        Ok(Conv1d {
+            params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K], BIAS.then_some(OUT))?,
+            spec: Self::SPEC,
+        })
     }
 
     /// The layer with PyTorch's default initialization, its parameters named `weight` and
@@ -119,6 +128,8 @@ impl<
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }
+
+    conv_settings!(conv, "Conv1d", 1, "Conv1d::<4, 8, 3>", "[2]", "[0]");
 }
 
 impl<
@@ -207,7 +218,7 @@ impl<
 > Forward for Conv1d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv(&Self::SPEC, input, &self.params.weight, self.params.bias.as_ref())
+        conv::conv(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
@@ -10,22 +11,29 @@ use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
-/// A 2-d convolution, PyTorch's `nn.Conv2d(IN, OUT, K, stride=STRIDE, padding=PAD,
-/// dilation=DIL, groups=GROUPS, bias=BIAS)` with a square `K × K` kernel, the same stride,
-/// padding and dilation on both axes, and zero padding.
+/// A 2-d convolution, PyTorch's `nn.Conv2d(IN, OUT, (K, KW), stride=STRIDE, padding=PAD,
+/// dilation=DIL, groups=GROUPS, bias=BIAS)`. The kernel is `K × KW` (`KW` defaults to `K`: a
+/// square kernel); stride, padding and dilation are the same on both axes unless set per axis
+/// with [`with_stride`](Self::with_stride), [`with_padding`](Self::with_padding) (which also
+/// takes [`Padding::Same`](crate::Padding::Same) and [`Padding::Valid`](crate::Padding::Valid))
+/// and [`with_dilation`](Self::with_dilation); the padding is zeros unless set by
+/// [`with_padding_mode`](Self::with_padding_mode). The kernel size is a type parameter because
+/// it is part of the weight's shape; the other settings are not, so they may be set at run
+/// time, and each builder returns an error for a setting PyTorch refuses.
 ///
-/// Parameters: `weight` of shape `[OUT, IN / GROUPS, K, K]` and, when `BIAS`, `bias` of
+/// Parameters: `weight` of shape `[OUT, IN / GROUPS, K, KW]` and, when `BIAS`, `bias` of
 /// shape `[OUT]`. Default initialization (PyTorch's `reset_parameters`, in this order):
 /// `kaiming_uniform(weight, a = √5)`, which is U(−b, b) with `b = 1/√fan_in` and `fan_in =
-/// (IN / GROUPS) · K²`, then `bias` from the same U(−b, b).
+/// (IN / GROUPS) · K · KW`, then `bias` from the same U(−b, b).
 ///
 /// The forward pass maps `[N, IN, H, W]` to `[N, OUT, H', W']` (or `[IN, H, W]` to `[OUT, H',
 /// W']` without a batch axis), with `H' = (H + 2·PAD − DIL·(K − 1) − 1) / STRIDE + 1` and the
-/// same for `W'`. An input of another rank or channel count, or too small for the kernel
-/// (`H'` or `W'` below 1), is an error.
+/// same for `W'` with `KW` (with per-axis settings, each axis's own). An input of another rank
+/// or channel count, too small for the kernel (`H'` or `W'` below 1), or too small for the
+/// padding mode (`reflect` needs a padding smaller than the input) is an error.
 ///
 /// ```
-/// use init_core::{Conv2d, Forward, Module, Seed};
+/// use init_core::{Conv2d, Forward, Module, PaddingMode, Seed};
 /// use ndarray::ArrayD;
 ///
 /// // nn.Conv2d(3, 8, 3, stride=2, padding=1)
@@ -42,13 +50,28 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 ///     err.to_string(),
 ///     "Conv2d: input of shape [4, 1, 32, 32] must have 3 channels (in_channels) at dimension 1"
 /// );
+///
+/// // Inception-v3: nn.Conv2d(768, 192, kernel_size=(1, 7), padding=(0, 3), bias=False)
+/// let c7 = Conv2d::<768, 192, 1, 1, 0, 1, 1, false, 7>::zeroed().with_padding([0, 3])?;
+/// assert_eq!(c7.weight().unwrap().shape(), &[192, 768, 1, 7]);
+/// let y = c7.forward(ArrayD::zeros(vec![1, 768, 17, 17]).view())?;
+/// assert_eq!(y.shape(), &[1, 192, 17, 17]);
+///
+/// // nn.Conv2d(3, 8, 3, padding=1, padding_mode="reflect")
+/// let reflect = Conv2d::<3, 8, 3, 1, 1>::zeroed().with_padding_mode(PaddingMode::Reflect)?;
+/// let err = reflect.forward(ArrayD::zeros(vec![3, 1, 9]).view()).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "Conv2d: input of shape [3, 1, 9]: padding_mode = \"reflect\" needs a padding smaller \
+///      than the input on every axis, got padding (1, 1) on spatial axis 0 of size 1"
+/// );
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 ///
 /// # Configurations that do not compile
 ///
-/// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible by
-/// `GROUPS` are rejected when the layer is built (`cargo build`); as the field of a
+/// `K = 0`, `KW = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible
+/// by `GROUPS` are rejected when the layer is built (`cargo build`); as the field of a
 /// `#[derive(Module)]` struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
@@ -65,8 +88,10 @@ pub struct Conv2d<
     const DIL: usize = 1,
     const GROUPS: usize = 1,
     const BIAS: bool = true,
+    const KW: usize = K,
 > {
     params: WeightBias,
+    spec: ConvSpec,
 }
 
 impl<
@@ -78,21 +103,13 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
-    const SPEC: ConvSpec = ConvSpec {
-        layer: "Conv2d",
-        dims: 2,
-        in_channels: IN,
-        out_channels: OUT,
-        kernel: K,
-        stride: STRIDE,
-        padding: PAD,
-        dilation: DIL,
-        groups: GROUPS,
-    };
+    const SPEC: ConvSpec =
+        ConvSpec::new("Conv2d", 2, false, (IN, OUT, GROUPS), [K, KW, 1], STRIDE, PAD, DIL, 0);
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
@@ -109,7 +126,8 @@ impl<
     fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
         Ok(Conv2d {
-            params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K, K], BIAS.then_some(OUT))?,
+            params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K, KW], BIAS.then_some(OUT))?,
+            spec: Self::SPEC,
         })
     }
 
@@ -120,6 +138,8 @@ impl<
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }
+
+    conv_settings!(conv, "Conv2d", 2, "Conv2d::<4, 8, 3>", "[2, 1]", "[0, 1]");
 }
 
 impl<
@@ -131,7 +151,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Zeroed for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Zeroed for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     fn zeroed() -> Self {
         Self::zeroed()
@@ -147,11 +168,13 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> LayerSpec for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> LayerSpec for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     const KIND: LayerKind = LayerKind::Conv2d;
     const CONFIG: Msg = Rules::new("Conv2d")
         .positive("kernel_size", K)
+        .positive("kernel_size[1]", KW)
         .positive("stride", STRIDE)
         .positive("dilation", DIL)
         .positive("groups", GROUPS)
@@ -159,7 +182,7 @@ impl<
         .divisible(("out_channels", OUT), ("groups", GROUPS))
         .verdict();
     const PARAMS: ParamTable =
-        ParamTable::EMPTY.with("weight", &[OUT, IN / GROUPS, K, K]).with_if(BIAS, "bias", &[OUT]);
+        ParamTable::EMPTY.with("weight", &[OUT, IN / GROUPS, K, KW]).with_if(BIAS, "bias", &[OUT]);
 }
 
 impl<
@@ -171,7 +194,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Module for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Module for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     fn kind(&self) -> LayerKind {
         LayerKind::Conv2d
@@ -191,7 +215,7 @@ impl<
         ruled: &dyn Fn(&str) -> bool,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        let fan_in = (IN / GROUPS) * K * K;
+        let fan_in = (IN / GROUPS) * K * KW;
         self.params.init_dense(fan_in, prefix, ruled, rng)
     }
 }
@@ -205,10 +229,11 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Forward for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Forward for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv(&Self::SPEC, input, &self.params.weight, self.params.bias.as_ref())
+        conv::conv(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
     }
 }
 
@@ -222,7 +247,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Features for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Features for Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KW>
 {
     const IN: Width = Width::Exactly(IN);
     const OUT: Width = Width::Exactly(OUT);

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
@@ -10,19 +11,25 @@ use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
-/// A 3-d convolution, PyTorch's `nn.Conv3d(IN, OUT, K, stride=STRIDE, padding=PAD,
-/// dilation=DIL, groups=GROUPS, bias=BIAS)` with a cubic `K × K × K` kernel, the same stride,
-/// padding and dilation on all three axes, and zero padding.
+/// A 3-d convolution, PyTorch's `nn.Conv3d(IN, OUT, (K, KH, KW), stride=STRIDE, padding=PAD,
+/// dilation=DIL, groups=GROUPS, bias=BIAS)`. The kernel is `K × KH × KW` (`KH` and `KW`
+/// default to `K`: a cubic kernel); stride, padding (also [`Padding::Same`](crate::Padding::Same)
+/// or [`Padding::Valid`](crate::Padding::Valid)) and dilation are the same on all axes unless
+/// set per axis with [`with_stride`](Self::with_stride), [`with_padding`](Self::with_padding)
+/// and [`with_dilation`](Self::with_dilation), and the padding is zeros unless set by
+/// [`with_padding_mode`](Self::with_padding_mode); each builder is an error for a setting
+/// PyTorch refuses.
 ///
-/// Parameters: `weight` of shape `[OUT, IN / GROUPS, K, K, K]` and, when `BIAS`, `bias` of
+/// Parameters: `weight` of shape `[OUT, IN / GROUPS, K, KH, KW]` and, when `BIAS`, `bias` of
 /// shape `[OUT]`. Default initialization (PyTorch's `reset_parameters`, in this order):
 /// `kaiming_uniform(weight, a = √5)`, which is U(−b, b) with `b = 1/√fan_in` and `fan_in =
-/// (IN / GROUPS) · K³`, then `bias` from the same U(−b, b).
+/// (IN / GROUPS) · K · KH · KW`, then `bias` from the same U(−b, b).
 ///
 /// The forward pass maps `[N, IN, D, H, W]` to `[N, OUT, D', H', W']` (or `[IN, D, H, W]` to
 /// `[OUT, D', H', W']` without a batch axis), with `D' = (D + 2·PAD − DIL·(K − 1) − 1) /
-/// STRIDE + 1` and the same for `H'` and `W'`. An input of another rank or channel count, or
-/// too small for the kernel (an output size below 1), is an error.
+/// STRIDE + 1` and the same for `H'` with `KH` and `W'` with `KW` (with per-axis settings, each
+/// axis's own). An input of another rank or channel count, too small for the kernel (an
+/// output size below 1) or for the padding mode, is an error.
 ///
 /// ```
 /// use init_core::{Conv3d, Forward, Module, Seed};
@@ -44,14 +51,19 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 ///     "Conv3d: input of shape [1, 2, 5, 2, 4] is too small: its padded spatial size \
 ///      [5, 2, 4] must be at least the dilated kernel size 3 on every axis"
 /// );
+///
+/// // nn.Conv3d(2, 4, (3, 1, 1), padding=(1, 0, 0)): a temporal kernel
+/// let t = Conv3d::<2, 4, 3, 1, 0, 1, 1, true, 1, 1>::zeroed().with_padding([1, 0, 0])?;
+/// assert_eq!(t.weight().unwrap().shape(), &[4, 2, 3, 1, 1]);
+/// assert_eq!(t.forward(ArrayD::zeros(vec![2, 5, 6, 4]).view())?.shape(), &[4, 5, 6, 4]);
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 ///
 /// # Configurations that do not compile
 ///
-/// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not divisible by
-/// `GROUPS` are rejected when the layer is built (`cargo build`); as the field of a
-/// `#[derive(Module)]` struct, `cargo check` reports them on the field:
+/// `K = 0`, `KH = 0`, `KW = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, and `IN` or `OUT` not
+/// divisible by `GROUPS` are rejected when the layer is built (`cargo build`); as the field of
+/// a `#[derive(Module)]` struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
 /// // a kernel of size 0
@@ -67,8 +79,11 @@ pub struct Conv3d<
     const DIL: usize = 1,
     const GROUPS: usize = 1,
     const BIAS: bool = true,
+    const KH: usize = K,
+    const KW: usize = K,
 > {
     params: WeightBias,
+    spec: ConvSpec,
 }
 
 impl<
@@ -80,21 +95,14 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
-    const SPEC: ConvSpec = ConvSpec {
-        layer: "Conv3d",
-        dims: 3,
-        in_channels: IN,
-        out_channels: OUT,
-        kernel: K,
-        stride: STRIDE,
-        padding: PAD,
-        dilation: DIL,
-        groups: GROUPS,
-    };
+    const SPEC: ConvSpec =
+        ConvSpec::new("Conv3d", 3, false, (IN, OUT, GROUPS), [K, KH, KW], STRIDE, PAD, DIL, 0);
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
@@ -111,7 +119,8 @@ impl<
     fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
         Ok(Conv3d {
-            params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K, K, K], BIAS.then_some(OUT))?,
+            params: WeightBias::try_zeros(&[OUT, IN / GROUPS, K, KH, KW], BIAS.then_some(OUT))?,
+            spec: Self::SPEC,
         })
     }
 
@@ -122,6 +131,8 @@ impl<
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }
+
+    conv_settings!(conv, "Conv3d", 3, "Conv3d::<4, 8, 3>", "[2, 1, 1]", "[0, 1, 1]");
 }
 
 impl<
@@ -133,7 +144,9 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Zeroed for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> Zeroed for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     fn zeroed() -> Self {
         Self::zeroed()
@@ -149,11 +162,15 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> LayerSpec for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> LayerSpec for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     const KIND: LayerKind = LayerKind::Conv3d;
     const CONFIG: Msg = Rules::new("Conv3d")
         .positive("kernel_size", K)
+        .positive("kernel_size[1]", KH)
+        .positive("kernel_size[2]", KW)
         .positive("stride", STRIDE)
         .positive("dilation", DIL)
         .positive("groups", GROUPS)
@@ -161,7 +178,7 @@ impl<
         .divisible(("out_channels", OUT), ("groups", GROUPS))
         .verdict();
     const PARAMS: ParamTable = ParamTable::EMPTY
-        .with("weight", &[OUT, IN / GROUPS, K, K, K])
+        .with("weight", &[OUT, IN / GROUPS, K, KH, KW])
         .with_if(BIAS, "bias", &[OUT]);
 }
 
@@ -174,7 +191,9 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Module for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> Module for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     fn kind(&self) -> LayerKind {
         LayerKind::Conv3d
@@ -194,7 +213,7 @@ impl<
         ruled: &dyn Fn(&str) -> bool,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        let fan_in = (IN / GROUPS) * K * K * K;
+        let fan_in = (IN / GROUPS) * K * KH * KW;
         self.params.init_dense(fan_in, prefix, ruled, rng)
     }
 }
@@ -208,10 +227,12 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Forward for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> Forward for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv(&Self::SPEC, input, &self.params.weight, self.params.bias.as_ref())
+        conv::conv(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
     }
 }
 
@@ -225,7 +246,9 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Features for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS>
+    const KH: usize,
+    const KW: usize,
+> Features for Conv3d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS, BIAS, KH, KW>
 {
     const IN: Width = Width::Exactly(IN);
     const OUT: Width = Width::Exactly(OUT);

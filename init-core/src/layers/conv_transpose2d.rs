@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
@@ -11,23 +12,29 @@ use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
 /// A 2-d transposed convolution (the gradient of [`Conv2d`](crate::Conv2d) with respect to its
-/// input, sometimes called a deconvolution), PyTorch's `nn.ConvTranspose2d(IN, OUT, K,
+/// input, sometimes called a deconvolution), PyTorch's `nn.ConvTranspose2d(IN, OUT, (K, KW),
 /// stride=STRIDE, padding=PAD, output_padding=OUT_PAD, groups=GROUPS, bias=BIAS,
-/// dilation=DIL)` with a square `K × K` kernel and the same settings on both axes.
+/// dilation=DIL)`. The kernel is `K × KW` (`KW` defaults to `K`); stride, padding, output
+/// padding and dilation are the same on both axes unless set per axis with
+/// [`with_stride`](Self::with_stride), [`with_padding`](Self::with_padding),
+/// [`with_output_padding`](Self::with_output_padding) and [`with_dilation`](Self::with_dilation),
+/// each an error for a setting PyTorch refuses. The padding mode is zeros, the only one
+/// PyTorch allows for a transposed convolution.
 ///
 /// Note the order of the const parameters: PyTorch's, with `OUT_PAD` before `DIL`.
 ///
-/// Parameters: `weight` of shape `[IN, OUT / GROUPS, K, K]` (PyTorch's transposed layout) and,
+/// Parameters: `weight` of shape `[IN, OUT / GROUPS, K, KW]` (PyTorch's transposed layout) and,
 /// when `BIAS`, `bias` of shape `[OUT]`. Default initialization (PyTorch's
 /// `reset_parameters`, in this order): `kaiming_uniform(weight, a = √5)`, which is U(−b, b)
 /// with `b = 1/√fan_in` where, as PyTorch computes it from the weight's dimension 1, `fan_in =
-/// (OUT / GROUPS) · K²`; then `bias` from the same U(−b, b).
+/// (OUT / GROUPS) · K · KW`; then `bias` from the same U(−b, b).
 ///
 /// The forward pass maps `[N, IN, H, W]` to `[N, OUT, H', W']` (or `[IN, H, W]` to `[OUT, H',
 /// W']` without a batch axis), with `H' = (H − 1)·STRIDE − 2·PAD + DIL·(K − 1) + OUT_PAD + 1`
-/// and the same for `W'`. An input of another rank or channel count, or one that gives an
-/// output size below 1, is an error. PyTorch's optional `output_size` argument of `forward`
-/// is not offered: choose `OUT_PAD` instead.
+/// and the same for `W'` with `KW` (with per-axis settings, each axis's own). An input of
+/// another rank or channel count, or one that gives an output size below 1, is an error.
+/// PyTorch's optional `output_size` argument of `forward` is not offered: choose the output
+/// padding instead.
 ///
 /// ```
 /// use init_core::{ConvTranspose2d, Forward, Module, Seed};
@@ -54,9 +61,9 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 ///
 /// # Configurations that do not compile
 ///
-/// `K = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, `IN` or `OUT` not divisible by `GROUPS`,
-/// and an output padding that is not smaller than either the stride or the dilation are
-/// rejected when the layer is built (`cargo build`); as the field of a `#[derive(Module)]`
+/// `K = 0`, `KW = 0`, `STRIDE = 0`, `DIL = 0`, `GROUPS = 0`, `IN` or `OUT` not divisible by
+/// `GROUPS`, and an output padding that is not smaller than either the stride or the dilation
+/// are rejected when the layer is built (`cargo build`); as the field of a `#[derive(Module)]`
 /// struct, `cargo check` reports them on the field:
 ///
 /// ```compile_fail,E0080
@@ -74,8 +81,10 @@ pub struct ConvTranspose2d<
     const DIL: usize = 1,
     const GROUPS: usize = 1,
     const BIAS: bool = true,
+    const KW: usize = K,
 > {
     params: WeightBias,
+    spec: ConvSpec,
 }
 
 impl<
@@ -88,21 +97,22 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     const CHECK: () = config::assert_valid(&<Self as LayerSpec>::CONFIG);
 
-    const SPEC: ConvSpec = ConvSpec {
-        layer: "ConvTranspose2d",
-        dims: 2,
-        in_channels: IN,
-        out_channels: OUT,
-        kernel: K,
-        stride: STRIDE,
-        padding: PAD,
-        dilation: DIL,
-        groups: GROUPS,
-    };
+    const SPEC: ConvSpec = ConvSpec::new(
+        "ConvTranspose2d",
+        2,
+        true,
+        (IN, OUT, GROUPS),
+        [K, KW, 1],
+        STRIDE,
+        PAD,
+        DIL,
+        OUT_PAD,
+    );
 
     /// The layer with every parameter zero, before any initialization (the memory is not
     /// touched until the first fill). Use it to build a tree, then initialize the tree once.
@@ -119,7 +129,8 @@ impl<
     fn try_zeroed() -> Result<Self> {
         let () = Self::CHECK;
         Ok(ConvTranspose2d {
-            params: WeightBias::try_zeros(&[IN, OUT / GROUPS, K, K], BIAS.then_some(OUT))?,
+            params: WeightBias::try_zeros(&[IN, OUT / GROUPS, K, KW], BIAS.then_some(OUT))?,
+            spec: Self::SPEC,
         })
     }
 
@@ -130,6 +141,16 @@ impl<
         layer.reset_parameters("", rng)?;
         Ok(layer)
     }
+
+    conv_settings!(
+        transposed,
+        "ConvTranspose2d",
+        2,
+        "ConvTranspose2d::<4, 8, 3>",
+        "[2, 1]",
+        "[0, 1]",
+        "[1, 0]"
+    );
 }
 
 impl<
@@ -142,7 +163,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Zeroed for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Zeroed for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     fn zeroed() -> Self {
         Self::zeroed()
@@ -159,11 +181,13 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> LayerSpec for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> LayerSpec for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     const KIND: LayerKind = LayerKind::ConvTranspose2d;
     const CONFIG: Msg = Rules::new("ConvTranspose2d")
         .positive("kernel_size", K)
+        .positive("kernel_size[1]", KW)
         .positive("stride", STRIDE)
         .positive("dilation", DIL)
         .positive("groups", GROUPS)
@@ -172,7 +196,7 @@ impl<
         .below_either(("output_padding", OUT_PAD), ("stride", STRIDE), ("dilation", DIL))
         .verdict();
     const PARAMS: ParamTable =
-        ParamTable::EMPTY.with("weight", &[IN, OUT / GROUPS, K, K]).with_if(BIAS, "bias", &[OUT]);
+        ParamTable::EMPTY.with("weight", &[IN, OUT / GROUPS, K, KW]).with_if(BIAS, "bias", &[OUT]);
 }
 
 impl<
@@ -185,7 +209,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Module for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Module for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     fn kind(&self) -> LayerKind {
         LayerKind::ConvTranspose2d
@@ -206,7 +231,7 @@ impl<
         rng: &mut dyn Generator,
     ) -> Result<()> {
         // PyTorch's fan_in comes from the weight's dimension 1, here OUT / GROUPS.
-        let fan_in = (OUT / GROUPS) * K * K;
+        let fan_in = (OUT / GROUPS) * K * KW;
         self.params.init_dense(fan_in, prefix, ruled, rng)
     }
 }
@@ -221,16 +246,11 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Forward for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Forward for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv_transpose(
-            &Self::SPEC,
-            OUT_PAD,
-            input,
-            &self.params.weight,
-            self.params.bias.as_ref(),
-        )
+        conv::conv_transpose(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
     }
 }
 
@@ -245,7 +265,8 @@ impl<
     const DIL: usize,
     const GROUPS: usize,
     const BIAS: bool,
-> Features for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
+    const KW: usize,
+> Features for ConvTranspose2d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS, KW>
 {
     const IN: Width = Width::Exactly(IN);
     const OUT: Width = Width::Exactly(OUT);

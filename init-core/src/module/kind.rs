@@ -27,8 +27,14 @@ pub enum LayerKind {
     Conv2d,
     /// [`Conv3d`](crate::Conv3d).
     Conv3d,
+    /// [`ConvTranspose1d`](crate::ConvTranspose1d).
+    ConvTranspose1d,
     /// [`ConvTranspose2d`](crate::ConvTranspose2d).
     ConvTranspose2d,
+    /// [`ConvTranspose3d`](crate::ConvTranspose3d).
+    ConvTranspose3d,
+    /// [`Conv1D`](crate::Conv1D), Hugging Face's transposed-layout linear layer.
+    Conv1D,
     /// [`BatchNorm1d`](crate::BatchNorm1d).
     BatchNorm1d,
     /// [`BatchNorm2d`](crate::BatchNorm2d).
@@ -89,7 +95,7 @@ impl LayerKind {
     /// assert!(LayerKind::ALL.contains(&LayerKind::Conv2d));
     /// assert!(LayerKind::ALL.iter().all(|k| !matches!(k, LayerKind::Custom(_))));
     /// ```
-    pub const ALL: [LayerKind; 30] = {
+    pub const ALL: [LayerKind; 33] = {
         use LayerKind::*;
         [
             Linear,
@@ -97,7 +103,10 @@ impl LayerKind {
             Conv1d,
             Conv2d,
             Conv3d,
+            ConvTranspose1d,
             ConvTranspose2d,
+            ConvTranspose3d,
+            Conv1D,
             BatchNorm1d,
             BatchNorm2d,
             LayerNorm,
@@ -134,7 +143,10 @@ impl LayerKind {
             Conv1d => "Conv1d",
             Conv2d => "Conv2d",
             Conv3d => "Conv3d",
+            ConvTranspose1d => "ConvTranspose1d",
             ConvTranspose2d => "ConvTranspose2d",
+            ConvTranspose3d => "ConvTranspose3d",
+            Conv1D => "Conv1D",
             BatchNorm1d => "BatchNorm1d",
             BatchNorm2d => "BatchNorm2d",
             LayerNorm => "LayerNorm",

@@ -10,6 +10,7 @@ mod chain;
 pub(crate) mod check;
 mod children;
 pub(crate) mod config;
+pub(crate) mod conv;
 mod field;
 mod message;
 mod recurrent_names;
@@ -19,6 +20,10 @@ pub use chain::{Link, chain_in, chain_out, check_link};
 pub use check::{check_config, check_has_params, check_param};
 pub use children::{FilledLater, Repeated};
 pub use config::{eps, keyword_verdict, probability, transformer_activation};
+pub use conv::{
+    PaddingMode, conv_axes_positive, conv_output_padding, conv_padding_fits, conv_padding_mode,
+    conv_same_padding, conv_settings,
+};
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
 pub use tie::check_tie;
