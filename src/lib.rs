@@ -21,8 +21,9 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use init_core::spec::{
-        Field, LayerSpec, Msg, NotAModule, ParamSpec, ParamTable, check_config, check_param,
-        require_module,
+        Configure, Field, LayerSpec, Msg, NotAModule, ParamSpec, ParamTable, Setting, bare_buffer,
+        bare_param, check_args, check_bare, check_config, check_param, math, require_module,
+        reset_buffer, reset_param,
     };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has

@@ -53,7 +53,7 @@ impl Dropout {
 
     /// Dropout with probability `p` of zeroing an element; an error unless `0 <= p <= 1`.
     pub fn with_p(p: f64) -> Result<Self> {
-        if (0.0..=1.0).contains(&p) {
+        if p_ok(p) {
             Ok(Dropout { p })
         } else {
             Err(InitError::config("Dropout", format!("p must be in [0, 1], got {p:?}")))
@@ -111,5 +111,37 @@ impl Forward for Dropout {
     /// Evaluation mode: the input, unchanged.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         Ok(input.to_owned())
+    }
+}
+
+/// The rule on `p`, for [`Dropout::with_p`] and `#[layer(p = ...)]` alike.
+const fn p_ok(p: f64) -> bool {
+    p >= 0.0 && p <= 1.0
+}
+
+/// The settings of [`Dropout`] for `#[layer(...)]`: `#[layer(p = 0.1)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DropoutConfig {
+    /// The probability of zeroing an element (default `0.5`).
+    pub p: f64,
+}
+
+impl DropoutConfig {
+    /// The rule [`Dropout::with_p`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        crate::spec::config::Rules::new("Dropout")
+            .holds(p_ok(self.p), "p must be in [0, 1]")
+            .verdict()
+    }
+}
+
+impl crate::spec::Configure for Dropout {
+    type Config = DropoutConfig;
+    const DEFAULT: DropoutConfig = DropoutConfig { p: 0.5 };
+
+    fn configure(&mut self, config: &DropoutConfig) {
+        if p_ok(config.p) {
+            self.p = config.p;
+        }
     }
 }

@@ -6,15 +6,23 @@
 //!
 //! Not a public API: the derive's code reaches it through `init::__private`.
 
+mod args;
+mod bare;
 pub(crate) mod check;
 pub(crate) mod config;
+mod configure;
 mod field;
+pub mod math;
 mod message;
 mod recurrent_names;
 
+pub use args::check_args;
+pub use bare::{bare_buffer, bare_param, check_bare, reset_buffer, reset_param};
 pub use check::{check_config, check_has_params, check_param};
+pub use configure::{Configure, Setting};
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
+pub(crate) use message::str_eq;
 
 use crate::module::LayerKind;
 
@@ -111,7 +119,7 @@ impl ParamTable {
     pub const fn find(&self, name: &str) -> Option<&ParamSpec> {
         let mut i = 0;
         while i < self.len {
-            if message::str_eq(self.specs[i].name, name) {
+            if str_eq(self.specs[i].name, name) {
                 return Some(&self.specs[i]);
             }
             i += 1;

@@ -42,7 +42,7 @@ pub(crate) fn state_dict(m: &dyn Module) -> StateDict {
             // An error here is a duplicate key: the first entry stays.
             let _ = sd.insert(join(path, &name), Tensor::F32(p.view().to_owned()));
         }
-        for (name, b) in parts.buffers {
+        for (name, b) in parts.buffers.into_iter().filter(|(_, b)| b.is_persistent()) {
             let t = match b.data() {
                 BufferData::F32(a) => Tensor::F32(a.clone()),
                 BufferData::I64(a) => Tensor::I64(a.clone()),
@@ -84,7 +84,13 @@ fn slots<'a>(m: &'a mut dyn Module, path: &str, out: &mut Vec<(String, Slot<'a>)
     out.extend(
         parts.params.into_iter().map(|(n, p)| (join(path, &n), Slot::Param(p.into_param()))),
     );
-    out.extend(parts.buffers.into_iter().map(|(n, b)| (join(path, &n), Slot::Buffer(b))));
+    out.extend(
+        parts
+            .buffers
+            .into_iter()
+            .filter(|(_, b)| b.is_persistent())
+            .map(|(n, b)| (join(path, &n), Slot::Buffer(b))),
+    );
     for (name, child) in parts.children {
         slots(child, &join(path, &name), out);
     }
