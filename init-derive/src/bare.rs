@@ -222,3 +222,46 @@ pub(crate) fn buffer_item_ok(item: &Item) -> bool {
             if matches!(scheme.init, Init::Zeros | Init::Ones | Init::Constant { .. } | Init::Values(_))
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::{DeriveInput, parse_quote};
+
+    fn errors(input: DeriveInput) -> String {
+        crate::expand::derive(&input).to_string()
+    }
+
+    #[test]
+    fn a_bare_field_needs_its_shape_and_a_buffer_a_fixed_value() {
+        let out = errors(parse_quote! {
+            struct Net {
+                #[param]
+                a: Param,
+                #[param(shape = [2], persistent = false)]
+                b: Param,
+                #[buffer(shape = [2])]
+                #[init(kaiming_normal)]
+                c: Buffer,
+            }
+        });
+        assert!(
+            out.contains("#[param] needs its shape: write `#[param(shape = [1, 1, D])]`"),
+            "{out}"
+        );
+        assert!(out.contains("unknown param attribute `persistent`; expected `shape`"), "{out}");
+        assert!(out.contains("a buffer takes a value, not a random draw"), "{out}");
+    }
+
+    #[test]
+    fn a_bare_parameter_is_visited_as_the_struct_s_own() {
+        let out = errors(parse_quote! {
+            struct Vit {
+                #[param(shape = [1, 1, 8])]
+                cls_token: Param,
+            }
+        });
+        assert!(out.contains("__visitor . param (\"cls_token\" , & self . cls_token)"), "{out}");
+        assert!(out.contains("as_fallback"), "the zeros default loses to every rule: {out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+}

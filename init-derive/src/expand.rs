@@ -75,7 +75,7 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         }))
         .collect();
     module_bounds.extend(
-        input.fields.iter().filter(|f| !f.attrs.items.is_empty() && generic(f.module_ty())).map(
+        input.fields.iter().filter(|f| has_param_items(f) && generic(f.module_ty())).map(
             |f| -> WherePredicate {
                 let ty = f.module_ty();
                 parse_quote!(#ty: ::init::__private::LayerSpec)
@@ -259,6 +259,7 @@ fn each_rules(
     scheme: &crate::scheme::Scheme,
 ) -> TokenStream {
     let (member, name) = (&f.member, &f.name);
+    let prefix = format!("{name}.");
     let text = path.value();
     let (inner, param) = match text.rsplit_once('.') {
         Some((inner, param)) => (format!(".{inner}"), param.to_owned()),
@@ -269,7 +270,9 @@ fn each_rules(
     quote! {
         for #index in 0..self.#member.len() {
             let _ = #index;
-            let __path = ::std::format!("{}.{}{}", #name, #index, #inner);
+            let mut __path = ::std::string::String::from(#prefix);
+            __path.push_str(&::std::string::ToString::to_string(&#index));
+            __path.push_str(#inner);
             __rules.push(::init::Rule::module(__path, #param, #init).with_origin(#origin));
         }
     }
@@ -385,6 +388,11 @@ fn zeroed_impl(
             }
         }
     }
+}
+
+/// Whether a layer field's `#[init]` names its parameters (so its type must be a layer).
+fn has_param_items(f: &Field<'_>) -> bool {
+    f.attrs.bare.is_none() && f.attrs.items.iter().any(|i| matches!(i.kind, ItemKind::Param { .. }))
 }
 
 /// The struct's generics with extra where-predicates.

@@ -109,15 +109,16 @@ pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
     let field = &f.name;
     let assigns = layer.settings.iter().map(assign);
     let span = f.span();
-    let configure = quote_spanned!(span=> <#ty as ::init::__private::Configure>);
+    let config_ty = quote_spanned!(span=> <#ty as ::init::__private::Configure>::Config);
+    let default = quote_spanned!(span=> <#ty as ::init::__private::Configure>::DEFAULT);
     let verdict = verdict(
         layer.spans,
         quote!(::init::__private::check_config(&Self::#config.verdict(), #field)),
     );
     Some(quote! {
         #[doc(hidden)]
-        const #config: #configure::Config = {
-            let mut __c = #configure::DEFAULT;
+        const #config: #config_ty = {
+            let mut __c = #default;
             #(#assigns)*
             __c
         };
@@ -145,4 +146,44 @@ pub(crate) fn configured(f: &Field<'_>, zeroed: TokenStream) -> TokenStream {
         ::init::__private::Configure::configure(&mut __layer, &Self::#config);
         __layer
     }}
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::{DeriveInput, parse_quote};
+
+    #[test]
+    fn duplicate_and_misplaced_settings_are_errors() {
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(eps = 1e-6, eps = 1e-5)]
+                a: LayerNorm<8>,
+                #[layer(p = 0.1)]
+                b: Option<Dropout>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains("duplicate setting `eps`"), "{out}");
+        assert!(
+            out.contains("#[layer(...)] configures a layer held directly in the field"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn settings_become_one_assignment_each_and_a_checked_constant() {
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(momentum = None, eps = 1e-3)]
+                bn: BatchNorm1d<8>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains("__c . momentum = { # [allow (unused_imports)] use :: init :: __private :: math :: * ; None }"), "{out}");
+        assert!(
+            out.contains("__c . eps = :: init :: __private :: Setting (__c . eps) . set"),
+            "{out}"
+        );
+        assert!(out.contains("const _ : () = Net :: __INIT_LAYER_CHECK_bn"), "{out}");
+    }
 }

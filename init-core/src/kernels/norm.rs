@@ -36,6 +36,7 @@ pub(crate) const fn eps_ok(eps: f64) -> bool {
 }
 
 /// The rule on `momentum` (`None`: a cumulative average).
+#[allow(clippy::manual_range_contains)] // `contains` is not a `const fn`
 pub(crate) const fn momentum_ok(momentum: Option<f64>) -> bool {
     match momentum {
         Some(m) => m >= 0.0 && m <= 1.0,

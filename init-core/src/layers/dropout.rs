@@ -115,6 +115,7 @@ impl Forward for Dropout {
 }
 
 /// The rule on `p`, for [`Dropout::with_p`] and `#[layer(p = ...)]` alike.
+#[allow(clippy::manual_range_contains)] // `contains` is not a `const fn`
 const fn p_ok(p: f64) -> bool {
     p >= 0.0 && p <= 1.0
 }

@@ -155,6 +155,7 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
 /// The row `padding_idx` names in a table of `num` rows (negative counts from the end), if
 /// it is in `-num..num`: the rule of [`Embedding::with_padding_idx`] and
 /// `#[layer(padding_idx = ...)]` alike.
+#[allow(clippy::manual_range_contains)] // `contains` is not a `const fn`
 const fn padding_row(num: usize, padding_idx: i64) -> Option<usize> {
     let (num, p) = (num as i128, padding_idx as i128);
     let row = if p < 0 { p + num } else { p };

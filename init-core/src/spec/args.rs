@@ -67,7 +67,7 @@ pub const fn check_args(field: &str, scheme: &str, args: &[(&str, f64)]) -> Msg 
             .str(": needs a <= b (the expressions give a > b)");
     }
     if let Some(s) = get(args, "sparsity")
-        && !(s >= 0.0 && s < 1.0)
+        && (s.is_nan() || s < 0.0 || s >= 1.0)
     {
         return broken(field, scheme, "sparsity", "in [0, 1) (the expression's value is not)");
     }

@@ -64,3 +64,61 @@ impl<T: Copy> Setting<Option<T>> {
         Some(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Configure;
+    use crate::{BatchNorm1d, Dropout, Embedding, GELU, LayerNorm, Module};
+
+    #[test]
+    fn verdicts_refuse_what_the_builders_refuse() {
+        let mut ln = <LayerNorm<4> as Configure>::DEFAULT;
+        ln.eps = -1.0;
+        assert_eq!(ln.verdict().message(), Some("LayerNorm: eps must be finite and >= 0"));
+        assert!(LayerNorm::<4>::new().with_eps(-1.0).is_err());
+
+        let mut bn = <BatchNorm1d<4> as Configure>::DEFAULT;
+        bn.momentum = Some(1.5);
+        assert_eq!(
+            bn.verdict().message(),
+            Some("BatchNorm1d: momentum must be in [0, 1] (or None for a cumulative average)")
+        );
+        assert!(BatchNorm1d::<4>::new().with_momentum(Some(1.5)).is_err());
+        bn.momentum = None;
+        assert!(bn.verdict().message().is_none());
+
+        for p in [-0.1, 0.0, 0.5, 1.0, 1.1, f64::NAN] {
+            let mut config = <Dropout as Configure>::DEFAULT;
+            config.p = p;
+            assert_eq!(config.verdict().message().is_none(), Dropout::with_p(p).is_ok(), "p = {p}");
+        }
+
+        let mut emb = <Embedding<5, 2> as Configure>::DEFAULT;
+        for (idx, ok) in [(-6, false), (-5, true), (4, true), (5, false)] {
+            emb.padding_idx = Some(idx);
+            assert_eq!(emb.verdict().message().is_none(), ok, "padding_idx = {idx}");
+        }
+
+        let mut gelu = <GELU as Configure>::DEFAULT;
+        gelu.approximate = "tan";
+        assert_eq!(
+            gelu.verdict().message(),
+            Some("GELU: approximate must be \"none\" or \"tanh\"")
+        );
+    }
+
+    #[test]
+    fn configure_applies_every_setting() {
+        let mut ln = LayerNorm::<4>::zeroed();
+        let mut config = <LayerNorm<4> as Configure>::DEFAULT;
+        config.bias = false;
+        ln.configure(&config);
+        let names: Vec<String> = ln.named_parameters().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["weight"]);
+        let mut emb = Embedding::<5, 2>::zeroed();
+        let mut config = <Embedding<5, 2> as Configure>::DEFAULT;
+        config.padding_idx = Some(-1);
+        emb.configure(&config);
+        assert_eq!(emb.padding_idx(), Some(4));
+    }
+}
