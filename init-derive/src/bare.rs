@@ -41,6 +41,11 @@ pub(crate) fn parse(cx: &Ctxt, attr: &Attribute, buffer: bool, slot: &mut Option
         cx.error_at(span, "a field is one bare parameter or buffer: one #[param] or #[buffer]");
         return;
     }
+    let needs_shape = format!("#[{what}] needs its shape: write `#[{what}(shape = [1, 1, D])]`");
+    if let syn::Meta::Path(_) = attr.meta {
+        cx.error_at(span, needs_shape);
+        return;
+    }
     let mut shape = None;
     let mut persistent = true;
     let result = attr.parse_nested_meta(|meta| {
@@ -65,10 +70,7 @@ pub(crate) fn parse(cx: &Ctxt, attr: &Attribute, buffer: bool, slot: &mut Option
         return;
     }
     let Some(shape) = shape else {
-        cx.error_at(
-            span,
-            format!("#[{what}] needs its shape: write `#[{what}(shape = [1, 1, D])]`"),
-        );
+        cx.error_at(span, needs_shape);
         return;
     };
     *slot = Some(Bare { buffer, shape, persistent, span });

@@ -51,6 +51,7 @@ pub(crate) fn is_const_like(expr: &TokenStream) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
 
     #[test]
     fn const_like_expressions_are_told_apart() {
