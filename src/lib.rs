@@ -23,8 +23,10 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use init_core::spec::{
-        Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec, ParamTable, Repeated,
-        chain_in, chain_out, check_config, check_link, check_param, check_tie, require_module,
+        Configure, Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec, ParamTable,
+        Repeated, Setting, bare_buffer, bare_param, chain_in, chain_out, check_args, check_bare,
+        check_config, check_link, check_param, check_tie, math, require_module, reset_buffer,
+        reset_param,
     };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has

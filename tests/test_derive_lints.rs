@@ -46,6 +46,35 @@ pub struct Net {
     steps: u64,
 }
 
+const DEPTH: usize = 2;
+
+/// Every attribute form of issue [7]: bare tensors, settings, expressions, `each(i)`.
+#[derive(init::Module)]
+pub struct Forms<const D: usize> {
+    #[param(shape = [1, D])]
+    #[init(normal(std = 0.02 / sqrt(DEPTH as f64)))]
+    token: init::Param,
+    #[param(shape = [D])]
+    gamma: init::Param,
+    #[buffer(shape = [D, D], persistent = false)]
+    #[init(ones)]
+    mask: init::Buffer,
+    #[layer(eps = 1e-6, elementwise_affine = false)]
+    norm: init::LayerNorm<D>,
+    #[layer(padding_idx = 0)]
+    wte: init::Embedding<4, D>,
+    #[layer(momentum = None)]
+    bn: init::BatchNorm1d<D>,
+    #[init(each(i) "weight" = normal(std = 0.02 / sqrt((i + 1) as f64)))]
+    blocks: [init::Linear<D, D>; DEPTH],
+}
+
+#[test]
+fn every_attribute_form_expands_lint_clean() {
+    let forms = Forms::<4>::new(&mut init::Seed::new(0)).unwrap();
+    assert_eq!(init::Module::named_buffers(&forms).len(), 4);
+}
+
 #[test]
 fn expansion_compiles_with_shadowing_names_in_scope() {
     let net = Net::new(&mut init::Seed::new(0)).unwrap();

@@ -75,9 +75,10 @@ pub trait ModuleExt: Module {
     /// ```
     fn init_weights_torch(&mut self, rng: &mut dyn Generator, order: TorchLoop) -> Result<()>;
 
-    /// Every parameter and buffer of the tree, copied, under PyTorch's keys and in its order:
-    /// modules in pre-order, each module's own parameters (registration order), then its own
-    /// buffers. Parameters and `f32` buffers are [`Tensor::F32`](crate::Tensor::F32);
+    /// Every parameter and persistent buffer of the tree, copied, under PyTorch's keys and in
+    /// its order: modules in pre-order, each module's own parameters (registration order),
+    /// then its own buffers ([`Buffer::non_persistent`](crate::Buffer::non_persistent) ones
+    /// are left out, as PyTorch's `persistent=False`). Parameters and `f32` buffers are [`Tensor::F32`](crate::Tensor::F32);
     /// `num_batches_tracked` is [`Tensor::I64`](crate::Tensor::I64).
     ///
     /// ```

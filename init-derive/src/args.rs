@@ -15,16 +15,23 @@ use crate::values::{self, Literal};
 use crate::{suggest, values::number};
 
 /// A value with where it was written.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Spanned<T> {
     pub(crate) value: T,
     /// The first and last token as written; `None` when the default was taken.
     pub(crate) written: Option<(Span, Span)>,
+    /// The expression written instead of a literal (`0.02 / sqrt(2.0 * N as f64)`); `value`
+    /// is then unknown to the derive.
+    pub(crate) expr: Option<TokenStream>,
 }
 
 impl<T> Spanned<T> {
     fn default(value: T) -> Self {
-        Spanned { value, written: None }
+        Spanned { value, written: None, expr: None }
+    }
+
+    fn at(value: T, span: (Span, Span)) -> Self {
+        Spanned { value, written: Some(span), expr: None }
     }
 }
 
@@ -40,6 +47,8 @@ struct Written {
 enum WrittenValue {
     Number(f64),
     Str(LitStr),
+    /// Any other expression, kept as tokens.
+    Expr(TokenStream),
 }
 
 /// The arguments of one scheme as written, handed out by name.
@@ -125,7 +134,7 @@ impl<'c> Args<'c> {
         let Some(w) = self.take(name) else { return Spanned::default(default) };
         match self.written[w].value {
             WrittenValue::Number(v) if v.fract() == 0.0 && v >= 0.0 => {
-                Spanned { value: v as u64, written: Some(self.written[w].span) }
+                Spanned::at(v as u64, self.written[w].span)
             }
             WrittenValue::Number(_) => {
                 let msg = format!("`{name}` of {} must be a whole number", self.scheme.name());
@@ -134,6 +143,12 @@ impl<'c> Args<'c> {
             }
             WrittenValue::Str(_) => {
                 self.not_a_number(w, name);
+                Spanned::default(default)
+            }
+            WrittenValue::Expr(_) => {
+                let msg =
+                    format!("`{name}` of {} must be a whole-number literal", self.scheme.name());
+                self.fail_at(w, msg);
                 Spanned::default(default)
             }
         }
@@ -153,13 +168,13 @@ impl<'c> Args<'c> {
         let scheme = self.scheme.name();
         let text = match &self.written[w].value {
             WrittenValue::Str(s) => s.value(),
-            WrittenValue::Number(_) => {
+            WrittenValue::Number(_) | WrittenValue::Expr(_) => {
                 self.fail_at(w, format!("`{name}` of {scheme} is a string: one of {listed}"));
                 return Spanned::default(default);
             }
         };
         match T::from_name(&text).filter(|v| allowed.contains(v)) {
-            Some(value) => Spanned { value, written: Some(self.written[w].span) },
+            Some(value) => Spanned::at(value, self.written[w].span),
             None => {
                 let hint = suggest::hint(&text, spellings.iter().copied());
                 let what = T::WHAT;
@@ -208,9 +223,12 @@ impl<'c> Args<'c> {
     /// Written argument `w` as a number.
     fn number_at(&mut self, w: usize, name: &str) -> Option<Spanned<f64>> {
         match self.written[w].value {
-            WrittenValue::Number(value) => {
-                Some(Spanned { value, written: Some(self.written[w].span) })
-            }
+            WrittenValue::Number(value) => Some(Spanned::at(value, self.written[w].span)),
+            WrittenValue::Expr(ref expr) => Some(Spanned {
+                value: 0.0,
+                written: Some(self.written[w].span),
+                expr: Some(expr.clone()),
+            }),
             WrittenValue::Str(_) => {
                 self.not_a_number(w, name);
                 None
@@ -290,6 +308,12 @@ impl<'c> Args<'c> {
     }
 }
 
+/// Whether the next tokens are a number literal (optionally negative) and nothing more
+/// before the next comma.
+fn is_number(fork: ParseStream<'_>) -> bool {
+    number(fork).is_ok() && (fork.is_empty() || fork.peek(Token![,]))
+}
+
 /// `a, b = 1.0, mode = "fan_out"`: every argument as written.
 fn written(input: ParseStream<'_>) -> syn::Result<Vec<Written>> {
     let mut out = Vec::new();
@@ -304,8 +328,15 @@ fn written(input: ParseStream<'_>) -> syn::Result<Vec<Written>> {
         let fork = input.fork();
         let value = if input.peek(LitStr) {
             WrittenValue::Str(input.parse()?)
-        } else {
+        } else if is_number(&input.fork()) {
             WrittenValue::Number(number(input)?)
+        } else {
+            // An expression: every token up to the next top-level comma.
+            let mut tokens = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![,]) {
+                tokens.extend([input.parse::<TokenTree>()?]);
+            }
+            WrittenValue::Expr(tokens)
         };
         // The tokens the value took: `-` (if any) and the literal.
         let first: TokenTree = fork.fork().parse()?;

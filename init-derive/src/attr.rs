@@ -34,6 +34,9 @@ pub(crate) enum ItemKind {
     Kind { kind: Ident, assigns: Vec<(Target, Scheme)>, grouped: bool },
     /// `"glob" = scheme`.
     Glob { pattern: LitStr, scheme: Scheme },
+    /// `each(i) "path.weight" = scheme` on a `Vec`/array field: one rule per element, `i`
+    /// bound to its index in the scheme's expressions.
+    Each { index: Ident, path: LitStr, scheme: Scheme },
 }
 
 /// The parameter an item sets: the one it names, or the layer's `weight` when it names none
@@ -74,6 +77,10 @@ pub(crate) struct Attrs {
     pub(crate) init_attrs: Vec<Span>,
     /// The other `#[module(...)]` keys (`module_attr.rs`).
     pub(crate) module: ModuleAttrs,
+    /// `#[param(...)]` / `#[buffer(...)]`: a bare parameter or buffer (see `bare`).
+    pub(crate) bare: Option<crate::bare::Bare>,
+    /// `#[layer(...)]`: the layer's settings (see `layer_config`).
+    pub(crate) layer: Option<crate::layer_config::LayerAttr>,
 }
 
 /// Read every `#[init]` and `#[module]` attribute; errors go to `cx`.
@@ -86,6 +93,10 @@ pub(crate) fn get(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
                 Ok(items) => out.items.extend(items),
                 Err(e) => cx.syn_error(e),
             }
+        } else if attr.path().is_ident("param") || attr.path().is_ident("buffer") {
+            crate::bare::parse(cx, attr, attr.path().is_ident("buffer"), &mut out.bare);
+        } else if attr.path().is_ident("layer") {
+            crate::layer_config::parse(cx, attr, &mut out.layer);
         } else if attr.path().is_ident("module")
             && let Err(e) = module_attr::parse(attr, &mut out.skip, &mut out.module)
         {
@@ -129,6 +140,16 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
     }
     let ident: Ident = input.fork().parse()?;
     let text = ident.to_string();
+    if text == "each" && input.peek2(syn::token::Paren) {
+        // each(i) "attention.wo.weight" = trunc_normal(std = 0.02 / sqrt(2.0 * (i + 1) as f64))
+        input.parse::<Ident>()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let index: Ident = content.parse()?;
+        let path: LitStr = input.parse()?;
+        input.parse::<Token![=]>()?;
+        return Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Each { index, path, scheme }));
+    }
     let is_kind = text.starts_with(|c: char| c.is_ascii_uppercase());
     if text == "values" && input.peek2(Token![=]) {
         // values = [[0, 0, 0], [1, 1, 1]]

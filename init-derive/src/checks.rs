@@ -38,6 +38,9 @@ pub(crate) fn field_check(f: &Field<'_>) -> TokenStream {
 /// its rank suits the scheme, `values` broadcast to its shape.
 pub(crate) fn check_call(f: &Field<'_>, item: &Item) -> Option<TokenStream> {
     let ItemKind::Param { target, scheme } = &item.kind else { return None };
+    if f.attrs.bare.is_some() {
+        return None; // checked against the declared shape (`bare::checks`)
+    }
     let ty = f.module_ty();
     let ty_text = ast::type_text(ty);
     let field = &f.name;
@@ -62,4 +65,43 @@ pub(crate) fn check_call(f: &Field<'_>, item: &Item) -> Option<TokenStream> {
             ::core::option::Option::None => (),
         }
     })
+}
+
+/// The `const` check of a scheme whose arguments are expressions, when every expression
+/// can be evaluated in a `const`: the scheme's argument rules on their values, spanning
+/// the item. Run-time expressions are checked when `new()` fills the parameter.
+pub(crate) fn expr_check(f: &Field<'_>, item: &Item) -> Option<TokenStream> {
+    let ItemKind::Param { scheme, .. } = &item.kind else { return None };
+    let args = scheme.expr_args()?;
+    let exprs = args.iter().filter_map(|(_, v)| v.expr.as_ref());
+    if !exprs.clone().all(crate::expr::is_const_like) {
+        return None;
+    }
+    let field = &f.name;
+    let name = scheme.init.scheme().name();
+    let pairs = args.iter().map(|(arg, v)| {
+        let v = crate::init_expr::float(v);
+        quote!((#arg, #v))
+    });
+    Some(crate::bare::verdict(
+        item.spans(),
+        quote!(::init::__private::check_args(#field, #name, &[#(#pairs),*])),
+    ))
+}
+
+/// The tokens of every expression in a field's `#[init]` (to tell whether a check
+/// mentions a generic parameter).
+pub(crate) fn expr_tokens(f: &Field<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for item in &f.attrs.items {
+        if let ItemKind::Param { scheme, .. } = &item.kind {
+            for (_, v) in scheme.expr_args().unwrap_or_default() {
+                out.extend(v.expr.clone());
+            }
+        }
+    }
+    if let Some(bare) = &f.attrs.bare {
+        out.extend(bare.shape.iter().flat_map(|d| d.clone()));
+    }
+    out
 }

@@ -7,9 +7,9 @@ use syn::{DeriveInput, GenericParam, Ident, Type, WherePredicate, parse_quote};
 
 use crate::ast::{Field, Input, Shape};
 use crate::attr::{Item, ItemKind};
-use crate::checks::{check_call, field_check};
+use crate::checks::{check_call, expr_check, expr_tokens, field_check};
 use crate::ctxt::Ctxt;
-use crate::{children, fallback, sequential, tie, valid};
+use crate::{bare, children, fallback, layer_config, sequential, tie, valid};
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     try_expand(input).unwrap_or_else(|err| fallback::expand(input, &err))
@@ -51,7 +51,8 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         })
         .collect();
     let generic = |ty: &Type| mentions(ty, &all_params);
-    let modules: Vec<&Field<'_>> = input.fields.iter().filter(|f| f.attrs.skip.is_none()).collect();
+    let modules: Vec<&Field<'_>> =
+        input.fields.iter().filter(|f| f.attrs.skip.is_none() && f.attrs.bare.is_none()).collect();
 
     // Bounds only for field types that mention a type parameter (as thiserror does).
     let mut module_bounds: Vec<WherePredicate> =
@@ -65,9 +66,16 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
         .iter()
         .flat_map(|f| f.attrs.items.iter().map(move |item| (f, item)))
         .filter_map(|(f, item)| check_call(f, item).map(|call| (call, generic(f.module_ty()))))
+        .chain(input.fields.iter().flat_map(|f| {
+            // Checks of bare shapes and of expressions: generic when they mention a
+            // generic parameter.
+            let g = generic(f.module_ty()) || mentions_tokens(&expr_tokens(f), &all_params);
+            let exprs = f.attrs.items.iter().filter_map(move |item| expr_check(f, item));
+            bare::checks(f).into_iter().chain(exprs).map(move |c| (c, g))
+        }))
         .collect();
     module_bounds.extend(
-        input.fields.iter().filter(|f| !f.attrs.items.is_empty() && generic(f.module_ty())).map(
+        input.fields.iter().filter(|f| has_param_items(f) && generic(f.module_ty())).map(
             |f| -> WherePredicate {
                 let ty = f.module_ty();
                 parse_quote!(#ty: ::init::__private::LayerSpec)
@@ -80,8 +88,26 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
     let module_generics = with_bounds(&input.original.generics, &module_bounds);
     let (impl_g, ty_g, where_module) = module_generics.split_for_impl();
 
+    let bare_visits = input.fields.iter().filter_map(|f| bare::visit(f, false));
+    let bare_visits_mut = input.fields.iter().filter_map(|f| bare::visit(f, true));
     let visits = modules.iter().map(|f| visit(f, false, generic(f.module_ty())));
     let visits_mut = modules.iter().map(|f| visit(f, true, generic(f.module_ty())));
+    let init_defaults = init_defaults(input);
+    let layer_consts: Vec<TokenStream> =
+        input.fields.iter().filter_map(layer_config::consts).collect();
+    let layer_impl = (!layer_consts.is_empty()).then(|| {
+        let (impl_g, ty_g, where_g) = input.original.generics.split_for_impl();
+        quote! {
+            #[automatically_derived]
+            #[allow(unused_qualifications, non_upper_case_globals)]
+            impl #impl_g #ident #ty_g #where_g { #(#layer_consts)* }
+        }
+    });
+    let layer_free_checks: Vec<TokenStream> = if input.original.generics.params.is_empty() {
+        input.fields.iter().filter_map(|f| layer_config::free_check(f, ident)).collect()
+    } else {
+        Vec::new()
+    };
     let field_checks = modules.iter().filter(|f| !generic(f.module_ty())).map(|f| field_check(f));
     let fallback = fallback_in_scope();
     let rules = input
@@ -124,13 +150,16 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
             }
             fn visit<'__a>(&'__a self, __visitor: &mut dyn ::init::Visitor<'__a>) {
                 #fallback
+                #(#bare_visits)*
                 #(#visits)*
             }
             fn visit_mut<'__a>(&'__a mut self, __visitor: &mut dyn ::init::VisitorMut<'__a>) {
                 #fallback
+                #(#bare_visits_mut)*
                 #(#visits_mut)*
             }
             #ties_fn
+            #init_defaults
             fn init_rules(&self) -> ::std::vec::Vec<::init::Rule> {
                 #(#assoc_refs)*
                 let mut __rules = ::std::vec::Vec::new();
@@ -139,6 +168,8 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
             }
         }
         #assoc_impl
+        #layer_impl
+        #(#layer_free_checks)*
         #(#field_checks)*
         #(#free_checks)*
         #zeroed
@@ -185,19 +216,83 @@ pub(crate) fn fallback_in_scope() -> TokenStream {
     )
 }
 
-/// The rules a field's attributes declare: `Rule::module("conv1", "weight", init)`.
+/// The rules a field's attributes declare: `Rule::module("conv1", "weight", init)`; for a
+/// bare parameter `Rule::module("", "cls_token", init)` (its own, or the zeros default).
 fn field_rules(struct_name: &str, f: &Field<'_>) -> TokenStream {
     let name = &f.name;
     let origin = format!("#[init] on {struct_name}.{name}");
-    let rules = f.attrs.items.iter().filter_map(|item| {
-        let ItemKind::Param { target, scheme } = &item.kind else { return None };
-        let param = &target.name;
-        let init = scheme.to_init();
-        Some(quote! {
-            __rules.push(::init::Rule::module(#name, #param, #init).with_origin(#origin));
-        })
+    if f.attrs.bare.as_ref().is_some_and(|b| b.buffer) {
+        return TokenStream::new(); // a buffer's #[init] is its value, set by zeroed()
+    }
+    let default = bare::default_rule(struct_name, f);
+    let rules = f.attrs.items.iter().map(|item| match &item.kind {
+        ItemKind::Param { scheme, .. } if f.attrs.bare.is_some() => {
+            let init = scheme.to_init();
+            quote! {
+                __rules.push(::init::Rule::module("", #name, #init).with_origin(#origin));
+            }
+        }
+        ItemKind::Param { target, scheme } => {
+            let param = &target.name;
+            let init = scheme.to_init();
+            quote! {
+                __rules.push(::init::Rule::module(#name, #param, #init).with_origin(#origin));
+            }
+        }
+        ItemKind::Each { index, path, scheme } => each_rules(struct_name, f, index, path, scheme),
+        ItemKind::Kind { .. } | ItemKind::Glob { .. } => TokenStream::new(),
     });
-    quote!(#(#rules)*)
+    quote!(#default #(#rules)*)
+}
+
+/// `each(i) "attention.wo.weight" = scheme` on `layers`: one rule per element, for
+/// `layers.{i}.attention.wo` parameter `weight`, with `i` bound in the scheme's expressions.
+fn each_rules(
+    struct_name: &str,
+    f: &Field<'_>,
+    index: &Ident,
+    path: &syn::LitStr,
+    scheme: &crate::scheme::Scheme,
+) -> TokenStream {
+    let (member, name) = (&f.member, &f.name);
+    let prefix = format!("{name}.");
+    let text = path.value();
+    let (inner, param) = match text.rsplit_once('.') {
+        Some((inner, param)) => (format!(".{inner}"), param.to_owned()),
+        None => (String::new(), text.clone()),
+    };
+    let origin = format!("#[init(each({index}) \"{text}\" = ...)] on {struct_name}.{name}");
+    let init = scheme.to_init();
+    quote! {
+        for #index in 0..self.#member.len() {
+            let _ = #index;
+            let mut __path = ::std::string::String::from(#prefix);
+            __path.push_str(&::std::string::ToString::to_string(&#index));
+            __path.push_str(#inner);
+            __rules.push(::init::Rule::module(__path, #param, #init).with_origin(#origin));
+        }
+    }
+}
+
+/// The struct's `init_defaults` when it has bare fields: parameters no rule fills are
+/// zeroed, buffers take their declared values.
+fn init_defaults(input: &Input<'_>) -> Option<TokenStream> {
+    let resets: Vec<TokenStream> = input.fields.iter().filter_map(bare::reset).collect();
+    if resets.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn init_defaults(
+            &mut self,
+            __prefix: &str,
+            __ruled: &dyn ::core::ops::Fn(&str) -> bool,
+            _: &mut dyn ::init::Generator,
+        ) -> ::core::result::Result<(), ::init::InitError> {
+            let _ = (__prefix, __ruled);
+            #(#resets)*
+            ::core::result::Result::Ok(())
+        }
+    })
 }
 
 /// The rules of one struct-level item.
@@ -223,7 +318,7 @@ fn struct_rules(struct_name: &str, item: &Item) -> TokenStream {
             let init = scheme.to_init();
             quote!(__rules.push(::init::Rule::glob(#pattern, #init).with_origin(#origin));)
         }
-        ItemKind::Param { .. } => TokenStream::new(),
+        ItemKind::Param { .. } | ItemKind::Each { .. } => TokenStream::new(),
     }
 }
 
@@ -248,7 +343,10 @@ fn zeroed_impl(
         } else {
             quote_spanned!(span=> ::init::__private::Field::<#ty>::zeroed())
         };
-        let value = children::build(f, zeroed);
+        let value = match &f.attrs.bare {
+            Some(b) => bare::zeroed(f, b),
+            None => children::build(f, layer_config::configured(f, zeroed)),
+        };
         quote!(#member: #value)
     });
     let zg = with_bounds(&input.original.generics, zeroed_bounds);
@@ -283,11 +381,28 @@ fn zeroed_impl(
     }
 }
 
+/// Whether a layer field's `#[init]` names its parameters (so its type must be a layer).
+fn has_param_items(f: &Field<'_>) -> bool {
+    f.attrs.bare.is_none() && f.attrs.items.iter().any(|i| matches!(i.kind, ItemKind::Param { .. }))
+}
+
 /// The struct's generics with extra where-predicates.
 fn with_bounds(generics: &syn::Generics, bounds: &[WherePredicate]) -> syn::Generics {
     let mut g = generics.clone();
     g.make_where_clause().predicates.extend(bounds.iter().cloned());
     g
+}
+
+/// Whether `tokens` mention one of `params`.
+fn mentions_tokens(tokens: &TokenStream, params: &[&Ident]) -> bool {
+    fn walk(ts: TokenStream, params: &[&Ident]) -> bool {
+        ts.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => params.iter().any(|p| **p == i),
+            TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    walk(tokens.clone(), params)
 }
 
 /// Whether `ty` mentions one of `params`.

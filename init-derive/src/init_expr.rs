@@ -80,6 +80,28 @@ impl Scheme {
         }
     }
 
+    /// The float arguments by name, when one of them is an expression: what the `const`
+    /// check of the expressions needs (`[("mean", 0.0), ("std", <expr>)]`).
+    pub(crate) fn expr_args(&self) -> Option<Vec<(&'static str, &Spanned<f64>)>> {
+        let args: Vec<(&'static str, &Spanned<f64>)> = match &self.init {
+            Init::Uniform { a, b } => vec![("a", a), ("b", b)],
+            Init::Normal { mean, std } => vec![("mean", mean), ("std", std)],
+            Init::TruncNormal { mean, std, a, b } => {
+                vec![("mean", mean), ("std", std), ("a", a), ("b", b)]
+            }
+            Init::Constant { value } => vec![("value", value)],
+            Init::XavierUniform { gain }
+            | Init::XavierNormal { gain }
+            | Init::Orthogonal { gain }
+            | Init::DeltaOrthogonal { gain } => vec![("gain", gain)],
+            Init::KaimingUniform(k) | Init::KaimingNormal(k) => vec![("a", &k.a)],
+            Init::Sparse { sparsity, std } => vec![("sparsity", sparsity), ("std", std)],
+            Init::VarianceScaling { scale, .. } => vec![("scale", scale)],
+            _ => Vec::new(),
+        };
+        args.iter().any(|(_, v)| v.expr.is_some()).then_some(args)
+    }
+
     /// The literal's shape, for `values`.
     pub(crate) fn values_shape(&self) -> Option<&[usize]> {
         if let Init::Values(literal) = &self.init { Some(&literal.shape) } else { None }
@@ -92,8 +114,15 @@ fn kaiming(k: &Kaiming) -> TokenStream {
     quote!(a: #a, mode: #mode, nonlinearity: #nl)
 }
 
-fn float(v: &Spanned<f64>) -> Lit {
-    Lit::f64_suffixed(v.value)
+/// A float argument: its literal, or its expression with the const math in scope.
+pub(crate) fn float(v: &Spanned<f64>) -> TokenStream {
+    match &v.expr {
+        Some(expr) => crate::expr::float(expr),
+        None => {
+            let lit = Lit::f64_suffixed(v.value);
+            quote!(#lit)
+        }
+    }
 }
 
 /// `::init::Nonlinearity::Relu`: the runtime value a named value stands for.

@@ -207,7 +207,8 @@ fn check_ranges(init: &Init) -> Result<(), Broken> {
             rule(name, "std", std, std.value >= 0.0, ">= 0")
         }
         Init::Dirac { groups } => {
-            let as_float = Spanned { value: groups.value as f64, written: groups.written };
+            let as_float =
+                Spanned { value: groups.value as f64, written: groups.written, expr: None };
             rule(name, "groups", &as_float, groups.value >= 1, ">= 1")
         }
         Init::VarianceScaling { scale, .. } => rule(name, "scale", scale, scale.value > 0.0, "> 0"),
@@ -235,7 +236,8 @@ fn rule(
     ok: bool,
     words: &str,
 ) -> Result<(), Broken> {
-    if ok {
+    // An expression's value is checked where it is evaluated (see `expr`).
+    if ok || value.expr.is_some() {
         return Ok(());
     }
     let msg = format!("{scheme}: argument `{arg}` must be {words}, got {:?}", value.value);
@@ -248,7 +250,7 @@ fn ordered(
     (lo_name, lo): (&str, &Spanned<f64>),
     (hi_name, hi): (&str, &Spanned<f64>),
 ) -> Result<(), Broken> {
-    if lo.value <= hi.value {
+    if lo.value <= hi.value || lo.expr.is_some() || hi.expr.is_some() {
         return Ok(());
     }
     let (a, b) = (lo.value, hi.value);

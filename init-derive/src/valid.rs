@@ -25,12 +25,20 @@ pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
         check_skip_has_no_init(cx, field);
         check_field_items_are_targets(cx, field);
         check_field_targets_once(cx, field);
+        check_bare_field(cx, field);
+        check_layer_attr(cx, field);
     }
 }
 
 /// A struct-level item must say which layers it is for.
 fn check_struct_items_are_rules(cx: &Ctxt, input: &Input<'_>) {
     for item in &input.attrs.items {
+        if let ItemKind::Each { index, .. } = &item.kind {
+            cx.error_spanned_by(
+                index,
+                "`each(i)` goes on a `Vec` or array field, with a path inside each element",
+            );
+        }
         if let ItemKind::Param { .. } = item.kind {
             cx.error_spanned_by(
                 &item.tokens,
@@ -110,7 +118,7 @@ fn check_no_duplicate_rules(cx: &Ctxt, input: &Input<'_>) {
                 assigns.iter().map(|(t, _)| format!("{kind}.{}", t.name)).collect()
             }
             ItemKind::Glob { pattern, .. } => vec![format!("\"{}\"", pattern.value())],
-            ItemKind::Param { .. } => continue,
+            ItemKind::Param { .. } | ItemKind::Each { .. } => continue,
         };
         for key in keys {
             if seen.insert(key.clone(), ()).is_some() {
@@ -136,7 +144,7 @@ fn check_skip_has_no_init(cx: &Ctxt, field: &Field<'_>) {
 /// Layer-kind rules and patterns go on the struct.
 fn check_field_items_are_targets(cx: &Ctxt, field: &Field<'_>) {
     for item in &field.attrs.items {
-        if !matches!(item.kind, ItemKind::Param { .. }) {
+        if !matches!(item.kind, ItemKind::Param { .. } | ItemKind::Each { .. }) {
             cx.error_spanned_by(
                 &item.tokens,
                 format!(
@@ -161,5 +169,51 @@ fn check_field_targets_once(cx: &Ctxt, field: &Field<'_>) {
                 format!("contradictory attributes: `{}.{param}` is initialized twice", field.name),
             );
         }
+    }
+}
+
+/// A bare parameter takes one scheme for itself; a buffer one value (zeros, ones,
+/// constant, values); neither is a module to skip, configure or index.
+fn check_bare_field(cx: &Ctxt, field: &Field<'_>) {
+    let Some(bare) = &field.attrs.bare else { return };
+    if field.attrs.skip.is_some() {
+        cx.error_at(
+            bare.span,
+            "contradictory attributes: a #[module(skip)] field is not a parameter",
+        );
+    }
+    for (i, item) in field.attrs.items.iter().enumerate() {
+        match &item.kind {
+            ItemKind::Param { target, .. } if target.name != "weight" => cx.error_at(
+                target.span,
+                "a bare parameter or buffer is one tensor: write its scheme alone, `#[init(zeros)]`",
+            ),
+            ItemKind::Param { .. } if bare.buffer && !crate::bare::buffer_item_ok(item) => {
+                cx.error_spanned_by(
+                    &item.tokens,
+                    "a buffer takes a value, not a random draw: zeros, ones, constant(v) or values = [...]",
+                );
+            }
+            ItemKind::Each { index, .. } => cx.error_spanned_by(
+                index,
+                "`each(i)` goes on a `Vec` or array field, not on a bare parameter or buffer",
+            ),
+            _ if i > 0 => cx.error_spanned_by(
+                &item.tokens,
+                "contradictory attributes: a bare parameter or buffer has one init",
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// `#[layer(...)]` configures the layer a plain (or boxed) field holds.
+fn check_layer_attr(cx: &Ctxt, field: &Field<'_>) {
+    let Some(layer) = &field.attrs.layer else { return };
+    let at = layer.spans.0;
+    if field.attrs.bare.is_some() || field.attrs.skip.is_some() {
+        cx.error_at(at, "#[layer(...)] configures a layer field, not a bare or skipped one");
+    } else if !matches!(field.shape, crate::ast::Shape::Plain) {
+        cx.error_at(at, "#[layer(...)] configures a layer held directly in the field (not in an `Option` or `Box`)");
     }
 }

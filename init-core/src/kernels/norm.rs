@@ -31,6 +31,20 @@ pub(crate) fn shaped(
     ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| InitError::input(layer, e.to_string()))
 }
 
+/// The rule on `eps`, for builders and `#[layer(eps = ...)]` alike.
+pub(crate) const fn eps_ok(eps: f64) -> bool {
+    config::eps(eps).is_none()
+}
+
+/// The rule on `momentum` (`None`: a cumulative average).
+#[allow(clippy::manual_range_contains)] // `contains` is not a `const fn`
+pub(crate) const fn momentum_ok(momentum: Option<f64>) -> bool {
+    match momentum {
+        Some(m) => m >= 0.0 && m <= 1.0,
+        None => true,
+    }
+}
+
 /// `eps` if it is finite and `>= 0`.
 pub(crate) fn check_eps(layer: &'static str, eps: f64) -> Result<f64> {
     config::check_keyword(layer, "eps", eps, config::eps(eps))?;
@@ -40,7 +54,7 @@ pub(crate) fn check_eps(layer: &'static str, eps: f64) -> Result<f64> {
 /// `momentum` if it is `None` or finite in `[0, 1]`.
 pub(crate) fn check_momentum(layer: &'static str, momentum: Option<f64>) -> Result<Option<f64>> {
     match momentum {
-        Some(m) if !(0.0..=1.0).contains(&m) => Err(InitError::config(
+        Some(m) if !momentum_ok(momentum) => Err(InitError::config(
             layer,
             format!("momentum must be in [0, 1] (or None for a cumulative average), got {m:?}"),
         )),

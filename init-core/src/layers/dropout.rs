@@ -117,3 +117,35 @@ impl Features for Dropout {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
 }
+
+/// The rule on `p`, for [`Dropout::with_p`] and `#[layer(p = ...)]` alike.
+const fn p_ok(p: f64) -> bool {
+    config::probability(p).is_none()
+}
+
+/// The settings of [`Dropout`] for `#[layer(...)]`: `#[layer(p = 0.1)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DropoutConfig {
+    /// The probability of zeroing an element (default `0.5`).
+    pub p: f64,
+}
+
+impl DropoutConfig {
+    /// The rule [`Dropout::with_p`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        config::Rules::new("Dropout")
+            .holds(p_ok(self.p), "p must be in [0, 1]")
+            .verdict()
+    }
+}
+
+impl crate::spec::Configure for Dropout {
+    type Config = DropoutConfig;
+    const DEFAULT: DropoutConfig = DropoutConfig { p: 0.5 };
+
+    fn configure(&mut self, config: &DropoutConfig) {
+        if p_ok(config.p) {
+            self.p = config.p;
+        }
+    }
+}

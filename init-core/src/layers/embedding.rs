@@ -81,10 +81,7 @@ impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
     /// A negative value counts from the end (`-1` is row `NUM − 1`). Error: `padding_idx`
     /// outside `-NUM..NUM`.
     pub fn with_padding_idx(mut self, padding_idx: i64) -> Result<Self> {
-        let num = i128::try_from(NUM).unwrap_or(i128::MAX);
-        let p = i128::from(padding_idx);
-        let row = if p < 0 { p + num } else { p };
-        let row = usize::try_from(row).ok().filter(|&r| r < NUM).ok_or_else(|| {
+        let row = padding_row(NUM, padding_idx).ok_or_else(|| {
             InitError::config(
                 "Embedding",
                 format!(
@@ -159,4 +156,44 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
 impl<const NUM: usize, const DIM: usize> Features for Embedding<NUM, DIM> {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Exactly(DIM);
+}
+
+/// The row `padding_idx` names in a table of `num` rows (negative counts from the end), if
+/// it is in `-num..num`: the rule of [`Embedding::with_padding_idx`] and
+/// `#[layer(padding_idx = ...)]` alike.
+#[allow(clippy::manual_range_contains)] // `contains` is not a `const fn`
+const fn padding_row(num: usize, padding_idx: i64) -> Option<usize> {
+    let (num, p) = (num as i128, padding_idx as i128);
+    let row = if p < 0 { p + num } else { p };
+    if row >= 0 && row < num { Some(row as usize) } else { None }
+}
+
+/// The settings of [`Embedding`] for `#[layer(...)]`: `#[layer(padding_idx = 0)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EmbeddingConfig<const NUM: usize> {
+    /// The padding row (default `None`).
+    pub padding_idx: Option<i64>,
+}
+
+impl<const NUM: usize> EmbeddingConfig<NUM> {
+    /// The rule [`Embedding::with_padding_idx`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        let ok = match self.padding_idx {
+            Some(p) => padding_row(NUM, p).is_some(),
+            None => true,
+        };
+        crate::spec::config::Rules::new("Embedding")
+            .holds(ok, "padding_idx must be in -num_embeddings..num_embeddings")
+            .verdict()
+    }
+}
+
+impl<const NUM: usize, const DIM: usize> crate::spec::Configure for Embedding<NUM, DIM> {
+    type Config = EmbeddingConfig<NUM>;
+    const DEFAULT: EmbeddingConfig<NUM> = EmbeddingConfig { padding_idx: None };
+
+    fn configure(&mut self, config: &EmbeddingConfig<NUM>) {
+        self.padding_idx = config.padding_idx.and_then(|p| padding_row(NUM, p));
+        self.zero_padding_row();
+    }
 }

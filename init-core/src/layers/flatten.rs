@@ -138,6 +138,31 @@ impl Features for Flatten {
     const OUT: Width = Width::Any;
 }
 
+/// The settings of [`Flatten`] for `#[layer(...)]`: `#[layer(start_dim = 2, end_dim = -1)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlattenConfig {
+    /// The first axis flattened (default `1`).
+    pub start_dim: isize,
+    /// The last axis flattened (default `-1`).
+    pub end_dim: isize,
+}
+
+impl FlattenConfig {
+    /// Every setting is valid here; the forward pass checks them against each input's rank.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        crate::spec::config::Rules::new("Flatten").verdict()
+    }
+}
+
+impl crate::spec::Configure for Flatten {
+    type Config = FlattenConfig;
+    const DEFAULT: FlattenConfig = FlattenConfig { start_dim: 1, end_dim: -1 };
+
+    fn configure(&mut self, config: &FlattenConfig) {
+        *self = Flatten::with_dims(config.start_dim, config.end_dim);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::flat_shape;

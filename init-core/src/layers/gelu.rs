@@ -145,3 +145,32 @@ impl Features for GELU {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
 }
+
+/// The settings of [`GELU`] for `#[layer(...)]`: `#[layer(approximate = "tanh")]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GELUConfig {
+    /// `"none"` (the default) or `"tanh"`.
+    pub approximate: &'static str,
+}
+
+impl GELUConfig {
+    /// The names [`GeluApproximate`]'s `FromStr` accepts.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        let ok = crate::spec::str_eq(self.approximate, "none")
+            || crate::spec::str_eq(self.approximate, "tanh");
+        crate::spec::config::Rules::new("GELU")
+            .holds(ok, "approximate must be \"none\" or \"tanh\"")
+            .verdict()
+    }
+}
+
+impl crate::spec::Configure for GELU {
+    type Config = GELUConfig;
+    const DEFAULT: GELUConfig = GELUConfig { approximate: "none" };
+
+    fn configure(&mut self, config: &GELUConfig) {
+        if let Ok(approximate) = config.approximate.parse() {
+            self.approximate = approximate;
+        }
+    }
+}

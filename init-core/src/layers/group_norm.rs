@@ -177,3 +177,37 @@ impl<const GROUPS: usize, const C: usize> Features for GroupNorm<GROUPS, C> {
     const IN: Width = Width::Exactly(C);
     const OUT: Width = Width::Exactly(C);
 }
+
+/// The settings of [`GroupNorm`] for `#[layer(...)]`, PyTorch's keyword arguments:
+/// `#[layer(eps = 1e-6, affine = false)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GroupNormConfig {
+    /// Added to the variance before its square root (default `1e-5`).
+    pub eps: f64,
+    /// Whether the layer has `weight` and `bias` (default `true`).
+    pub affine: bool,
+}
+
+impl GroupNormConfig {
+    /// The rules [`GroupNorm::with_eps`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("GroupNorm")
+            .holds(norm::eps_ok(self.eps), "eps must be finite and >= 0")
+            .verdict()
+    }
+}
+
+impl<const GROUPS: usize, const C: usize> crate::spec::Configure for GroupNorm<GROUPS, C> {
+    type Config = GroupNormConfig;
+    const DEFAULT: GroupNormConfig = GroupNormConfig { eps: 1e-5, affine: true };
+
+    fn configure(&mut self, config: &GroupNormConfig) {
+        if norm::eps_ok(config.eps) {
+            self.eps = config.eps;
+        }
+        if !config.affine {
+            self.weight = None;
+            self.bias = None;
+        }
+    }
+}

@@ -243,3 +243,33 @@ impl<
     const IN: Width = Width::Exactly(IN);
     const OUT: Width = Width::Exactly(if BIDIRECTIONAL { 2 * HIDDEN } else { HIDDEN });
 }
+
+/// The settings of [`GRU`] for `#[layer(...)]`: `#[layer(batch_first = true)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GRUConfig {
+    /// Whether inputs and outputs are `[batch, seq, feature]` (default `false`).
+    pub batch_first: bool,
+}
+
+impl GRUConfig {
+    /// Every setting is valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("GRU").verdict()
+    }
+}
+
+impl<
+    const IN: usize,
+    const HIDDEN: usize,
+    const LAYERS: usize,
+    const BIDIRECTIONAL: bool,
+    const BIAS: bool,
+> crate::spec::Configure for GRU<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
+{
+    type Config = GRUConfig;
+    const DEFAULT: GRUConfig = GRUConfig { batch_first: false };
+
+    fn configure(&mut self, config: &GRUConfig) {
+        self.inner.batch_first = config.batch_first;
+    }
+}

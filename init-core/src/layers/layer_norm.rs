@@ -223,3 +223,45 @@ impl<const D0: usize, const D1: usize, const D2: usize> LayerNorm<D0, D1, D2> {
         D0
     };
 }
+
+/// The settings of [`LayerNorm`] for `#[layer(...)]`, PyTorch's keyword arguments:
+/// `#[layer(eps = 1e-6, elementwise_affine = false, bias = false)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerNormConfig {
+    /// Added to the variance before its square root (default `1e-5`).
+    pub eps: f64,
+    /// Whether the layer has `weight` (and `bias`) (default `true`).
+    pub elementwise_affine: bool,
+    /// Whether the layer has `bias` (default `true`).
+    pub bias: bool,
+}
+
+impl LayerNormConfig {
+    /// The rules [`LayerNorm::with_eps`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("LayerNorm")
+            .holds(norm::eps_ok(self.eps), "eps must be finite and >= 0")
+            .verdict()
+    }
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> crate::spec::Configure
+    for LayerNorm<D0, D1, D2>
+{
+    type Config = LayerNormConfig;
+    const DEFAULT: LayerNormConfig =
+        LayerNormConfig { eps: 1e-5, elementwise_affine: true, bias: true };
+
+    fn configure(&mut self, config: &LayerNormConfig) {
+        if norm::eps_ok(config.eps) {
+            self.eps = config.eps;
+        }
+        if !config.bias {
+            self.bias = None;
+        }
+        if !config.elementwise_affine {
+            self.weight = None;
+            self.bias = None;
+        }
+    }
+}

@@ -86,3 +86,28 @@ impl Features for LeakyReLU {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
 }
+
+/// The settings of [`LeakyReLU`] for `#[layer(...)]`: `#[layer(negative_slope = 0.2)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeakyReLUConfig {
+    /// The slope applied to inputs `<= 0` (default `0.01`).
+    pub negative_slope: f64,
+}
+
+impl LeakyReLUConfig {
+    /// Any finite slope is accepted, as in PyTorch.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        crate::spec::config::Rules::new("LeakyReLU")
+            .holds(self.negative_slope.is_finite(), "negative_slope must be finite")
+            .verdict()
+    }
+}
+
+impl crate::spec::Configure for LeakyReLU {
+    type Config = LeakyReLUConfig;
+    const DEFAULT: LeakyReLUConfig = LeakyReLUConfig { negative_slope: 0.01 };
+
+    fn configure(&mut self, config: &LeakyReLUConfig) {
+        self.negative_slope = config.negative_slope as f32;
+    }
+}

@@ -250,3 +250,33 @@ impl<
     const IN: Width = Width::Exactly(IN);
     const OUT: Width = Width::Exactly(if BIDIRECTIONAL { 2 * HIDDEN } else { HIDDEN });
 }
+
+/// The settings of [`LSTM`] for `#[layer(...)]`: `#[layer(batch_first = true)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LSTMConfig {
+    /// Whether inputs and outputs are `[batch, seq, feature]` (default `false`).
+    pub batch_first: bool,
+}
+
+impl LSTMConfig {
+    /// Every setting is valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("LSTM").verdict()
+    }
+}
+
+impl<
+    const IN: usize,
+    const HIDDEN: usize,
+    const LAYERS: usize,
+    const BIDIRECTIONAL: bool,
+    const BIAS: bool,
+> crate::spec::Configure for LSTM<IN, HIDDEN, LAYERS, BIDIRECTIONAL, BIAS>
+{
+    type Config = LSTMConfig;
+    const DEFAULT: LSTMConfig = LSTMConfig { batch_first: false };
+
+    fn configure(&mut self, config: &LSTMConfig) {
+        self.inner.batch_first = config.batch_first;
+    }
+}

@@ -533,3 +533,28 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
     const IN: Width = Width::Exactly(E);
     const OUT: Width = Width::Exactly(E);
 }
+
+/// The settings of [`MultiheadAttention`] for `#[layer(...)]`: `#[layer(batch_first = true)]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MultiheadAttentionConfig {
+    /// Whether inputs and outputs are `[batch, seq, feature]` (default `false`).
+    pub batch_first: bool,
+}
+
+impl MultiheadAttentionConfig {
+    /// Every setting is valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("MultiheadAttention").verdict()
+    }
+}
+
+impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, const BIAS: bool>
+    crate::spec::Configure for MultiheadAttention<E, HEADS, KDIM, VDIM, BIAS>
+{
+    type Config = MultiheadAttentionConfig;
+    const DEFAULT: MultiheadAttentionConfig = MultiheadAttentionConfig { batch_first: false };
+
+    fn configure(&mut self, config: &MultiheadAttentionConfig) {
+        self.batch_first = config.batch_first;
+    }
+}

@@ -30,6 +30,8 @@ pub enum BufferData {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Buffer {
     data: BufferData,
+    /// Whether it belongs in the state dict (PyTorch's `persistent`, true by default).
+    persistent: bool,
 }
 
 impl Buffer {
@@ -60,7 +62,7 @@ impl Buffer {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn try_f32_zeros(shape: &[usize]) -> Result<Self> {
-        Ok(Buffer { data: BufferData::F32(try_zeroed(shape)?) })
+        Ok(Buffer { data: BufferData::F32(try_zeroed(shape)?), persistent: true })
     }
 
     /// An `f32` buffer filled with `value`.
@@ -92,12 +94,39 @@ impl Buffer {
         if value.to_bits() != 0 {
             a.fill(value);
         }
-        Ok(Buffer { data: BufferData::F32(a) })
+        Ok(Buffer { data: BufferData::F32(a), persistent: true })
     }
 
     /// A 0-d `i64` buffer.
     pub fn i64_scalar(value: i64) -> Self {
-        Buffer { data: BufferData::I64(ArrayD::from_elem(IxDyn(&[]), value)) }
+        Buffer { data: BufferData::I64(ArrayD::from_elem(IxDyn(&[]), value)), persistent: true }
+    }
+
+    /// The same buffer, kept out of the state dict (PyTorch's
+    /// `register_buffer(name, tensor, persistent=False)`): it is still one of the module's
+    /// buffers (`named_buffers`), but `state_dict` leaves it out and loading does not expect
+    /// it.
+    ///
+    /// ```
+    /// use init_core::Buffer;
+    /// let mask = Buffer::f32_full(&[4, 4], 1.0).non_persistent();
+    /// assert!(!mask.is_persistent());
+    /// assert!(Buffer::f32_zeros(&[2]).is_persistent());
+    /// ```
+    #[must_use]
+    pub fn non_persistent(mut self) -> Self {
+        self.persistent = false;
+        self
+    }
+
+    /// Whether the buffer is in the state dict (see [`Buffer::non_persistent`]).
+    pub fn is_persistent(&self) -> bool {
+        self.persistent
+    }
+
+    /// An `f32` buffer holding `values`, persistent.
+    pub(crate) fn from_f32(values: ArrayD<f32>) -> Self {
+        Buffer { data: BufferData::F32(values), persistent: true }
     }
 
     /// The shape, fixed for the life of the buffer.

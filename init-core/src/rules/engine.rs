@@ -150,12 +150,24 @@ fn counts(
     false
 }
 
-/// Record "default: <kind>" on every parameter of the subtree (after `reset_parameters`).
+/// Record "default: <kind>" on every parameter of the subtree (after `reset_parameters`),
+/// or the layer-default rule the module declares for its own parameter (a derived struct's
+/// bare parameter: "zeros by #[param] on ViT.cls_token"), which its `reset_parameters` applied.
 fn mark_defaults(m: &mut dyn Module, prefix: &str, written: &mut Vec<String>) {
     let origin: Arc<str> = format!("default: {}", m.kind()).into();
+    let own_defaults: Vec<Rule> = m
+        .init_rules()
+        .into_iter()
+        .filter(|r| {
+            r.is_fallback() && matches!(r.target(), crate::rules::Target::Module(p) if p.is_empty())
+        })
+        .collect();
     let p = parts_mut(m);
     for (name, param) in p.params {
-        param.into_param().set_origin(origin.clone());
+        match own_defaults.iter().find(|r| r.param() == Some(name.as_str())) {
+            Some(rule) => param.into_param().set_origin(rule.to_string()),
+            None => param.into_param().set_origin(origin.clone()),
+        }
         written.push(join(prefix, &name));
     }
     for (name, child) in p.children {

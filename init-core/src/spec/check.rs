@@ -68,7 +68,22 @@ pub const fn check_param(
         }
         return unknown_param(table, ty, field, param);
     };
-    let shape = spec.shape();
+    fits(spec.shape(), field, field, param, scheme, min_rank, max_rank, values)
+}
+
+/// The rank and `values` rules for a parameter of `shape` shown as `owner.param` (or
+/// `owner` alone when `param` is empty), in errors about `field`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) const fn fits(
+    shape: &[usize],
+    field: &str,
+    owner: &str,
+    param: &str,
+    scheme: &str,
+    min_rank: usize,
+    max_rank: usize,
+    values: Option<&[usize]>,
+) -> Msg {
     if shape.len() < min_rank || shape.len() > max_rank {
         let m = Msg::new()
             .str("field `")
@@ -83,28 +98,20 @@ pub const fn check_param(
         } else {
             m.num(min_rank).str(" to ").num(max_rank)
         };
-        return m
-            .str(" dimensions, but ")
-            .str(field)
-            .str(".")
-            .str(param)
-            .str(" has shape ")
-            .shape(shape);
+        return path(m.str(" dimensions, but "), owner, param).str(" has shape ").shape(shape);
     }
     match values {
-        Some(v) if !broadcasts(v, shape) => Msg::new()
-            .str("field `")
-            .str(field)
-            .str("`: values of shape ")
-            .shape(v)
-            .str(" cannot be broadcast to ")
-            .str(field)
-            .str(".")
-            .str(param)
-            .str(" of shape ")
-            .shape(shape),
+        Some(v) if !broadcasts(v, shape) => {
+            let m = Msg::new().str("field `").str(field).str("`: values of shape ").shape(v);
+            path(m.str(" cannot be broadcast to "), owner, param).str(" of shape ").shape(shape)
+        }
         _ => Msg::new(),
     }
+}
+
+/// `owner.param`, or `owner` when `param` is empty.
+const fn path(m: Msg, owner: &str, param: &str) -> Msg {
+    if param.is_empty() { m.str(owner) } else { m.str(owner).str(".").str(param) }
 }
 
 /// "has no parameter `x`; its parameters are: ..."

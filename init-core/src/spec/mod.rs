@@ -6,26 +6,34 @@
 //!
 //! Not a public API: the derive's code reaches it through `init::__private`.
 
+mod args;
+mod bare;
 mod chain;
 pub(crate) mod check;
 mod children;
 pub(crate) mod config;
+mod configure;
 pub(crate) mod conv;
 mod field;
+pub mod math;
 mod message;
 mod recurrent_names;
 mod tie;
 
+pub use args::check_args;
+pub use bare::{bare_buffer, bare_param, check_bare, reset_buffer, reset_param};
 pub use chain::{Link, chain_in, chain_out, check_link};
 pub use check::{check_config, check_has_params, check_param};
 pub use children::{FilledLater, Repeated};
 pub use config::{eps, keyword_verdict, probability, transformer_activation};
+pub use configure::{Configure, Setting};
 pub use conv::{
     PaddingMode, conv_axes_positive, conv_output_padding, conv_padding_fits, conv_padding_mode,
     conv_same_padding, conv_settings,
 };
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
+pub(crate) use message::str_eq;
 pub use tie::check_tie;
 
 use crate::module::LayerKind;
@@ -123,7 +131,7 @@ impl ParamTable {
     pub const fn find(&self, name: &str) -> Option<&ParamSpec> {
         let mut i = 0;
         while i < self.len {
-            if message::str_eq(self.specs[i].name, name) {
+            if str_eq(self.specs[i].name, name) {
                 return Some(&self.specs[i]);
             }
             i += 1;

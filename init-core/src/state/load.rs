@@ -68,7 +68,7 @@ fn state_dict_with(m: &dyn Module, aliases_too: bool) -> StateDict {
                 let _ = sd.insert(key, tensor);
             }
         }
-        for (name, b) in parts.buffers {
+        for (name, b) in parts.buffers.into_iter().filter(|(_, b)| b.is_persistent()) {
             let t = match b.data() {
                 BufferData::F32(a) => Tensor::F32(a.clone()),
                 BufferData::I64(a) => Tensor::I64(a.clone()),
@@ -110,7 +110,13 @@ fn slots<'a>(m: &'a mut dyn Module, path: &str, out: &mut Vec<(String, Slot<'a>)
     out.extend(
         parts.params.into_iter().map(|(n, p)| (join(path, &n), Slot::Param(p.into_param()))),
     );
-    out.extend(parts.buffers.into_iter().map(|(n, b)| (join(path, &n), Slot::Buffer(b))));
+    out.extend(
+        parts
+            .buffers
+            .into_iter()
+            .filter(|(_, b)| b.is_persistent())
+            .map(|(n, b)| (join(path, &n), Slot::Buffer(b))),
+    );
     for (name, child) in parts.children {
         slots(child, &join(path, &name), out);
     }

@@ -1,0 +1,189 @@
+//! `#[layer(eps = 1e-6, elementwise_affine = false)]`: a layer's settings declared on its
+//! field with PyTorch's keyword names, written out as a constant of the layer's `Config`
+//! (built from `Configure::DEFAULT`, one assignment per key with the user's tokens, so an
+//! unknown key or a wrong type is rustc's error on that token), checked by the config's
+//! `verdict` in a `const` (out of range: a compile error on the attribute), and applied by
+//! `zeroed()`.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::ParseStream;
+use syn::{Attribute, Token};
+
+use crate::ast::Field;
+use crate::bare::verdict;
+use crate::ctxt::Ctxt;
+
+/// One `key = value` of a `#[layer(...)]`.
+pub(crate) struct Setting {
+    pub(crate) key: Ident,
+    pub(crate) value: TokenStream,
+}
+
+/// A field's `#[layer(...)]`.
+pub(crate) struct LayerAttr {
+    pub(crate) settings: Vec<Setting>,
+    /// The first and last token inside the parentheses, where a refused setting is shown.
+    pub(crate) spans: (Span, Span),
+}
+
+/// Read `#[layer(...)]` into `slot`; errors go to `cx`.
+pub(crate) fn parse(cx: &Ctxt, attr: &Attribute, slot: &mut Option<LayerAttr>) {
+    if slot.is_some() {
+        cx.error_spanned_by(attr, "duplicate #[layer] attribute: put every setting in one");
+        return;
+    }
+    match attr.parse_args_with(|input: ParseStream<'_>| settings(cx, input)) {
+        Ok(Some(layer)) => *slot = Some(layer),
+        Ok(None) => {}
+        Err(e) => cx.syn_error(e),
+    }
+}
+
+/// `eps = 1e-6, bias = false`; `None` when a duplicate was reported.
+fn settings(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<LayerAttr>> {
+    let first = input.span();
+    let mut last = first;
+    let mut out: Vec<Setting> = Vec::new();
+    let mut ok = true;
+    while !input.is_empty() {
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let mut value = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            let tt: TokenTree = input.parse()?;
+            last = tt.span();
+            value.extend([tt]);
+        }
+        if value.is_empty() {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("`{key}` needs a value: `{key} = ...`"),
+            ));
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+        if out.iter().any(|s| s.key == key) {
+            cx.error_spanned_by(&key, format!("duplicate setting `{key}`"));
+            ok = false;
+        }
+        out.push(Setting { key, value });
+    }
+    if out.is_empty() {
+        return Err(input.error("#[layer] needs settings: `#[layer(eps = 1e-6)]`"));
+    }
+    Ok(ok.then_some(LayerAttr { settings: out, spans: (first, last) }))
+}
+
+/// The names of the field's config constant and of its check.
+fn names(f: &Field<'_>) -> (Ident, Ident) {
+    (format_ident!("__INIT_LAYER_{}", f.name), format_ident!("__INIT_LAYER_CHECK_{}", f.name))
+}
+
+/// One assignment: `__c.eps = Setting(__c.eps).set(<value>);` (`None` and `Some(..)` as
+/// written), with the const math in scope.
+fn assign(setting: &Setting) -> TokenStream {
+    let Setting { key, value } = setting;
+    let span = key.span();
+    let first = value.clone().into_iter().next();
+    let written_as_option =
+        matches!(&first, Some(TokenTree::Ident(i)) if i == "None" || i == "Some");
+    let value = quote_spanned! {span=> {
+        #[allow(unused_imports)]
+        use ::init::__private::math::*;
+        #value
+    }};
+    if written_as_option {
+        quote_spanned!(span=> __c.#key = #value;)
+    } else {
+        quote_spanned!(span=> __c.#key = ::init::__private::Setting(__c.#key).set(#value);)
+    }
+}
+
+/// The associated constants of a configured field: its config and the config's verdict.
+pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
+    let layer = f.attrs.layer.as_ref()?;
+    let ty = f.module_ty();
+    let (config, check) = names(f);
+    let field = &f.name;
+    let assigns = layer.settings.iter().map(assign);
+    let span = f.span();
+    let config_ty = quote_spanned!(span=> <#ty as ::init::__private::Configure>::Config);
+    let default = quote_spanned!(span=> <#ty as ::init::__private::Configure>::DEFAULT);
+    let verdict = verdict(
+        layer.spans,
+        quote!(::init::__private::check_config(&Self::#config.verdict(), #field)),
+    );
+    Some(quote! {
+        #[doc(hidden)]
+        const #config: #config_ty = {
+            let mut __c = #default;
+            #(#assigns)*
+            __c
+        };
+        #[doc(hidden)]
+        const #check: () = #verdict;
+    })
+}
+
+/// A free constant that evaluates the check of a concrete struct (in `cargo check` too).
+pub(crate) fn free_check(f: &Field<'_>, ident: &Ident) -> Option<TokenStream> {
+    f.attrs.layer.as_ref()?;
+    let (_, check) = names(f);
+    Some(quote!(const _: () = #ident::#check;))
+}
+
+/// `zeroed` of a configured field: the zeroed layer with its config applied.
+pub(crate) fn configured(f: &Field<'_>, zeroed: TokenStream) -> TokenStream {
+    if f.attrs.layer.is_none() {
+        return zeroed;
+    }
+    let (config, check) = names(f);
+    quote! {{
+        let () = Self::#check;
+        let mut __layer = #zeroed;
+        ::init::__private::Configure::configure(&mut __layer, &Self::#config);
+        __layer
+    }}
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::{DeriveInput, parse_quote};
+
+    #[test]
+    fn duplicate_and_misplaced_settings_are_errors() {
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(eps = 1e-6, eps = 1e-5)]
+                a: LayerNorm<8>,
+                #[layer(p = 0.1)]
+                b: Option<Dropout>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains("duplicate setting `eps`"), "{out}");
+        assert!(
+            out.contains("#[layer(...)] configures a layer held directly in the field"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn settings_become_one_assignment_each_and_a_checked_constant() {
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(momentum = None, eps = 1e-3)]
+                bn: BatchNorm1d<8>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains("__c . momentum = { # [allow (unused_imports)] use :: init :: __private :: math :: * ; None }"), "{out}");
+        assert!(
+            out.contains("__c . eps = :: init :: __private :: Setting (__c . eps) . set"),
+            "{out}"
+        );
+        assert!(out.contains("const _ : () = Net :: __INIT_LAYER_CHECK_bn"), "{out}");
+    }
+}

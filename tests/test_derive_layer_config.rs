@@ -1,0 +1,76 @@
+//! `#[layer(...)]`: a layer's settings declared on its field, with PyTorch's keyword names,
+//! applied by `zeroed()` and `new()`.
+
+use init::prelude::*;
+
+const EPS: f64 = 1e-6;
+
+#[derive(Module)]
+struct Gpt {
+    #[layer(padding_idx = 0)]
+    wte: Embedding<16, 8>,
+    #[layer(eps = EPS)]
+    ln_f: LayerNorm<8>,
+    #[layer(eps = 1e-5, elementwise_affine = false)]
+    ln_plain: LayerNorm<8>,
+    #[layer(momentum = 0.01, eps = 1e-3)]
+    bn: BatchNorm1d<8>,
+    #[layer(momentum = None)]
+    bn_cumulative: BatchNorm2d<8>,
+    #[layer(affine = false)]
+    gn: GroupNorm<2, 8>,
+    #[layer(p = 0.1)]
+    drop: Dropout,
+    #[layer(negative_slope = 0.2)]
+    act: LeakyReLU,
+    #[layer(approximate = "tanh")]
+    gelu: GELU,
+    #[layer(batch_first = true)]
+    attn: MultiheadAttention<8, 2>,
+    #[layer(batch_first = true)]
+    lstm: LSTM<8, 4>,
+    #[layer(batch_first = true)]
+    gru: GRU<8, 4>,
+}
+
+#[test]
+fn settings_are_applied_by_new_and_zeroed() -> Result<(), InitError> {
+    for net in [Gpt::new(&mut Seed::new(0))?, <Gpt as Zeroed>::zeroed()] {
+        assert_eq!(net.wte.padding_idx(), Some(0));
+        assert_eq!(net.ln_f.eps(), 1e-6);
+        assert!(net.ln_plain.named_parameters().is_empty());
+        assert_eq!((net.bn.eps(), net.bn.momentum()), (1e-3, Some(0.01)));
+        assert_eq!(net.bn_cumulative.momentum(), None);
+        assert!(net.gn.named_parameters().is_empty());
+        assert_eq!(net.drop.p(), 0.1);
+        assert_eq!(net.act.negative_slope(), 0.2);
+        assert_eq!(net.gelu.approximate(), init::GeluApproximate::Tanh);
+        assert!(net.attn.is_batch_first());
+        assert!(net.lstm.is_batch_first() && net.gru.is_batch_first());
+    }
+    Ok(())
+}
+
+#[test]
+fn the_padding_row_is_zero_after_new() -> Result<(), InitError> {
+    let net = Gpt::new(&mut Seed::new(0))?;
+    let w = net.wte.weight().unwrap();
+    assert!(w.as_slice()[..8].iter().all(|&v| v == 0.0));
+    assert!(w.as_slice()[8..16].iter().any(|&v| v != 0.0));
+    let names: Vec<String> = net.state_dict().keys().map(str::to_owned).collect();
+    assert!(!names.iter().any(|n| n.starts_with("ln_plain") || n.starts_with("gn")), "{names:?}");
+    Ok(())
+}
+
+#[derive(Module)]
+struct Block<const DIM: usize> {
+    #[layer(eps = 1.0 / (DIM as f64 * 1e6))]
+    norm: LayerNorm<DIM>,
+}
+
+#[test]
+fn a_generic_struct_computes_its_settings_from_its_parameters() -> Result<(), InitError> {
+    let b = Block::<4>::new(&mut Seed::new(0))?;
+    assert_eq!(b.norm.eps(), 1.0 / 4e6);
+    Ok(())
+}
