@@ -11,6 +11,7 @@ pub(crate) mod config;
 mod field;
 mod message;
 mod recurrent_names;
+pub mod settings;
 
 pub use check::{check_config, check_has_params, check_param};
 pub use field::{Field, NotAModule, require_module};
