@@ -7,12 +7,14 @@ pub use init_derive::Module;
 /// The names most programs need: `use init::prelude::*;`.
 pub mod prelude {
     pub use init_core::{
-        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1d,
-        Conv2d, Conv3d, ConvTranspose2d, Dist, Dropout, Embedding, FanAxes, FanMode, Flatten,
-        Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError, LSTM, LayerKind,
-        LayerNorm, LeakyReLU, Linear, MaxPool2d, Module, ModuleExt, ModuleList, MultiheadAttention,
-        Nonlinearity, Param, ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential,
-        SiLU, Sigmoid, Summary, Tanh, TorchGenerator, Values, Zeroed,
+        AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, BatchNorm1d,
+        BatchNorm2d, BatchNorm3d, Bilinear, Bits, Buffer, Conv1d, Conv2d, Conv3d, ConvTranspose2d,
+        Dist, Dropout, Embedding, FanAxes, FanMode, Flatten, Forward, GELU, GRU, Generator,
+        GroupNorm, Identity, Init, InitError, InstanceNorm1d, InstanceNorm2d, LSTM, LayerKind,
+        LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d, Module,
+        ModuleExt, ModuleList, MultiheadAttention, Nonlinearity, PReLU, Param, ParamMut, RMSNorm,
+        ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential, SiLU, Sigmoid, Softmax, Summary,
+        Tanh, TorchGenerator, Upsample, Values, Zeroed,
     };
     pub use init_derive::Module;
 }

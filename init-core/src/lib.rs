@@ -28,10 +28,12 @@ mod state;
 // docs/public-api/.
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
-    AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear,
-    Conv1d, Conv2d, Conv3d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, GRU,
-    GeluApproximate, GroupNorm, Identity, LSTM, LayerNorm, LeakyReLU, Linear, MaxPool2d,
-    ModuleList, MultiheadAttention, ReLU, Sequential, SiLU, Sigmoid, Tanh,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool1d, AvgPool2d, AvgPool3d,
+    BatchNorm1d, BatchNorm2d, BatchNorm3d, Bilinear, Conv1d, Conv2d, Conv3d, ConvTranspose2d,
+    Dropout, Embedding, Flatten, GELU, GRU, GeluApproximate, GroupNorm, Identity, InstanceNorm1d,
+    InstanceNorm2d, LSTM, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d,
+    MaxPool3d, ModuleList, MultiheadAttention, PReLU, RMSNorm, ReLU, Sequential, SiLU, Sigmoid,
+    Softmax, Tanh, Upsample, UpsampleMode,
 };
 pub use model::ModuleExt;
 pub use module::{

@@ -33,8 +33,16 @@ pub enum LayerKind {
     BatchNorm1d,
     /// [`BatchNorm2d`](crate::BatchNorm2d).
     BatchNorm2d,
+    /// [`BatchNorm3d`](crate::BatchNorm3d).
+    BatchNorm3d,
+    /// [`InstanceNorm1d`](crate::InstanceNorm1d).
+    InstanceNorm1d,
+    /// [`InstanceNorm2d`](crate::InstanceNorm2d).
+    InstanceNorm2d,
     /// [`LayerNorm`](crate::LayerNorm).
     LayerNorm,
+    /// [`RMSNorm`](crate::RMSNorm).
+    RMSNorm,
     /// [`GroupNorm`](crate::GroupNorm).
     GroupNorm,
     /// [`Embedding`](crate::Embedding).
@@ -45,12 +53,24 @@ pub enum LayerKind {
     GRU,
     /// [`MultiheadAttention`](crate::MultiheadAttention).
     MultiheadAttention,
+    /// [`MaxPool1d`](crate::MaxPool1d).
+    MaxPool1d,
     /// [`MaxPool2d`](crate::MaxPool2d).
     MaxPool2d,
+    /// [`MaxPool3d`](crate::MaxPool3d).
+    MaxPool3d,
+    /// [`AvgPool1d`](crate::AvgPool1d).
+    AvgPool1d,
     /// [`AvgPool2d`](crate::AvgPool2d).
     AvgPool2d,
+    /// [`AvgPool3d`](crate::AvgPool3d).
+    AvgPool3d,
+    /// [`AdaptiveAvgPool1d`](crate::AdaptiveAvgPool1d).
+    AdaptiveAvgPool1d,
     /// [`AdaptiveAvgPool2d`](crate::AdaptiveAvgPool2d).
     AdaptiveAvgPool2d,
+    /// [`Upsample`](crate::Upsample).
+    Upsample,
     /// [`Flatten`](crate::Flatten).
     Flatten,
     /// [`Dropout`](crate::Dropout).
@@ -61,6 +81,8 @@ pub enum LayerKind {
     ReLU,
     /// [`LeakyReLU`](crate::LeakyReLU).
     LeakyReLU,
+    /// [`PReLU`](crate::PReLU).
+    PReLU,
     /// [`GELU`](crate::GELU).
     GELU,
     /// [`SiLU`](crate::SiLU).
@@ -69,6 +91,10 @@ pub enum LayerKind {
     Tanh,
     /// [`Sigmoid`](crate::Sigmoid).
     Sigmoid,
+    /// [`Softmax`](crate::Softmax).
+    Softmax,
+    /// [`LogSoftmax`](crate::LogSoftmax).
+    LogSoftmax,
     /// [`Sequential`](crate::Sequential).
     Sequential,
     /// [`ModuleList`](crate::ModuleList).
@@ -85,7 +111,7 @@ impl LayerKind {
     /// assert!(LayerKind::ALL.contains(&LayerKind::Conv2d));
     /// assert!(LayerKind::ALL.iter().all(|k| !matches!(k, LayerKind::Custom(_))));
     /// ```
-    pub const ALL: [LayerKind; 28] = {
+    pub const ALL: [LayerKind; 41] = {
         use LayerKind::*;
         [
             Linear,
@@ -96,24 +122,37 @@ impl LayerKind {
             ConvTranspose2d,
             BatchNorm1d,
             BatchNorm2d,
+            BatchNorm3d,
+            InstanceNorm1d,
+            InstanceNorm2d,
             LayerNorm,
+            RMSNorm,
             GroupNorm,
             Embedding,
             LSTM,
             GRU,
             MultiheadAttention,
+            MaxPool1d,
             MaxPool2d,
+            MaxPool3d,
+            AvgPool1d,
             AvgPool2d,
+            AvgPool3d,
+            AdaptiveAvgPool1d,
             AdaptiveAvgPool2d,
+            Upsample,
             Flatten,
             Dropout,
             Identity,
             ReLU,
             LeakyReLU,
+            PReLU,
             GELU,
             SiLU,
             Tanh,
             Sigmoid,
+            Softmax,
+            LogSoftmax,
             Sequential,
             ModuleList,
         ]
@@ -131,24 +170,37 @@ impl LayerKind {
             ConvTranspose2d => "ConvTranspose2d",
             BatchNorm1d => "BatchNorm1d",
             BatchNorm2d => "BatchNorm2d",
+            BatchNorm3d => "BatchNorm3d",
+            InstanceNorm1d => "InstanceNorm1d",
+            InstanceNorm2d => "InstanceNorm2d",
             LayerNorm => "LayerNorm",
+            RMSNorm => "RMSNorm",
             GroupNorm => "GroupNorm",
             Embedding => "Embedding",
             LSTM => "LSTM",
             GRU => "GRU",
             MultiheadAttention => "MultiheadAttention",
+            MaxPool1d => "MaxPool1d",
             MaxPool2d => "MaxPool2d",
+            MaxPool3d => "MaxPool3d",
+            AvgPool1d => "AvgPool1d",
             AvgPool2d => "AvgPool2d",
+            AvgPool3d => "AvgPool3d",
+            AdaptiveAvgPool1d => "AdaptiveAvgPool1d",
             AdaptiveAvgPool2d => "AdaptiveAvgPool2d",
+            Upsample => "Upsample",
             Flatten => "Flatten",
             Dropout => "Dropout",
             Identity => "Identity",
             ReLU => "ReLU",
             LeakyReLU => "LeakyReLU",
+            PReLU => "PReLU",
             GELU => "GELU",
             SiLU => "SiLU",
             Tanh => "Tanh",
             Sigmoid => "Sigmoid",
+            Softmax => "Softmax",
+            LogSoftmax => "LogSoftmax",
             Sequential => "Sequential",
             ModuleList => "ModuleList",
             Custom(name) => name,
