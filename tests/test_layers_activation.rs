@@ -89,3 +89,13 @@ fn softmax_dims_edge_cases_and_errors() {
     assert_eq!(Softmax::new().with_dim(-1).dim(), Some(-1));
     assert!(Softmax::new().named_parameters().is_empty());
 }
+
+#[test]
+fn zero_sized_configurations_do_not_compile() {
+    use init::__private::LayerSpec;
+    assert_eq!(
+        <PReLU<0> as LayerSpec>::CONFIG.message(),
+        Some("PReLU: num_parameters must be > 0, got 0")
+    );
+    assert_eq!(<PReLU as LayerSpec>::PARAMS.get(0).unwrap().shape(), &[1]);
+}

@@ -187,3 +187,16 @@ fn norm_input_errors_are_exact() {
     let y = RMSNorm::<4>::new().forward(ArrayD::zeros(IxDyn(&[0, 4])).view()).unwrap();
     assert_eq!(y.shape(), &[0, 4]);
 }
+
+#[test]
+fn rmsnorm_configurations_are_checked_at_compile_time() {
+    use init::__private::LayerSpec;
+    assert_eq!(
+        <RMSNorm<0> as LayerSpec>::CONFIG.message(),
+        Some("RMSNorm: the first normalized dimension D0 must be > 0, got 0")
+    );
+    assert_eq!(
+        <RMSNorm<4, 0, 5> as LayerSpec>::CONFIG.message(),
+        Some("RMSNorm: a normalized dimension D2 needs D1 > 0")
+    );
+}

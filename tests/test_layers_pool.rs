@@ -283,3 +283,34 @@ fn upsample_input_errors_are_exact() {
     let big = Upsample::new().with_scale_factor([1e9]).unwrap();
     assert!(err(&big, &[1, 1, 4, 4]).contains("cannot be allocated"));
 }
+
+#[test]
+fn per_axis_windows_default_to_the_previous_axis_and_are_checked_at_compile_time() {
+    use init::__private::LayerSpec;
+    // Height and width repeat the depth window unless written: the cube is one type.
+    let _: MaxPool3d<3, 2, 1, 1, 3, 2, 1, 1, 3, 2, 1, 1> = MaxPool3d::<3, 2, 1>::new();
+    let _: AvgPool3d<1, 1, 0, 2, 2, 0, 2, 2, 0> = AvgPool3d::<1, 1, 0, 2, 2>::new();
+    // The height stride repeats the depth stride, not the height kernel: written out.
+    let _: AvgPool3d<1, 1, 0, 2, 1, 0, 2, 1, 0> = AvgPool3d::<1, 1, 0, 2>::new();
+    assert_eq!(<MaxPool3d<3, 2, 1> as LayerSpec>::CONFIG.message(), None);
+    assert_eq!(
+        <MaxPool3d<1, 1, 1> as LayerSpec>::CONFIG.message(),
+        Some("MaxPool3d: padding (depth) = 1 must be at most half of kernel_size (depth) = 1")
+    );
+    assert_eq!(
+        <MaxPool3d<3, 1, 1, 1, 3, 1, 1, 1, 2, 1, 2> as LayerSpec>::CONFIG.message(),
+        Some("MaxPool3d: padding (width) = 2 must be at most half of kernel_size (width) = 2")
+    );
+    assert_eq!(
+        <AvgPool3d<2, 2, 1, 3, 0> as LayerSpec>::CONFIG.message(),
+        Some("AvgPool3d: stride (height) must be > 0, got 0")
+    );
+    assert_eq!(
+        <MaxPool1d<2, 2, 0, 0> as LayerSpec>::CONFIG.message(),
+        Some("MaxPool1d: dilation must be > 0, got 0")
+    );
+    assert_eq!(
+        <AvgPool1d<3, 1, 2> as LayerSpec>::CONFIG.message(),
+        Some("AvgPool1d: padding = 2 must be at most half of kernel_size = 3")
+    );
+}

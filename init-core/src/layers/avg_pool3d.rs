@@ -14,7 +14,8 @@ use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 /// [`AvgPool2d`](crate::AvgPool2d)), then the height axis's, then the width axis's; each
 /// value of an axis defaults to the same value of the previous axis, and the depth stride to
 /// the depth kernel: `nn.AvgPool3d(3, stride=2, padding=1)` is `AvgPool3d<3, 2, 1>`,
-/// `nn.AvgPool3d((1, 2, 2))` is `AvgPool3d<1, 1, 0, 2>`.
+/// `nn.AvgPool3d((1, 2, 2))` is `AvgPool3d<1, 1, 0, 2, 2>` (the height stride repeats the
+/// depth stride, not the height kernel, so it is written).
 ///
 /// No parameters and no buffers. The input is `[N, C, D, H, W]` or `[C, D, H, W]`. Settings,
 /// PyTorch's keywords: [`with_count_include_pad`](AvgPool3d::with_count_include_pad)

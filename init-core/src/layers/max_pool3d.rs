@@ -13,14 +13,16 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 ///
 /// The const parameters are the depth axis's window `<K, STRIDE, PAD, DIL>` (the order of
 /// [`MaxPool2d`](crate::MaxPool2d)), then the height axis's, then the width axis's; each
-/// value of an axis defaults to the same value of the previous axis, and the depth stride to
-/// the depth kernel, so the cubic windows PyTorch writes with integers read as in 2-D:
+/// value of an axis defaults to the same value of the previous axis (the height stride to
+/// the depth stride, not to the height kernel), and the depth stride to the depth kernel, so
+/// the cubic windows PyTorch writes with integers read as in 2-D:
 ///
 /// | PyTorch | here |
 /// |---|---|
 /// | `nn.MaxPool3d(2)` | `MaxPool3d<2>` |
 /// | `nn.MaxPool3d(3, stride=2, padding=1)` | `MaxPool3d<3, 2, 1>` |
 /// | `nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))` | `MaxPool3d<1, 1, 0, 1, 3, 2, 1>` |
+/// | `nn.MaxPool3d((1, 2, 2))` | `MaxPool3d<1, 1, 0, 1, 2, 2>` |
 ///
 /// No parameters and no buffers. The input is `[N, C, D, H, W]` or `[C, D, H, W]`; each
 /// output axis has `⌊(len + 2·PAD − DIL·(K − 1) − 1) / STRIDE⌋ + 1` positions, or with
