@@ -22,6 +22,8 @@ pub mod prelude {
 /// Helpers for the code `#[derive(Module)]` writes; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    /// The rules on layers' runtime settings (`eps`, `momentum`, ...), as `const fn`s.
+    pub use init_core::spec::settings;
     pub use init_core::spec::{
         Field, LayerSpec, Msg, NotAModule, ParamSpec, ParamTable, check_config, check_param,
         require_module,
