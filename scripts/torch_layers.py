@@ -14,17 +14,19 @@ The outputs are committed (CI has no PyTorch). One `<case>.safetensors` per case
                  value right after `torch.manual_seed(seed)` immediately followed by the
                  constructor, so PyTorch's default init and its RNG draw order are pinned;
 * `param.<key>`  the state used for the forward pass. Equal to `init.*`, except that the
-                 (trivially initialised) BatchNorm/LayerNorm/GroupNorm weight, bias and
-                 running_mean are set to standard normals, running_var to U(0.5, 2), and the
-                 MultiheadAttention `in_proj_bias`/`out_proj.bias` (also inside the
-                 transformer layers; when they exist) to 0.1 * standard normals;
+                 (trivially initialised) BatchNorm/InstanceNorm/LayerNorm/GroupNorm/RMSNorm
+                 weight, bias and running_mean and the PReLU weight are set to standard
+                 normals, running_var to U(0.5, 2), and the MultiheadAttention
+                 `in_proj_bias`/`out_proj.bias` (also inside the transformer layers; when they
+                 exist) to 0.1 * standard normals;
 * `input`, `input.1`, ...    the forward inputs (float32; int64 for Embedding indices) drawn
                  from `torch.Generator().manual_seed(input_seed)`; masks that are not drawn
                  (the transformer cases' causal and padding masks) are written out in the
                  `forward` statement, which can name `torch` and `nn`;
 * `output`, `output.1`, ...  the outputs in eval mode under `torch.no_grad()`;
-* BatchNorm cases only: `train.output` (one train-mode forward of `input` from the `param.*`
-  state) and `train.running_mean`, `train.running_var`, `train.num_batches_tracked` after it.
+* BatchNorm/InstanceNorm cases only: `train.output` (one train-mode forward of `input` from the
+  `param.*` state) and the buffers after it (`train.running_mean`, `train.running_var`,
+  `train.num_batches_tracked`), when the layer tracks running statistics.
 
 `num_batches_tracked` is int64 (safetensors I64); every other tensor except Embedding indices is
 float32. Metadata (all strings): `case`, `ctor` (the exact Python constructor expression, which
@@ -97,6 +99,7 @@ class BasicBlock(nn.Module):
 # (standard normal float32), ("uniform", lo, hi, shape) or ("indices", n, must, shape): int64 in
 # [0, n) with `must` forced at position [0, 1].
 ONE = "output = model(input)"
+TWO = "output, output.1 = model(input), model(input.1)"
 ACT = [("uniform", -4.0, 4.0, (4, 7))]
 CASES = [
     ("linear", "nn.Linear(5, 4)", 0, [(2, 3, 5)], ONE),
@@ -177,6 +180,51 @@ CASES = [
      "nn.ConvTranspose3d(2, 4, (2, 3, 1), stride=(2, 1, 2), padding=(0, 1, 0), "
      "output_padding=(1, 0, 1), groups=2, dilation=(1, 2, 1))", 49, [(1, 2, 3, 4, 2)], ONE),
     ("hf_conv1d", "Conv1D(6, 4)", 50, [(2, 3, 4)], ONE),
+    # Issue [7]'s layers that are neither convolutions nor transformer layers.
+    ("rmsnorm", "nn.RMSNorm([4, 5])", 139, [(3, 4, 5)], ONE),
+    ("rmsnorm_eps", "nn.RMSNorm(6, eps=1e-3)", 140, [(2, 3, 6)], ONE),
+    ("batchnorm3d", "nn.BatchNorm3d(3)", 141, [(2, 3, 3, 4, 2)], ONE),
+    ("batchnorm3d_plain", "nn.BatchNorm3d(2, eps=1e-3, affine=False, track_running_stats=False)",
+     142, [(3, 2, 2, 3, 2)], ONE),
+    ("batchnorm2d_noaffine", "nn.BatchNorm2d(3, affine=False, momentum=None)", 143, [(4, 3, 2, 3)],
+     ONE),
+    ("instancenorm1d", "nn.InstanceNorm1d(3)", 144, [(2, 3, 5), (3, 6)], TWO),
+    ("instancenorm1d_tracked", "nn.InstanceNorm1d(2, track_running_stats=True, momentum=None)", 145,
+     [(3, 2, 4)], ONE),
+    ("instancenorm2d", "nn.InstanceNorm2d(3, affine=True, track_running_stats=True, momentum=0.3)",
+     146, [(2, 3, 4, 5)], ONE),
+    ("instancenorm2d_affine", "nn.InstanceNorm2d(2, eps=1e-3, affine=True)", 147, [(2, 2, 3, 3)],
+     ONE),
+    ("prelu", "nn.PReLU()", 148, ACT, ONE),
+    ("prelu3", "nn.PReLU(3, init=0.1)", 149, [(2, 3, 4)], ONE),
+    ("softmax", "nn.Softmax(dim=1)", 150, [(3, 4, 5)], ONE),
+    ("softmax_implicit", "nn.Softmax()", 151, [(3, 4, 5), (2, 3, 2, 2)], TWO),
+    ("logsoftmax", "nn.LogSoftmax(dim=-1)", 152, [("uniform", -30.0, 30.0, (2, 3, 6))], ONE),
+    ("maxpool1d", "nn.MaxPool1d(3, stride=2, padding=1, dilation=2, ceil_mode=True)", 153,
+     [(2, 3, 10)], ONE),
+    ("maxpool2d_ceil", "nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)", 154, [(1, 2, 6, 7)],
+     ONE),
+    ("maxpool3d", "nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))", 155,
+     [(2, 2, 3, 7, 6)], ONE),
+    ("maxpool3d_ceil", "nn.MaxPool3d(2, ceil_mode=True)", 156, [(2, 3, 5, 4)], ONE),
+    ("avgpool1d", "nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)",
+     157, [(2, 3, 8)], ONE),
+    ("avgpool2d_ceil", "nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)", 158, [(1, 2, 6, 6)],
+     ONE),
+    ("avgpool3d", "nn.AvgPool3d(3, stride=2, padding=1, ceil_mode=True)", 159, [(1, 2, 5, 6, 4)],
+     ONE),
+    ("avgpool3d_div", "nn.AvgPool3d((2, 3, 3), stride=(1, 2, 2), padding=(1, 1, 0), "
+     "divisor_override=5)", 160, [(1, 2, 3, 5, 6)], ONE),
+    ("adaptive_avgpool1d", "nn.AdaptiveAvgPool1d(3)", 161, [(2, 3, 7), (2, 5)], TWO),
+    ("upsample_nearest", "nn.Upsample(scale_factor=2)", 162, [(1, 2, 3, 4)], ONE),
+    ("upsample_nearest_frac", "nn.Upsample(scale_factor=1.7)", 163, [(1, 2, 4, 10)], ONE),
+    ("upsample_nearest_recompute", "nn.Upsample(scale_factor=1.15, recompute_scale_factor=True)",
+     164, [(2, 1, 10)], ONE),
+    ("upsample_nearest3d", "nn.Upsample(size=(2, 5, 3))", 165, [(1, 2, 3, 2, 4)], ONE),
+    ("upsample_bilinear", "nn.Upsample(scale_factor=(1.5, 2.5), mode='bilinear')", 166,
+     [(1, 2, 4, 3)], ONE),
+    ("upsample_bilinear_corners", "nn.Upsample(size=(5, 7), mode='bilinear', align_corners=True)",
+     167, [(2, 1, 3, 4)], ONE),
 ]
 
 
@@ -218,8 +266,11 @@ CASES += [
     ("transformer_dec_gelu_nf_bf", DEC + PRE_BF, 705, [(2, 3, 8), (2, 4, 8)],
      transformer_forward(DEC_CALLS)),
 ]
-TRAIN_CASES = {"batchnorm1d", "batchnorm1d_3d", "batchnorm2d"}
-NORMS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
+TRAIN_CASES = {"batchnorm1d", "batchnorm1d_3d", "batchnorm2d", "batchnorm3d", "batchnorm3d_plain",
+               "batchnorm2d_noaffine", "instancenorm1d_tracked",
+               "instancenorm2d", "instancenorm2d_affine"}
+NORMS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm, nn.RMSNorm,
+         nn.modules.instancenorm._InstanceNorm, nn.PReLU)
 NORM_SLOTS = ("weight", "bias", "running_mean", "running_var")
 DTYPES = {torch.float32: "F32", torch.int64: "I64"}
 GROUPS = ["init", "param", "input", "output", "train"]  # tensor name prefixes, summary order
@@ -360,8 +411,11 @@ def write_case(case, ctor, seed, specs, forward):
         tensors["train.output"] = out
         for key, t in trained.named_buffers():
             tensors["train." + key] = t.detach().clone().contiguous()
-        if tensors["train.num_batches_tracked"].item() != 1:
-            raise RuntimeError(f"{case}: expected one tracked batch")
+        # BatchNorm counts the batch; InstanceNorm never does (PyTorch's F.instance_norm).
+        counted = 1 if isinstance(model, nn.modules.batchnorm._BatchNorm) else 0
+        if "train.num_batches_tracked" in tensors and \
+                tensors["train.num_batches_tracked"].item() != counted:
+            raise RuntimeError(f"{case}: expected {counted} tracked batches")
 
     check_case(case, tensors)
     meta = {"case": case, "ctor": ctor, "seed": str(seed), "input_seed": str(in_seed),
@@ -407,7 +461,8 @@ def check_case(case, t):
             raise RuntimeError("embedding: padding_idx row must be zero and looked up")
     if case in ("dropout", "identity") and not same(t["output"], t["input"]):
         raise RuntimeError(f"{case}: eval output must equal the input")
-    if case in TRAIN_CASES and same(t["train.output"], t["output"]):
+    # Without running statistics both modes normalize with the input's own statistics.
+    if case in TRAIN_CASES and "param.running_mean" in t and same(t["train.output"], t["output"]):
         raise RuntimeError(f"{case}: train and eval outputs should differ")
     if case.startswith("transformer"):
         outs = [t[k] for k in sorted(t) if k.startswith("output")]

@@ -7,14 +7,16 @@ pub use init_derive::Module;
 /// The names most programs need: `use init::prelude::*;`.
 pub mod prelude {
     pub use init_core::{
-        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear, Bits, Buffer, Conv1D,
-        Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Dist, Dropout,
-        Embedding, FanAxes, FanMode, Flatten, Forward, GELU, GRU, Generator, GroupNorm, Identity,
-        Init, InitError, LSTM, LayerKind, LayerNorm, LeakyReLU, Linear, MaxPool2d, Module,
-        ModuleExt, ModuleList, MultiheadAttention, Nonlinearity, Padding, PaddingMode, Param,
-        ParamMut, ReLU, Rule, Rules, ScalingDistribution, Seed, Sequential, SiLU, Sigmoid, Summary,
-        Tanh, TorchGenerator, TorchLoop, TransformerDecoderLayer, TransformerEncoderLayer, Values,
-        Zeroed,
+        AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, BatchNorm1d,
+        BatchNorm2d, BatchNorm3d, Bilinear, Bits, Buffer, Conv1D, Conv1d, Conv2d, Conv3d,
+        ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Dist, Dropout, Embedding, FanAxes,
+        FanMode, Flatten, Forward, GELU, GRU, Generator, GroupNorm, Identity, Init, InitError,
+        InstanceNorm1d, InstanceNorm2d, LSTM, LayerKind, LayerNorm, LeakyReLU, Linear, LogSoftmax,
+        MaxPool1d, MaxPool2d, MaxPool3d, Module, ModuleExt, ModuleList, MultiheadAttention,
+        Nonlinearity, PReLU, Padding, PaddingMode, Param, ParamMut, RMSNorm, ReLU, Rule, Rules,
+        ScalingDistribution, Seed, Sequential, SiLU, Sigmoid, Softmax, Summary, Tanh,
+        TorchGenerator, TorchLoop, TransformerDecoderLayer, TransformerEncoderLayer, Upsample,
+        Values, Zeroed,
     };
     pub use init_derive::Module;
 }
@@ -22,6 +24,8 @@ pub mod prelude {
 /// Helpers for the code `#[derive(Module)]` writes; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    /// The rules on layers' runtime settings (`eps`, `momentum`, ...), as `const fn`s.
+    pub use init_core::spec::settings;
     pub use init_core::spec::{
         Configure, Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec, ParamTable,
         Repeated, Setting, bare_buffer, bare_param, chain_in, chain_out, check_args, check_bare,

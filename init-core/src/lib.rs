@@ -28,12 +28,14 @@ mod state;
 // docs/public-api/.
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
-    AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool2d, BatchNorm1d, BatchNorm2d, Bilinear,
-    Conv1D, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
-    DecoderMasks, Dropout, Embedding, EncoderMasks, Flatten, GELU, GRU, GeluApproximate, GroupNorm,
-    Identity, LSTM, LayerNorm, LeakyReLU, Linear, MaxPool2d, ModuleList, MultiheadAttention,
-    Padding, ReLU, Sequential, SiLU, Sigmoid, Tanh, TransformerDecoderLayer,
-    TransformerEncoderLayer,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool1d, AvgPool2d, AvgPool3d,
+    BatchNorm1d, BatchNorm2d, BatchNorm3d, Bilinear, Conv1D, Conv1d, Conv2d, Conv3d,
+    ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, DecoderMasks, Dropout, Embedding,
+    EncoderMasks, Flatten, GELU, GRU, GeluApproximate, GroupNorm, Identity, InstanceNorm1d,
+    InstanceNorm2d, LSTM, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d,
+    MaxPool3d, ModuleList, MultiheadAttention, PReLU, Padding, RMSNorm, ReLU, Sequential, SiLU,
+    Sigmoid, Softmax, Tanh, TransformerDecoderLayer, TransformerEncoderLayer, Upsample,
+    UpsampleMode,
 };
 pub use model::ModuleExt;
 pub use module::{

@@ -217,3 +217,31 @@ pub fn state_keys(m: &dyn Module) -> Vec<String> {
     }
     keys
 }
+
+/// Everything a fixture case pins for a layer without parameters: PyTorch built it with
+/// `ctor`; nothing is in its state dict; building it drew nothing from the generator; its
+/// names match; and each `output.k` equals `forward(input.k)` (the case's forward statement
+/// applies the layer to each input in turn).
+pub fn check_parameterless(case: &str, ctor: &str, m: &mut dyn init::ForwardModule) {
+    let fx = Fixture::load(case);
+    assert_eq!(fx.meta["ctor"], ctor, "{case}: the fixture was built by another constructor");
+    let seed: u64 = fx.meta["seed"].parse().unwrap();
+    assert!(fx.keys("init").is_empty() && fx.keys("param").is_empty(), "{case}: PyTorch has state");
+    let mut rng = init::TorchGenerator::new(seed);
+    m.reset_parameters("", &mut rng).unwrap();
+    assert_eq!(rng.random(), init::TorchGenerator::new(seed).random(), "{case}: init drew numbers");
+    assert_eq!(m.num_parameters(), 0);
+    Names::load(case).assert_match(m.as_module_mut());
+    let mut k = 0;
+    while fx.has(&numbered("input", k)) {
+        let y = m.forward(fx.f32(&numbered("input", k)).view()).unwrap();
+        assert_close(&y, &fx.f32(&numbered("output", k)), &format!("{case} output {k}"));
+        k += 1;
+    }
+    assert!(k > 0 && !fx.has(&numbered("output", k)), "{case}: inputs and outputs pair up");
+}
+
+/// `base`, `base.1`, `base.2`, ...: the fixture's tensor names.
+pub fn numbered(base: &str, k: usize) -> String {
+    if k == 0 { base.to_string() } else { format!("{base}.{k}") }
+}

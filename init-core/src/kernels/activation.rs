@@ -7,7 +7,7 @@
 //! a value; a faster dedicated `erfc` is a possible later optimization. Forward passes are
 //! not the sampling path, so the other kernels use the platform's `exp` and `tanh`.
 
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::{ArrayD, ArrayViewD, Axis};
 
 use crate::math::norm_cdf;
 use crate::rng::{Dist, Generator};
@@ -20,6 +20,21 @@ pub(crate) fn relu(x: ArrayViewD<'_, f32>) -> ArrayD<f32> {
 /// `x` where `x > 0`, `negative_slope · x` elsewhere.
 pub(crate) fn leaky_relu(x: ArrayViewD<'_, f32>, negative_slope: f32) -> ArrayD<f32> {
     x.mapv(|v| if v > 0.0 { v } else { v * negative_slope })
+}
+
+/// PReLU: `x` where `x > 0`, `weight[c] · x` elsewhere, `c` the index along axis 1; one
+/// weight applies to every element. The caller has checked that `weight` has one value, or
+/// one per index of axis 1.
+pub(crate) fn prelu(x: ArrayViewD<'_, f32>, weight: &[f32]) -> ArrayD<f32> {
+    let one = |v: f32, w: f32| if v > 0.0 { v } else { w * v };
+    if let [w] = *weight {
+        return x.mapv(|v| one(v, w));
+    }
+    let mut y = x.to_owned();
+    for (mut lane, &w) in y.axis_iter_mut(Axis(1)).zip(weight) {
+        lane.mapv_inplace(|v| one(v, w));
+    }
+    y
 }
 
 /// Exact GELU, `x · Φ(x)`, in `f64` and rounded once.

@@ -69,7 +69,7 @@ impl<const OH: usize, const OW: usize> Module for AdaptiveAvgPool2d<OH, OW> {
 
 impl<const OH: usize, const OW: usize> Forward for AdaptiveAvgPool2d<OH, OW> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        pool::adaptive_avg_pool2d("AdaptiveAvgPool2d", input, OH, OW)
+        pool::adaptive_avg_pool("AdaptiveAvgPool2d", input, &[OH, OW])
     }
 }
 

@@ -3,20 +3,23 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::kernels::pool::{self, Window};
+use crate::kernels::pool::{self, PoolMode, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::spec::config::{self, Rules};
-use crate::spec::{LayerSpec, Msg, ParamTable};
+use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 
-/// PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PAD)` with `ceil_mode=False`: square
-/// windows, `STRIDE` defaulting to `K` as in PyTorch.
+/// PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PAD)`: square windows, `STRIDE`
+/// defaulting to `K` as in PyTorch.
 ///
 /// No parameters and no buffers: build it with [`AvgPool2d::new`] (or `Default`); there is
 /// nothing to initialize. `count_include_pad` is `true` by default, as PyTorch: every window
-/// is divided by `K²`, padding counted as zeros; [`with_count_include_pad(false)`](AvgPool2d::with_count_include_pad)
+/// is divided by `K²` (fewer for a `ceil_mode` window overhanging the padded input),
+/// padding counted as zeros; [`with_count_include_pad(false)`](AvgPool2d::with_count_include_pad)
 /// divides by the number of input elements in the
 /// window instead. The input is `[N, C, H, W]` or `[C, H, W]`; each output axis has
-/// `⌊(H + 2·PAD − K) / STRIDE⌋ + 1` positions. An input of another rank, with a zero channel
+/// `⌊(H + 2·PAD − K) / STRIDE⌋ + 1` positions; [`with_ceil_mode`](AvgPool2d::with_ceil_mode)
+/// and [`with_divisor_override`](AvgPool2d::with_divisor_override) are PyTorch's `ceil_mode`
+/// and `divisor_override`. An input of another rank, with a zero channel
 /// or spatial size, or smaller than the kernel is an error.
 ///
 /// These configurations do not compile (reported by `cargo build`; `cargo check` reports them
@@ -46,7 +49,7 @@ use crate::spec::{LayerSpec, Msg, ParamTable};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AvgPool2d<const K: usize, const STRIDE: usize = K, const PAD: usize = 0> {
-    count_include_pad: bool,
+    mode: PoolMode,
 }
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize> AvgPool2d<K, STRIDE, PAD> {
@@ -58,20 +61,47 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> AvgPool2d<K, STRIDE,
     /// `zeroed`/initialized distinction).
     pub const fn new() -> Self {
         let () = Self::CHECK;
-        AvgPool2d { count_include_pad: true }
+        let mode = PoolMode { ceil_mode: false, count_include_pad: true, divisor_override: None };
+        AvgPool2d { mode }
     }
 
     /// The same layer with `count_include_pad` set: whether padded positions count in the
     /// divisor (`true`: always `K²`) or not (the number of input elements in the window).
     #[must_use]
     pub const fn with_count_include_pad(mut self, count_include_pad: bool) -> Self {
-        self.count_include_pad = count_include_pad;
+        self.mode.count_include_pad = count_include_pad;
         self
+    }
+
+    /// The same layer with PyTorch's `ceil_mode`: round each output size up.
+    #[must_use]
+    pub const fn with_ceil_mode(mut self, ceil_mode: bool) -> Self {
+        self.mode.ceil_mode = ceil_mode;
+        self
+    }
+
+    /// The same layer with PyTorch's `divisor_override`: `Some(d)` divides every window's sum
+    /// by `d`. Error: `Some(0)`.
+    pub fn with_divisor_override(mut self, divisor_override: Option<usize>) -> Result<Self> {
+        let verdict = settings::divisor_override(divisor_override);
+        settings::check("AvgPool2d", verdict, divisor_override)?;
+        self.mode.divisor_override = divisor_override;
+        Ok(self)
     }
 
     /// Whether padded positions count in the divisor.
     pub const fn count_include_pad(&self) -> bool {
-        self.count_include_pad
+        self.mode.count_include_pad
+    }
+
+    /// Whether the output sizes are rounded up.
+    pub const fn ceil_mode(&self) -> bool {
+        self.mode.ceil_mode
+    }
+
+    /// The fixed divisor, if any.
+    pub const fn divisor_override(&self) -> Option<usize> {
+        self.mode.divisor_override
     }
 }
 
@@ -113,7 +143,7 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Module for AvgPool2d
 impl<const K: usize, const STRIDE: usize, const PAD: usize> Forward for AvgPool2d<K, STRIDE, PAD> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let () = Self::CHECK;
-        pool::avg_pool2d("AvgPool2d", input, Self::WINDOW, self.count_include_pad)
+        pool::avg_pool("AvgPool2d", input, &[Self::WINDOW; 2], self.mode)
     }
 }
 
@@ -144,6 +174,6 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> crate::spec::Configu
     const DEFAULT: AvgPool2dConfig = AvgPool2dConfig { count_include_pad: true };
 
     fn configure(&mut self, config: &AvgPool2dConfig) {
-        self.count_include_pad = config.count_include_pad;
+        self.mode.count_include_pad = config.count_include_pad;
     }
 }

@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
-use crate::kernels::norm::{self, BatchNorm};
+use crate::kernels::channel_norm::ChannelNorm;
+use crate::kernels::norm;
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
@@ -23,8 +24,9 @@ use crate::spec::{LayerSpec, ParamTable};
 /// Configuration: `eps` (default `1e-5`) and `momentum` (default `Some(0.1)`; `None` is
 /// PyTorch's `momentum=None`, a cumulative moving average) through
 /// [`with_eps`](BatchNorm1d::with_eps) and [`with_momentum`](BatchNorm1d::with_momentum).
-/// Only PyTorch's defaults `affine=True` and `track_running_stats=True` are provided: every
-/// `BatchNorm1d` has its weight, bias and running statistics.
+/// [`without_affine`](BatchNorm1d::without_affine) is `affine=False` (no weight or bias) and
+/// [`without_track_running_stats`](BatchNorm1d::without_track_running_stats) is
+/// `track_running_stats=False` (no buffers; both modes use the batch's statistics).
 ///
 /// ```
 /// use init_core::{BatchNorm1d, Forward, Module};
@@ -50,7 +52,7 @@ use crate::spec::{LayerSpec, ParamTable};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchNorm1d<const C: usize> {
-    inner: BatchNorm,
+    inner: ChannelNorm,
 }
 
 impl<const C: usize> BatchNorm1d<C> {
@@ -58,7 +60,7 @@ impl<const C: usize> BatchNorm1d<C> {
     /// in their reset state, PyTorch's eps and momentum. Use it to build a tree, then
     /// initialize the tree once.
     pub fn zeroed() -> Self {
-        BatchNorm1d { inner: BatchNorm::zeroed(C) }
+        BatchNorm1d { inner: ChannelNorm::zeroed(C, true, true) }
     }
 
     /// The layer with PyTorch's default initialization: weight ones, bias zeros (no random
@@ -83,6 +85,19 @@ impl<const C: usize> BatchNorm1d<C> {
     pub fn with_momentum(mut self, momentum: Option<f64>) -> Result<Self> {
         self.inner.momentum = norm::check_momentum("BatchNorm1d", momentum)?;
         Ok(self)
+    }
+
+    /// The same layer without `weight` and `bias` (PyTorch's `affine=False`).
+    pub fn without_affine(mut self) -> Self {
+        self.inner.set_affine(false);
+        self
+    }
+
+    /// The same layer without running statistics (PyTorch's `track_running_stats=False`):
+    /// no buffers, and eval mode normalizes with the batch's statistics too.
+    pub fn without_track_running_stats(mut self) -> Self {
+        self.inner.set_track_running_stats(false);
+        self
     }
 
     /// The value added to the variance before its square root.
@@ -123,9 +138,7 @@ impl<const C: usize> BatchNorm1d<C> {
     /// layer is unchanged on error.
     pub fn forward_train(&mut self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let len = self.check(&input)?;
-        norm::check_train_values("BatchNorm1d", &input, len)?;
-        let y = self.inner.train(&norm::row_major(&input), len);
-        norm::shaped("BatchNorm1d", input.shape(), y)
+        self.inner.batch_forward_train("BatchNorm1d", &input, len)
     }
 
     /// The length `L` of a valid input (1 for `[N, C]`).
@@ -189,11 +202,10 @@ impl<const C: usize> Module for BatchNorm1d<C> {
 }
 
 impl<const C: usize> Forward for BatchNorm1d<C> {
-    /// Eval mode, with the running statistics.
+    /// Eval mode, with the running statistics (the batch's without them).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let len = self.check(&input)?;
-        let y = self.inner.eval(&norm::row_major(&input), len);
-        norm::shaped("BatchNorm1d", input.shape(), y)
+        self.inner.batch_forward("BatchNorm1d", &input, len)
     }
 }
 

@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
-use crate::kernels::norm::{self, BatchNorm};
+use crate::kernels::channel_norm::ChannelNorm;
+use crate::kernels::norm;
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
@@ -24,8 +25,9 @@ use crate::spec::{LayerSpec, ParamTable};
 /// Configuration: `eps` (default `1e-5`) and `momentum` (default `Some(0.1)`; `None` is
 /// PyTorch's `momentum=None`, a cumulative moving average) through
 /// [`with_eps`](BatchNorm2d::with_eps) and [`with_momentum`](BatchNorm2d::with_momentum).
-/// Only PyTorch's defaults `affine=True` and `track_running_stats=True` are provided: every
-/// `BatchNorm2d` has its weight, bias and running statistics.
+/// [`without_affine`](BatchNorm2d::without_affine) is `affine=False` (no weight or bias) and
+/// [`without_track_running_stats`](BatchNorm2d::without_track_running_stats) is
+/// `track_running_stats=False` (no buffers; both modes use the batch's statistics).
 ///
 /// ```
 /// use init_core::{BatchNorm2d, Forward, Module};
@@ -52,7 +54,7 @@ use crate::spec::{LayerSpec, ParamTable};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchNorm2d<const C: usize> {
-    inner: BatchNorm,
+    inner: ChannelNorm,
 }
 
 impl<const C: usize> BatchNorm2d<C> {
@@ -60,7 +62,7 @@ impl<const C: usize> BatchNorm2d<C> {
     /// in their reset state, PyTorch's eps and momentum. Use it to build a tree, then
     /// initialize the tree once.
     pub fn zeroed() -> Self {
-        BatchNorm2d { inner: BatchNorm::zeroed(C) }
+        BatchNorm2d { inner: ChannelNorm::zeroed(C, true, true) }
     }
 
     /// The layer with PyTorch's default initialization: weight ones, bias zeros (no random
@@ -85,6 +87,19 @@ impl<const C: usize> BatchNorm2d<C> {
     pub fn with_momentum(mut self, momentum: Option<f64>) -> Result<Self> {
         self.inner.momentum = norm::check_momentum("BatchNorm2d", momentum)?;
         Ok(self)
+    }
+
+    /// The same layer without `weight` and `bias` (PyTorch's `affine=False`).
+    pub fn without_affine(mut self) -> Self {
+        self.inner.set_affine(false);
+        self
+    }
+
+    /// The same layer without running statistics (PyTorch's `track_running_stats=False`):
+    /// no buffers, and eval mode normalizes with the batch's statistics too.
+    pub fn without_track_running_stats(mut self) -> Self {
+        self.inner.set_track_running_stats(false);
+        self
     }
 
     /// The value added to the variance before its square root.
@@ -124,9 +139,7 @@ impl<const C: usize> BatchNorm2d<C> {
     /// layer is unchanged on error.
     pub fn forward_train(&mut self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let len = self.check(&input)?;
-        norm::check_train_values("BatchNorm2d", &input, len)?;
-        let y = self.inner.train(&norm::row_major(&input), len);
-        norm::shaped("BatchNorm2d", input.shape(), y)
+        self.inner.batch_forward_train("BatchNorm2d", &input, len)
     }
 
     /// `H · W` of a valid input.
@@ -189,11 +202,10 @@ impl<const C: usize> Module for BatchNorm2d<C> {
 }
 
 impl<const C: usize> Forward for BatchNorm2d<C> {
-    /// Eval mode, with the running statistics.
+    /// Eval mode, with the running statistics (the batch's without them).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let len = self.check(&input)?;
-        let y = self.inner.eval(&norm::row_major(&input), len);
-        norm::shaped("BatchNorm2d", input.shape(), y)
+        self.inner.batch_forward("BatchNorm2d", &input, len)
     }
 }
 

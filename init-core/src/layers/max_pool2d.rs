@@ -8,12 +8,14 @@ use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, W
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
-/// PyTorch's `nn.MaxPool2d(K, stride=STRIDE, padding=PAD, dilation=DIL)` with
-/// `ceil_mode=False`: square windows, `STRIDE` defaulting to `K` as in PyTorch.
+/// PyTorch's `nn.MaxPool2d(K, stride=STRIDE, padding=PAD, dilation=DIL)`: square windows,
+/// `STRIDE` defaulting to `K` as in PyTorch.
 ///
 /// No parameters and no buffers: build it with [`MaxPool2d::new`] (or `Default`); there is
 /// nothing to initialize. The input is `[N, C, H, W]` or `[C, H, W]`; each output axis has
-/// `⌊(H + 2·PAD − DIL·(K − 1) − 1) / STRIDE⌋ + 1` positions. Padding is −∞ (it never wins),
+/// `⌊(H + 2·PAD − DIL·(K − 1) − 1) / STRIDE⌋ + 1` positions, or with
+/// [`with_ceil_mode(true)`](MaxPool2d::with_ceil_mode) (PyTorch's `ceil_mode`) the ceiling, a
+/// last window being kept only if it starts inside the input or its left padding. Padding is −∞ (it never wins),
 /// and a window holding a NaN gives NaN, as PyTorch. An input of another rank, with a zero
 /// channel or spatial size, or smaller than the dilated kernel is an error.
 ///
@@ -56,7 +58,7 @@ pub struct MaxPool2d<
     const PAD: usize = 0,
     const DIL: usize = 1,
 > {
-    _private: (),
+    ceil_mode: bool,
 }
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize>
@@ -66,10 +68,23 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize>
 
     const WINDOW: Window = Window { kernel: K, stride: STRIDE, pad: PAD, dilation: DIL };
 
-    /// The layer (it has no parameters, so there is no `zeroed`/initialized distinction).
+    /// The layer with `ceil_mode = false` (it has no parameters, so there is no
+    /// `zeroed`/initialized distinction).
     pub const fn new() -> Self {
         let () = Self::CHECK;
-        MaxPool2d { _private: () }
+        MaxPool2d { ceil_mode: false }
+    }
+
+    /// The same layer with PyTorch's `ceil_mode`: round each output size up.
+    #[must_use]
+    pub const fn with_ceil_mode(mut self, ceil_mode: bool) -> Self {
+        self.ceil_mode = ceil_mode;
+        self
+    }
+
+    /// Whether the output sizes are rounded up.
+    pub const fn ceil_mode(&self) -> bool {
+        self.ceil_mode
     }
 }
 
@@ -120,7 +135,7 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Fo
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         let () = Self::CHECK;
-        pool::max_pool2d("MaxPool2d", input, Self::WINDOW)
+        pool::max_pool("MaxPool2d", input, &[Self::WINDOW; 2], self.ceil_mode)
     }
 }
 

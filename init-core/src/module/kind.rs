@@ -39,8 +39,16 @@ pub enum LayerKind {
     BatchNorm1d,
     /// [`BatchNorm2d`](crate::BatchNorm2d).
     BatchNorm2d,
+    /// [`BatchNorm3d`](crate::BatchNorm3d).
+    BatchNorm3d,
+    /// [`InstanceNorm1d`](crate::InstanceNorm1d).
+    InstanceNorm1d,
+    /// [`InstanceNorm2d`](crate::InstanceNorm2d).
+    InstanceNorm2d,
     /// [`LayerNorm`](crate::LayerNorm).
     LayerNorm,
+    /// [`RMSNorm`](crate::RMSNorm).
+    RMSNorm,
     /// [`GroupNorm`](crate::GroupNorm).
     GroupNorm,
     /// [`Embedding`](crate::Embedding).
@@ -55,12 +63,24 @@ pub enum LayerKind {
     TransformerEncoderLayer,
     /// [`TransformerDecoderLayer`](crate::TransformerDecoderLayer).
     TransformerDecoderLayer,
+    /// [`MaxPool1d`](crate::MaxPool1d).
+    MaxPool1d,
     /// [`MaxPool2d`](crate::MaxPool2d).
     MaxPool2d,
+    /// [`MaxPool3d`](crate::MaxPool3d).
+    MaxPool3d,
+    /// [`AvgPool1d`](crate::AvgPool1d).
+    AvgPool1d,
     /// [`AvgPool2d`](crate::AvgPool2d).
     AvgPool2d,
+    /// [`AvgPool3d`](crate::AvgPool3d).
+    AvgPool3d,
+    /// [`AdaptiveAvgPool1d`](crate::AdaptiveAvgPool1d).
+    AdaptiveAvgPool1d,
     /// [`AdaptiveAvgPool2d`](crate::AdaptiveAvgPool2d).
     AdaptiveAvgPool2d,
+    /// [`Upsample`](crate::Upsample).
+    Upsample,
     /// [`Flatten`](crate::Flatten).
     Flatten,
     /// [`Dropout`](crate::Dropout).
@@ -71,6 +91,8 @@ pub enum LayerKind {
     ReLU,
     /// [`LeakyReLU`](crate::LeakyReLU).
     LeakyReLU,
+    /// [`PReLU`](crate::PReLU).
+    PReLU,
     /// [`GELU`](crate::GELU).
     GELU,
     /// [`SiLU`](crate::SiLU).
@@ -79,6 +101,10 @@ pub enum LayerKind {
     Tanh,
     /// [`Sigmoid`](crate::Sigmoid).
     Sigmoid,
+    /// [`Softmax`](crate::Softmax).
+    Softmax,
+    /// [`LogSoftmax`](crate::LogSoftmax).
+    LogSoftmax,
     /// [`Sequential`](crate::Sequential).
     Sequential,
     /// [`ModuleList`](crate::ModuleList).
@@ -95,7 +121,7 @@ impl LayerKind {
     /// assert!(LayerKind::ALL.contains(&LayerKind::Conv2d));
     /// assert!(LayerKind::ALL.iter().all(|k| !matches!(k, LayerKind::Custom(_))));
     /// ```
-    pub const ALL: [LayerKind; 33] = {
+    pub const ALL: [LayerKind; 46] = {
         use LayerKind::*;
         [
             Linear,
@@ -109,7 +135,11 @@ impl LayerKind {
             Conv1D,
             BatchNorm1d,
             BatchNorm2d,
+            BatchNorm3d,
+            InstanceNorm1d,
+            InstanceNorm2d,
             LayerNorm,
+            RMSNorm,
             GroupNorm,
             Embedding,
             LSTM,
@@ -117,18 +147,27 @@ impl LayerKind {
             MultiheadAttention,
             TransformerEncoderLayer,
             TransformerDecoderLayer,
+            MaxPool1d,
             MaxPool2d,
+            MaxPool3d,
+            AvgPool1d,
             AvgPool2d,
+            AvgPool3d,
+            AdaptiveAvgPool1d,
             AdaptiveAvgPool2d,
+            Upsample,
             Flatten,
             Dropout,
             Identity,
             ReLU,
             LeakyReLU,
+            PReLU,
             GELU,
             SiLU,
             Tanh,
             Sigmoid,
+            Softmax,
+            LogSoftmax,
             Sequential,
             ModuleList,
         ]
@@ -149,7 +188,11 @@ impl LayerKind {
             Conv1D => "Conv1D",
             BatchNorm1d => "BatchNorm1d",
             BatchNorm2d => "BatchNorm2d",
+            BatchNorm3d => "BatchNorm3d",
+            InstanceNorm1d => "InstanceNorm1d",
+            InstanceNorm2d => "InstanceNorm2d",
             LayerNorm => "LayerNorm",
+            RMSNorm => "RMSNorm",
             GroupNorm => "GroupNorm",
             Embedding => "Embedding",
             LSTM => "LSTM",
@@ -157,18 +200,27 @@ impl LayerKind {
             MultiheadAttention => "MultiheadAttention",
             TransformerEncoderLayer => "TransformerEncoderLayer",
             TransformerDecoderLayer => "TransformerDecoderLayer",
+            MaxPool1d => "MaxPool1d",
             MaxPool2d => "MaxPool2d",
+            MaxPool3d => "MaxPool3d",
+            AvgPool1d => "AvgPool1d",
             AvgPool2d => "AvgPool2d",
+            AvgPool3d => "AvgPool3d",
+            AdaptiveAvgPool1d => "AdaptiveAvgPool1d",
             AdaptiveAvgPool2d => "AdaptiveAvgPool2d",
+            Upsample => "Upsample",
             Flatten => "Flatten",
             Dropout => "Dropout",
             Identity => "Identity",
             ReLU => "ReLU",
             LeakyReLU => "LeakyReLU",
+            PReLU => "PReLU",
             GELU => "GELU",
             SiLU => "SiLU",
             Tanh => "Tanh",
             Sigmoid => "Sigmoid",
+            Softmax => "Softmax",
+            LogSoftmax => "LogSoftmax",
             Sequential => "Sequential",
             ModuleList => "ModuleList",
             Custom(name) => name,

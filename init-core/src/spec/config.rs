@@ -137,7 +137,8 @@ pub const fn probability(p: f64) -> Option<&'static str> {
 
 /// A normalization's `eps` (`eps`, `layer_norm_eps`): finite and `>= 0`.
 pub const fn eps(eps: f64) -> Option<&'static str> {
-    if eps.is_finite() && eps >= 0.0 { None } else { Some("must be finite and >= 0") }
+    // The rule is `settings::eps`'s; this form words it for `check_keyword`.
+    if super::settings::eps(eps).is_ok() { None } else { Some("must be finite and >= 0") }
 }
 
 /// The transformer layers' `activation`, by PyTorch's name: `"relu"` or `"gelu"`.

@@ -18,6 +18,7 @@ mod field;
 pub mod math;
 mod message;
 mod recurrent_names;
+pub mod settings;
 mod tie;
 
 pub use args::check_args;
