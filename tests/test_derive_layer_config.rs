@@ -74,3 +74,47 @@ fn a_generic_struct_computes_its_settings_from_its_parameters() -> Result<(), In
     assert_eq!(b.norm.eps(), 1.0 / 4e6);
     Ok(())
 }
+
+/// The channel norms' `affine` and `track_running_stats` (PyTorch's defaults differ between
+/// BatchNorm and InstanceNorm) and the transformer layers' keywords.
+#[derive(Module)]
+struct Norms {
+    #[layer(affine = false, track_running_stats = false)]
+    bn: BatchNorm2d<4>,
+    #[layer(affine = false)]
+    bn3: BatchNorm3d<4>,
+    #[layer(affine = true, track_running_stats = true, momentum = 0.3)]
+    inorm: InstanceNorm2d<3>,
+    plain: InstanceNorm1d<3>,
+    #[layer(
+        dropout = 0.0,
+        activation = "gelu",
+        layer_norm_eps = 1e-6,
+        batch_first = true,
+        norm_first = true
+    )]
+    enc: TransformerEncoderLayer<8, 2, 16>,
+    #[layer(batch_first = true)]
+    dec: TransformerDecoderLayer<8, 2, 16>,
+}
+
+#[test]
+fn channel_norm_and_transformer_settings_are_applied() -> Result<(), InitError> {
+    for net in [Norms::new(&mut Seed::new(0))?, <Norms as Zeroed>::zeroed()] {
+        assert!(net.bn.named_parameters().is_empty() && net.bn.named_buffers().is_empty());
+        let bn3: Vec<String> = net.bn3.named_buffers().into_iter().map(|(n, _)| n).collect();
+        assert!(net.bn3.named_parameters().is_empty());
+        assert_eq!(bn3, ["running_mean", "running_var", "num_batches_tracked"]);
+        let inorm: Vec<String> = net.inorm.state_dict().keys().map(str::to_owned).collect();
+        assert_eq!(inorm, ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+        assert_eq!(net.inorm.momentum(), Some(0.3));
+        assert!(net.plain.state_dict().is_empty());
+        assert_eq!((net.enc.dropout_p(), net.enc.activation_name()), (0.0, "gelu"));
+        assert!(net.enc.is_batch_first() && net.enc.is_norm_first());
+        assert!(net.dec.is_batch_first() && !net.dec.is_norm_first());
+    }
+    // The affine InstanceNorm is initialized by new(): weight ones, bias zeros.
+    let net = Norms::new(&mut Seed::new(0))?;
+    assert_eq!(net.inorm.weight().unwrap().as_slice(), &[1.0; 3]);
+    Ok(())
+}

@@ -215,40 +215,4 @@ impl<const C: usize> Features for BatchNorm2d<C> {
     const OUT: Width = Width::Exactly(C);
 }
 
-/// The settings of [`BatchNorm2d`] for `#[layer(...)]`, PyTorch's keyword arguments:
-/// `#[layer(eps = 1e-3, momentum = 0.01)]` (`momentum = None`: a cumulative average).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BatchNorm2dConfig {
-    /// Added to the variance before its square root (default `1e-5`).
-    pub eps: f64,
-    /// The running statistics' momentum (default `Some(0.1)`).
-    pub momentum: Option<f64>,
-}
-
-impl BatchNorm2dConfig {
-    /// The rules [`BatchNorm2d::with_eps`] and [`BatchNorm2d::with_momentum`] apply: empty
-    /// when the settings are valid.
-    pub const fn verdict(&self) -> crate::spec::Msg {
-        crate::spec::config::Rules::new("BatchNorm2d")
-            .holds(norm::eps_ok(self.eps), "eps must be finite and >= 0")
-            .holds(
-                norm::momentum_ok(self.momentum),
-                "momentum must be in [0, 1] (or None for a cumulative average)",
-            )
-            .verdict()
-    }
-}
-
-impl<const C: usize> crate::spec::Configure for BatchNorm2d<C> {
-    type Config = BatchNorm2dConfig;
-    const DEFAULT: BatchNorm2dConfig = BatchNorm2dConfig { eps: 1e-5, momentum: Some(0.1) };
-
-    fn configure(&mut self, config: &BatchNorm2dConfig) {
-        if norm::eps_ok(config.eps) {
-            self.inner.eps = config.eps;
-        }
-        if norm::momentum_ok(config.momentum) {
-            self.inner.momentum = config.momentum;
-        }
-    }
-}
+super::channel_norm_config::channel_norm_configure!(BatchNorm2d, true, true);

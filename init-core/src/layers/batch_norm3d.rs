@@ -210,3 +210,5 @@ impl<const C: usize> Features for BatchNorm3d<C> {
     const IN: Width = Width::Exactly(C);
     const OUT: Width = Width::Exactly(C);
 }
+
+super::channel_norm_config::channel_norm_configure!(BatchNorm3d, true, true);

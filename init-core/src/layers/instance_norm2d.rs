@@ -231,3 +231,5 @@ impl<const C: usize> Features for InstanceNorm2d<C> {
     const IN: Width = Width::Exactly(C);
     const OUT: Width = Width::Exactly(C);
 }
+
+super::channel_norm_config::channel_norm_configure!(InstanceNorm2d, false, false);

@@ -368,3 +368,5 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
     const IN: Width = Width::Exactly(D_MODEL);
     const OUT: Width = Width::Exactly(D_MODEL);
 }
+
+super::transformer_config::transformer_configure!(TransformerEncoderLayer);
