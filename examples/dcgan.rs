@@ -88,6 +88,7 @@ fn main() -> Result<(), InitError> {
     let noise = ArrayD::from_elem(vec![1, NZ, 1, 1], 0.5);
     let fake = net_g.forward(noise.view())?;
     let verdict = net_d.forward(fake.view())?;
-    println!("noise {:?} -> image {:?} -> D {:?}", noise.shape(), fake.shape(), verdict);
+    let (n, f) = (noise.shape(), fake.shape());
+    println!("noise {n:?} -> fake image {f:?} -> D(G(z)) = {:.4}", verdict.sum());
     Ok(())
 }

@@ -133,9 +133,7 @@ pub struct DropoutConfig {
 impl DropoutConfig {
     /// The rule [`Dropout::with_p`] applies: empty when the settings are valid.
     pub const fn verdict(&self) -> crate::spec::Msg {
-        config::Rules::new("Dropout")
-            .holds(p_ok(self.p), "p must be in [0, 1]")
-            .verdict()
+        config::Rules::new("Dropout").holds(p_ok(self.p), "p must be in [0, 1]").verdict()
     }
 }
 
