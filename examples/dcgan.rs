@@ -9,7 +9,7 @@
 //! `TorchGenerator::new(999)` (the tutorial's `manual_seed`) the values are the tutorial's
 //! (`tests/test_real_models.rs` checks them bit for bit, and both forward passes).
 //!
-//! Run: `cargo run --release --example dcgan`
+//! Run: `cargo run --example dcgan` (1.4 s in a debug build).
 #![allow(missing_docs)] // `pub` for tests/models/, which check these very declarations
 
 use init::ndarray::ArrayD;

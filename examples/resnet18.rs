@@ -8,7 +8,8 @@
 //! `TorchGenerator::new(s)` every value equals torchvision's after `torch.manual_seed(s)`
 //! (`tests/test_real_models.rs` checks it bit for bit, and the forward pass).
 //!
-//! Run: `cargo run --release --example resnet18` (11.7M values; a debug build is slow).
+//! Run: `cargo run --example resnet18` (11.7M values: 2.4 s in a debug build, 0.5 s with
+//! `--release`).
 #![allow(missing_docs)] // `pub` for tests/models/, which check these very declarations
 
 use init::ndarray::{ArrayD, ArrayViewD};

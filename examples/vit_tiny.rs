@@ -10,7 +10,7 @@
 //! timm's; timm's `trunc_normal_` draws through `erfinv_`, which `TorchGenerator` does not
 //! reproduce bit for bit).
 //!
-//! Run: `cargo run --release --example vit_tiny`
+//! Run: `cargo run --example vit_tiny` (under a second in a debug build).
 #![allow(missing_docs)] // `pub` for tests/models/, which check these very declarations
 
 use init::prelude::*;
