@@ -16,6 +16,20 @@ struct Net {
     fc: Linear<3, 10>,
 }
 
+/// Method 4 declared: Superklez's `initialize_weights` loop as the struct's rules.
+#[derive(Module)]
+#[init(
+    Conv2d(weight = kaiming_normal(mode = "fan_out", nonlinearity = "relu"), bias = zeros),
+    BatchNorm2d(weight = ones, bias = zeros),
+    Linear(weight = normal(0.0, 0.01), bias = zeros)
+)]
+struct LoopNet {
+    conv1: Conv2d<1, 3, 3>,
+    bn: BatchNorm2d<3>,
+    pool: MaxPool2d<2, 2>,
+    fc: Linear<3, 10>,
+}
+
 // The thread's bug was a 1-channel kernel where the layer needs 3 output channels. A literal
 // that does not fit the layer does not compile here. Writing
 //     #[init(values = [[[0, 0, 0]], [[1, 1, 1]]])]
@@ -46,7 +60,6 @@ fn main() -> Result<(), InitError> {
     let mut net = Net::new(&mut rng)?;
     let broadcast = kernel().broadcast(IxDyn(&[3, 1, 3, 3])).expect("fits").to_owned();
     net.set_parameter("conv1.weight", broadcast.view())?;
-    // Say where the values come from; the summary shows it.
     if let Some(mut w) = net.get_parameter_mut("conv1.weight") {
         w.set_origin("the thread's [3, 3] kernel, broadcast to 3 output channels");
     }
@@ -79,57 +92,28 @@ fn main() -> Result<(), InitError> {
         println!("  a checkpoint with a [1, 1, 3, 3] conv1.weight is refused:\n    {e}");
     }
 
-    println!("Method 4: the init_weights loop over modules, as in the thread's answer");
-    // PyTorch:
-    //     for m in self.modules():
-    //         if isinstance(m, nn.Conv2d):
-    //             nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-    //             if m.bias is not None: nn.init.constant_(m.bias, 0)
-    //         elif isinstance(m, nn.BatchNorm2d):
-    //             nn.init.constant_(m.weight, 1); nn.init.constant_(m.bias, 0)
-    //         elif isinstance(m, nn.Linear):
-    //             nn.init.normal_(m.weight, 0, 0.01); nn.init.constant_(m.bias, 0)
+    println!("Method 4: Superklez's initialize_weights loop, imperative, then declared");
+    // PyTorch: `for m in self.modules()`: Conv2d `kaiming_normal_(w, mode='fan_out',
+    // nonlinearity='relu')`, BatchNorm2d weight 1, Linear `normal_(w, 0, 0.01)`, biases 0.
     // Each handle knows its path ("conv1.weight"), which keys its random stream.
-    let mut net = <Net as Zeroed>::zeroed();
-    net.try_apply(&mut |m| {
-        match m.kind() {
+    let mut looped = LoopNet::zeroed();
+    looped.try_apply(&mut |m| {
+        let w: Init = match m.kind() {
             LayerKind::Conv2d => {
-                if let Some(w) = m.weight() {
-                    init::kaiming_normal()
-                        .mode(FanMode::FanOut)
-                        .nonlinearity(Nonlinearity::Relu)
-                        .fill(w, &mut rng)?;
-                }
-                if let Some(b) = m.bias() {
-                    init::constant(0.0).fill(b)?;
-                }
+                init::kaiming_normal().mode(FanMode::FanOut).nonlinearity(Nonlinearity::Relu).into()
             }
-            LayerKind::BatchNorm2d => {
-                if let Some(w) = m.weight() {
-                    init::constant(1.0).fill(w)?;
-                }
-                if let Some(b) = m.bias() {
-                    init::constant(0.0).fill(b)?;
-                }
-            }
-            LayerKind::Linear => {
-                if let Some(w) = m.weight() {
-                    init::normal().mean(0.0).std(0.01).fill(w, &mut rng)?;
-                }
-                if let Some(b) = m.bias() {
-                    init::constant(0.0).fill(b)?;
-                }
-            }
-            _ => {}
+            LayerKind::BatchNorm2d => init::constant(1.0).into(),
+            LayerKind::Linear => init::normal().mean(0.0).std(0.01).into(),
+            _ => return Ok(()),
+        };
+        if let Some(p) = m.weight() {
+            w.apply(p, &mut rng)?;
         }
-        Ok(())
+        m.bias().map_or(Ok(()), |b| init::constant(0.0).fill(b))
     })?;
-    let fc = net.fc.weight().expect("fc has a weight").as_slice();
-    let std = (fc.iter().map(|v| v * v).sum::<f32>() / fc.len() as f32).sqrt();
-    println!("  fc.weight: std {std:.4} over its {} values (normal, std = 0.01)", fc.len());
-    print!("{}", Summary::of(&net));
-    println!(
-        "  the conv rule in one attribute: #[init(Conv2d = kaiming_normal(mode = \"fan_out\", nonlinearity = \"relu\"))]"
-    );
+    let declared = LoopNet::new(&mut Seed::new(7))?;
+    let same = looped.parameters().iter().zip(declared.parameters()).all(|(a, b)| a == &b);
+    println!("  the loop and the declared rules give the same values: {same}");
+    print!("{}", Summary::of(&declared));
     Ok(())
 }

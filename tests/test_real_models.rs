@@ -189,39 +189,17 @@ fn dcgan_seed_follows_weights_init() {
 
 // --- GPT-2 ------------------------------------------------------------------------------------
 
-use models::gpt2::{self, hf_rules};
-
-/// `GPT2LMHeadModel(config)` after `torch.manual_seed(seed)`, as transformers 5.x runs it:
-/// `GPT2Model.__init__` builds every layer (defaults drawn) and ends with its `post_init`
-/// (`_init_weights` in post-order, each module once); then `lm_head` is built (Linear's
-/// default) and the outer `post_init` reaches only it (`normal_(0, 0.02)`); then `tie_weights`
-/// makes `lm_head.weight` the embedding, discarding both head draws.
-macro_rules! gpt2_torch {
-    ($cfg:ident, $seed:expr) => {{
-        let mut m = gpt2::$cfg::model();
-        let mut rng = TorchGenerator::new($seed);
-        hf_rules(gpt2::$cfg::N_LAYER)
-            .init_weights_torch(&mut m.transformer, &mut rng, TorchLoop::Apply)
-            .unwrap();
-        Rules::new()
-            .kind(LayerKind::Linear, "weight", Init::Normal { mean: 0.0, std: 0.02 })
-            .init_weights_torch(&mut m.lm_head, &mut rng, TorchLoop::Apply)
-            .unwrap();
-        let wte = m.transformer.wte.weight().unwrap().view().to_owned();
-        m.set_parameter("lm_head.weight", wte.view()).unwrap(); // tie_weights, by hand
-        (m, rng)
-    }};
-}
+use models::gpt2;
 
 #[test]
 fn gpt2_small_config_state_dict_and_modules_are_transformers() {
     let fx = Fixture::load("gpt2_small_config");
-    let m = gpt2::small::model();
+    let m = gpt2::small::GPT2LMHeadModel::zeroed();
     models::assert_same_state_dict_layout(&m, &fx);
     // named_parameters: PyTorch lists the tied lm_head.weight once, under the embedding.
     let ours: Vec<String> = m.named_parameters().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(ours[..ours.len() - 1], fx.named_parameters()[..]);
-    assert_eq!(ours.last().map(String::as_str), Some("lm_head.weight"));
+    assert_eq!(ours, fx.named_parameters());
+    assert!(!ours.iter().any(|n| n == "lm_head.weight"));
     let modules: Vec<(String, String)> =
         m.named_modules().into_iter().map(|(n, x)| (n, x.kind().to_string())).collect();
     assert_eq!(modules, fx.named_modules());
@@ -231,13 +209,17 @@ fn gpt2_small_config_state_dict_and_modules_are_transformers() {
 fn gpt2_full_config_keys_and_shapes_are_transformers() {
     // GPT2Config(): 124M parameters, allocated as zero pages and never written here.
     let fx = Fixture::load("gpt2");
-    let m = gpt2::full::model();
-    let ours: Vec<(String, Vec<usize>, String)> = m
+    let m = gpt2::full::GPT2LMHeadModel::zeroed();
+    let mut ours: Vec<(String, Vec<usize>, String)> = m
         .named_parameters()
         .into_iter()
         .map(|(n, p)| (n, p.shape().to_vec(), "float32".to_string()))
         .collect();
     assert!(m.named_buffers().is_empty());
+    // The state dict lists the tied lm_head.weight last, under its own key (named_parameters
+    // lists it once, under the embedding).
+    let head = m.lm_head.weight().unwrap();
+    ours.push(("lm_head.weight".to_string(), head.shape().to_vec(), "float32".to_string()));
     assert_eq!(ours, fx.state_dict());
     let modules: Vec<(String, String)> =
         m.named_modules().into_iter().map(|(n, x)| (n, x.kind().to_string())).collect();
@@ -247,13 +229,15 @@ fn gpt2_full_config_keys_and_shapes_are_transformers() {
 #[test]
 fn gpt2_small_config_torch_order_is_bit_identical_to_transformers() {
     let fx = Fixture::load("gpt2_small_config");
-    let (m, mut rng) = gpt2_torch!(small, fx.seed());
+    let (m, mut rng) = gpt2::small::hf_program(fx.seed()).unwrap();
     assert_eq!(bit_mismatches(&m, &fx), Vec::<String>::new());
+    let (wte, head) = (m.transformer.wte.weight().unwrap(), m.lm_head.weight().unwrap());
+    assert!(head.shares_storage_with(wte), "lm_head.weight is the embedding after tie_weights");
     assert_eq!(next_rand(&mut rng), fx.next_rand(), "the generator's position after init");
 
     let (shape, slices) = fx.forward("forward");
     let y = m.logits(&fx.tokens());
-    assert_eq!(shape, [1, 8, gpt2::small::V]);
+    assert_eq!(shape, [1, 8, gpt2::small::VOCAB_SIZE]);
     let y = y.into_shape_with_order(shape).unwrap();
     let err = max_rel_err(&y, &slices, FORWARD_FLOOR);
     assert!(err < FORWARD_RTOL, "gpt2 logits: relative error {err}");
@@ -263,7 +247,7 @@ fn gpt2_small_config_torch_order_is_bit_identical_to_transformers() {
 #[ignore = "GPT2Config(): 124M parameters drawn about three times each; run with --ignored"]
 fn gpt2_full_config_torch_order_is_bit_identical_to_transformers() {
     let fx = Fixture::load("gpt2");
-    let (m, mut rng) = gpt2_torch!(full, fx.seed());
+    let (m, mut rng) = gpt2::full::hf_program(fx.seed()).unwrap();
     assert_eq!(models::param_bit_mismatches(&m, &fx), Vec::<String>::new());
     assert_eq!(next_rand(&mut rng), fx.next_rand(), "the generator's position after init");
 }
@@ -271,8 +255,7 @@ fn gpt2_full_config_torch_order_is_bit_identical_to_transformers() {
 #[test]
 fn gpt2_small_config_seed_follows_hf_init_weights() {
     let fx = Fixture::load("gpt2_small_config");
-    let mut m = gpt2::small::model();
-    hf_rules(gpt2::small::N_LAYER).init_weights(&mut m.transformer, &mut Seed::new(0)).unwrap();
+    let m = gpt2::small::GPT2LMHeadModel::new(&mut Seed::new(0)).unwrap();
     let scaled = 0.02 / (2.0 * gpt2::small::N_LAYER as f64).sqrt();
     let mut checked = 0;
     for (key, p) in m.transformer.named_parameters() {
@@ -306,8 +289,7 @@ fn vit_tiny_state_dict_and_modules_are_timms() {
 #[test]
 fn vit_tiny_seed_follows_timms_init_weights() {
     let fx = Fixture::load("vit_tiny_patch16_224");
-    let mut m = vit::vit_tiny_patch16_224();
-    vit::timm_rules().init_weights(&mut m, &mut Seed::new(0)).unwrap();
+    let m = vit::VisionTransformer::new(&mut Seed::new(0)).unwrap();
     // trunc_normal_(std=.02, a=-2, b=2): the bounds are 100 std away, so the std is 0.02.
     let mut checked = 0;
     for (key, p) in m.named_parameters() {

@@ -1,13 +1,15 @@
-//! Real models built with today's API, and the fixtures `scripts/torch_models.py` wrote from
-//! the real libraries (`tests/fixtures/models/<case>.json`).
+//! The real models of `examples/`, and the fixtures `scripts/torch_models.py` wrote from the
+//! real libraries (`tests/fixtures/models/<case>.json`).
 //!
-//! Each model file declares its model with `#[derive(Module)]` (children, `Option` shortcuts
-//! and lists built by `zeroed()`), with its library's init loop declared as rules.
+//! The models are declared once, in the examples (their `main` is unused here): what the
+//! tests check is what the examples show.
 #![allow(dead_code)]
 
 pub mod dcgan;
 pub mod gpt2;
+#[path = "../../examples/resnet18.rs"]
 pub mod resnet;
+#[path = "../../examples/vit_tiny.rs"]
 pub mod vit;
 
 use std::collections::BTreeMap;
@@ -172,15 +174,24 @@ pub fn assert_same_state_dict_layout(model: &dyn init::Module, fx: &Fixture) {
 const SEQUENTIAL_STANDINS: [&str; 4] =
     ["Stage", "Downsample", "GeneratorMain", "DiscriminatorMain"];
 
+/// The module lists that stand for an `nn.Sequential` whose forward is a plain loop (timm's
+/// ViT `blocks`), by path.
+const LIST_STANDINS: [&str; 1] = ["blocks"];
+
 /// Our `named_modules` against the fixture's: names exactly, classes through our kinds'
-/// PyTorch names (and [`SEQUENTIAL_STANDINS`] as `Sequential`).
+/// PyTorch names (and [`SEQUENTIAL_STANDINS`], [`LIST_STANDINS`] as `Sequential`).
 pub fn assert_same_named_modules(model: &dyn init::Module, fx: &Fixture) {
-    let class = |m: &dyn init::Module| {
+    let class = |name: &str, m: &dyn init::Module| {
         let kind = m.kind().to_string();
-        if SEQUENTIAL_STANDINS.contains(&kind.as_str()) { "Sequential".to_string() } else { kind }
+        let list = kind == "ModuleList" && LIST_STANDINS.contains(&name);
+        if list || SEQUENTIAL_STANDINS.contains(&kind.as_str()) {
+            "Sequential".to_string()
+        } else {
+            kind
+        }
     };
     let ours: Vec<(String, String)> =
-        model.named_modules().into_iter().map(|(n, m)| (n, class(m))).collect();
+        model.named_modules().into_iter().map(|(n, m)| (n.clone(), class(&n, m))).collect();
     let theirs = fx.named_modules();
     for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
         assert_eq!(o, t, "{}: named_modules entry {i}", fx.case);

@@ -1,10 +1,16 @@
 //! torchvision's `resnet18(zero_init_residual=True)`, declared: every child, the optional
-//! `downsample` shortcut included, is built by `new()`/`zeroed()`.
+//! `downsample` shortcut included, is built by `new()`/`zeroed()`; no `impl Module` by hand.
 //!
 //! torchvision's init is declared as rules: its `for m in self.modules()` loop is the struct
 //! rule on `ResNet` (conv `kaiming_normal_(mode="fan_out", nonlinearity="relu")`, BatchNorm
 //! 1 / 0), its `zero_init_residual` loop is the `#[init(weight = zeros)]` on `bn2`; `fc` keeps
-//! its default. `init_weights_torch(rng, TorchLoop::Modules)` replays the program.
+//! its default. `init_weights_torch(rng, TorchLoop::Modules)` replays the program, so with
+//! `TorchGenerator::new(s)` every value equals torchvision's after `torch.manual_seed(s)`
+//! (`tests/test_real_models.rs` checks it bit for bit, and the forward pass).
+//!
+//! Run: `cargo run --example resnet18` (11.7M values: 2.4 s in a debug build, 0.5 s with
+//! `--release`).
+#![allow(missing_docs)] // `pub` for tests/models/, which check these very declarations
 
 use init::ndarray::{ArrayD, ArrayViewD};
 use init::prelude::*;
@@ -95,4 +101,14 @@ impl Forward for ResNet {
         let x = Flatten::default().forward(self.avgpool.forward(x.view())?.view())?;
         self.fc.forward(x.view())
     }
+}
+
+fn main() -> Result<(), InitError> {
+    // torch.manual_seed(0); model = resnet18(zero_init_residual=True)
+    let mut net = resnet18();
+    net.init_weights_torch(&mut TorchGenerator::new(0), TorchLoop::Modules)?;
+    print!("{}", Summary::of(&net));
+    let y = net.forward(ArrayD::from_elem(vec![1, 3, 64, 64], 0.5).view())?;
+    println!("forward: [1, 3, 64, 64] -> {:?}", y.shape());
+    Ok(())
 }
