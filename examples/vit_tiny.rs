@@ -29,6 +29,7 @@ pub struct VisionTransformer {
     #[init(trunc_normal(std = 0.02))]
     pub pos_embed: Param,
     pub patch_embed: PatchEmbed,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub pos_drop: Dropout,
     pub patch_drop: Identity,
     pub norm_pre: Identity,
@@ -38,6 +39,7 @@ pub struct VisionTransformer {
     #[layer(eps = 1e-6)]
     pub norm: LayerNorm<DIM>,
     pub fc_norm: Identity,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub head_drop: Dropout,
     pub head: Linear<DIM, 1000>,
 }
@@ -67,9 +69,11 @@ pub struct Attention {
     pub qkv: Linear<DIM, { 3 * DIM }>,
     pub q_norm: Identity,
     pub k_norm: Identity,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub attn_drop: Dropout,
     pub norm: Identity,
     pub proj: Linear<DIM, DIM>,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub proj_drop: Dropout,
 }
 
@@ -77,9 +81,11 @@ pub struct Attention {
 pub struct Mlp {
     pub fc1: Linear<DIM, { 4 * DIM }>,
     pub act: GELU,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub drop1: Dropout,
     pub norm: Identity,
     pub fc2: Linear<{ 4 * DIM }, DIM>,
+    #[layer(p = 0.0)] // timm: drop_rate = proj_drop_rate = attn_drop_rate = 0
     pub drop2: Dropout,
 }
 
