@@ -324,6 +324,30 @@ def forward_entry(model, spec, case):
     }
 
 
+def erfinv_f64_variant(ctor, seed, sd):
+    """timm's program again with `erfinv_` computed in float64 and rounded to float32, which
+    equals a correctly rounded float32 erfinv on every input `uniform_(-1, 1)` can give (all
+    2^24 checked by hand). PyTorch's float `erfinv_` is MKL's `vsErfInv`, which differs in the
+    last bit on about 3 inputs in 10 000: for each tensor it changes, the hash of this variant
+    and how many elements differ from the real model's, by at most `max_ulp`."""
+    orig = torch.Tensor.erfinv_
+    torch.Tensor.erfinv_ = lambda self: self.copy_(torch.erfinv(self.double()).float())
+    try:
+        torch.manual_seed(seed)
+        model, _ = ctor()
+    finally:
+        torch.Tensor.erfinv_ = orig
+    out = {}
+    for key, t in model.state_dict().items():
+        real = sd[key].detach()
+        bits, real_bits = t.view(torch.int32).long(), real.view(torch.int32).long()
+        differ = int((bits != real_bits).sum())
+        if differ:
+            out[key] = {"hash": bits_hash(t), "differ": differ,
+                        "max_ulp": int((bits - real_bits).abs().max())}
+    return out
+
+
 def build(case, ctor, seed, fwd):
     torch.manual_seed(seed)
     with Recorder() as rec:
@@ -350,6 +374,8 @@ def build(case, ctor, seed, fwd):
         "draws": draws,
         "next_rand": next_rand,
     }
+    if case.startswith("vit"):
+        out["erfinv_f64"] = erfinv_f64_variant(ctor, seed, sd)
     fwd_out = forward_entry(model, fwd, case)
     if isinstance(fwd_out, tuple):
         out["forward"], out["forward_d"] = fwd_out

@@ -43,7 +43,7 @@ pub use module::{
     Tie, Visitor, VisitorMut, Width, Zeroed,
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
-pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator};
+pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator, TruncNormalAlgorithm};
 pub use rules::{Rule, Rules, Target, TorchLoop};
 pub use schemes::{
     Constant, Dirac, Eye, FanAxes, FanMode, Fans, Init, Kaiming, Lecun, Nonlinearity, Normal,

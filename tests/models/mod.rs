@@ -11,6 +11,7 @@ pub mod gpt2;
 pub mod resnet;
 #[path = "../../examples/vit_tiny.rs"]
 pub mod vit;
+pub mod vit_timm;
 
 use std::collections::BTreeMap;
 
@@ -73,6 +74,20 @@ impl Fixture {
             min: f("min"),
             max: f("max"),
         }
+    }
+
+    /// The tensors that timm's program changes when `erfinv_` is correctly rounded instead
+    /// of MKL's: key -> (hash of that variant, elements differing from the real model's,
+    /// largest difference in ulp).
+    pub fn erfinv_f64(&self) -> BTreeMap<String, (u64, u64, u64)> {
+        let map = self.json["erfinv_f64"].as_object().expect("erfinv_f64");
+        let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("erfinv_f64 {k}"));
+        map.iter()
+            .map(|(k, v)| {
+                let hash = u64::from_str_radix(v["hash"].as_str().unwrap(), 16).unwrap();
+                (k.clone(), (hash, n(v, "differ"), n(v, "max_ulp")))
+            })
+            .collect()
     }
 
     /// `torch.rand(8)` right after construction, as bits.

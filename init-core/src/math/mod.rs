@@ -6,16 +6,19 @@
 //! - [`ln_f64`], [`exp_f64`], [`norm_pdf`], [`norm_cdf`], [`norm_sf`], [`log_norm_cdf`],
 //!   [`mills_ratio`], [`inv_norm_cdf`], [`inv_norm_cdf_ln`]: the truncated normal's
 //!   inverse-CDF sampler.
+//! - `erfinv_f32`: `trunc_normal_` as PyTorch ≤ 2.11 and timm draw it.
 //!
 //! Each function's unit tests state the maximum error measured against std (or
 //! high-precision references where std has no counterpart).
 
+mod erfinv;
 mod exp;
 mod inv_normal;
 mod ln;
 mod normal_cdf;
 mod trig;
 
+pub(crate) use erfinv::erfinv_f32;
 pub(crate) use exp::exp_f64;
 pub(crate) use inv_normal::{
     DEEP_LN_P, lower as inv_norm_cdf_lower, ppnd_central, ppnd_is_central, ppnd_tail,

@@ -10,7 +10,7 @@ pub use bits::Bits;
 pub use dist::Dist;
 pub(crate) use dist::{TRUNC_2SIGMA_STD_LIMIT, UNIFORM_BOUND_LIMIT, overflow};
 pub use seed::{Seed, SeedStream};
-pub use torch::TorchGenerator;
+pub use torch::{TorchGenerator, TruncNormalAlgorithm};
 
 /// A source of random values for initialization.
 ///

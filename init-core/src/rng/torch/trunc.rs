@@ -1,8 +1,36 @@
-//! `nn.init.trunc_normal_` as PyTorch ≥ 2.12 computes it (reference §1.4, Algorithm B).
+//! `nn.init.trunc_normal_` as PyTorch ≥ 2.12 computes it (reference §1.4, Algorithm B), and
+//! as releases ≤ 2.11 and timm's `trunc_normal_` compute it (Algorithm A, inverse CDF).
 
 use core::f64::consts::{FRAC_2_SQRT_PI, SQRT_2};
 
 use super::TorchGenerator;
+use crate::math::erfinv_f32;
+
+/// Which `trunc_normal_` a [`TorchGenerator`] reproduces: the ported program's PyTorch release
+/// decides, or the library it calls (timm keeps its own copy of the older algorithm).
+///
+/// ```
+/// use init_core::{Dist, Generator, TorchGenerator, TruncNormalAlgorithm};
+/// // timm: torch.manual_seed(0); trunc_normal_(torch.empty(3), std=.02)
+/// let mut g = TorchGenerator::new(0).with_trunc_normal(TruncNormalAlgorithm::InverseCdf);
+/// let mut w = [0.0f32; 3];
+/// g.fill("pos_embed", Dist::trunc_normal(0.0, 0.02, -2.0, 2.0)?, &mut w);
+/// assert!(w.iter().all(|v| v.abs() < 0.1));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TruncNormalAlgorithm {
+    /// PyTorch ≥ 2.12's `nn.init.trunc_normal_` (the default): `normal_` and whole-tensor
+    /// redraws when `[a, b]` holds more than 0.3 of the mass, uniform proposals otherwise.
+    #[default]
+    Rejection,
+    /// PyTorch ≤ 2.11's `nn.init.trunc_normal_` and timm's `trunc_normal_`:
+    /// `uniform_(2Φ(α) − 1, 2Φ(β) − 1)`, `erfinv_`, `mul_(std·√2)`, `add_(mean)`,
+    /// `clamp_(a, b)`: one uniform per element. PyTorch's float `erfinv_` is MKL's
+    /// (`vsErfInv`, not correctly rounded); this one is correctly rounded, so about 3 values
+    /// in 10 000 differ from PyTorch's in the last bit (`TorchGenerator`'s docs).
+    InverseCdf,
+}
 
 /// Above this probability mass of `[a, b]` the rejection-by-redraw branch is used.
 const WIDE: f64 = 0.3;
@@ -20,12 +48,36 @@ impl TorchGenerator {
         if out.is_empty() {
             return;
         }
+        if self.trunc == TruncNormalAlgorithm::InverseCdf {
+            self.trunc_inverse_cdf(mean, std, a, b, out);
+            return;
+        }
         let p = phi((b - mean) / std) - phi((a - mean) / std);
         let mut scratch = vec![0.0f32; out.len()];
         if p > WIDE {
             self.trunc_wide(mean, std, a as f32, b as f32, out, &mut scratch);
         } else {
             self.trunc_narrow(mean, std, a, b, out, &mut scratch);
+        }
+    }
+
+    /// Algorithm A, op by op as float32 tensor ops: the bounds and factors are Python
+    /// doubles, cast to float by each op.
+    fn trunc_inverse_cdf(&mut self, mean: f64, std: f64, a: f64, b: f64, out: &mut [f32]) {
+        let (l, u) = (phi((a - mean) / std), phi((b - mean) / std));
+        self.uniform_f32(2.0 * l - 1.0, 2.0 * u - 1.0, out);
+        let (scale, shift) = ((std * SQRT_2) as f32, mean as f32);
+        let (lo, hi) = (a as f32, b as f32);
+        for o in out.iter_mut() {
+            // clamp_ as PyTorch's: max(min) in this order, NaN kept (none arise here).
+            let v = erfinv_f32(*o) * scale + shift;
+            *o = if v < lo {
+                lo
+            } else if v > hi {
+                hi
+            } else {
+                v
+            };
         }
     }
 
@@ -134,7 +186,29 @@ fn erf(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{erf, phi};
+    use super::{TruncNormalAlgorithm, erf, phi};
+    use crate::rng::{Dist, Generator, TorchGenerator};
+
+    /// timm 1.0.31 under torch 2.15: `torch.manual_seed(3); t = torch.empty(4, 5);
+    /// _trunc_normal_(t, 0.5, 1.0, -1.0, 2.5); torch.rand(1)` (bounds inside the mass, so the
+    /// uniform is not on (−1, 1)); these 20 values are also MKL's (no last-bit difference).
+    #[test]
+    fn inverse_cdf_is_timms_trunc_normal() {
+        let want: [u32; 20] = [
+            0xbf787e74, 0xbef70cc2, 0x3d54b1d0, 0xbf551eb2, 0x3efb1a95, 0xbf2ad5c8, 0x3f9e61a7,
+            0x3f93e4f5, 0x3f462afe, 0x3fd35680, 0x3ee309c0, 0x3fa9527c, 0xbea9089c, 0x3ea8b895,
+            0xbf31cdc6, 0x3eecd567, 0xbe7fcd34, 0x3ffdd81f, 0x3fbe5e84, 0x3fcc33ba,
+        ];
+        let mut g = TorchGenerator::new(3).with_trunc_normal(TruncNormalAlgorithm::InverseCdf);
+        let mut w = [0.0f32; 20];
+        g.fill("t", Dist::trunc_normal(0.5, 1.0, -1.0, 2.5).unwrap(), &mut w);
+        assert_eq!(w.map(f32::to_bits), want);
+        let mut next = [0.0f32; 1];
+        g.fill("r", Dist::uniform(0.0, 1.0).unwrap(), &mut next);
+        assert_eq!(next[0].to_bits(), 0x3f25f7ac, "one uniform per element");
+        g.manual_seed(3);
+        assert_eq!(g.trunc_normal(), TruncNormalAlgorithm::InverseCdf, "kept by manual_seed");
+    }
 
     #[test]
     fn erf_known_values() {
