@@ -345,7 +345,7 @@ fn zeroed_impl(
         };
         let value = match &f.attrs.bare {
             Some(b) => bare::zeroed(f, b),
-            None => children::build(f, layer_config::configured(f, zeroed)),
+            None => layer_config::configured(f, children::build(f, zeroed)),
         };
         quote!(#member: #value)
     });

@@ -3,14 +3,16 @@
 //! (built from `Configure::DEFAULT`, one assignment per key with the user's tokens, so an
 //! unknown key or a wrong type is rustc's error on that token), checked by the config's
 //! `verdict` in a `const` (out of range: a compile error on the attribute), and applied by
-//! `zeroed()`.
+//! `zeroed()`. On a container field that `zeroed()` builds (an `Option`, `Box`, `Vec`,
+//! array or `ModuleList`), the config is the element's, reached through `Elements`, and
+//! applied to every element built.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::ParseStream;
-use syn::{Attribute, Token};
+use syn::{Attribute, Token, Type};
 
-use crate::ast::Field;
+use crate::ast::{Field, Shape};
 use crate::bare::verdict;
 use crate::ctxt::Ctxt;
 
@@ -101,10 +103,30 @@ fn assign(setting: &Setting) -> TokenStream {
     }
 }
 
+/// Whether the field holds its layers in a container (`Option`, `Box`, array, or a list
+/// built with `len`), whose every element the settings configure.
+fn is_container(f: &Field<'_>) -> bool {
+    !matches!(f.shape, Shape::Plain)
+        || matches!(f.ty, Type::Array(_))
+        || f.attrs.module.len.is_some()
+}
+
+/// The layer type whose `Configure` the field's settings are: the field's type, or the
+/// element type of its container.
+fn layer_ty(f: &Field<'_>) -> TokenStream {
+    let ty = f.ty;
+    let span = f.span();
+    if is_container(f) {
+        quote_spanned!(span=> <#ty as ::init::__private::Elements>::Element)
+    } else {
+        quote_spanned!(span=> #ty)
+    }
+}
+
 /// The associated constants of a configured field: its config and the config's verdict.
 pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
     let layer = f.attrs.layer.as_ref()?;
-    let ty = f.module_ty();
+    let ty = layer_ty(f);
     let (config, check) = names(f);
     let field = &f.name;
     let assigns = layer.settings.iter().map(assign);
@@ -134,16 +156,26 @@ pub(crate) fn free_check(f: &Field<'_>, ident: &Ident) -> Option<TokenStream> {
     Some(quote!(const _: () = #ident::#check;))
 }
 
-/// `zeroed` of a configured field: the zeroed layer with its config applied.
-pub(crate) fn configured(f: &Field<'_>, zeroed: TokenStream) -> TokenStream {
+/// `zeroed` of a configured field: the field as built, its config applied to its layer or
+/// to each layer its container holds.
+pub(crate) fn configured(f: &Field<'_>, built: TokenStream) -> TokenStream {
     if f.attrs.layer.is_none() {
-        return zeroed;
+        return built;
     }
     let (config, check) = names(f);
+    let apply = if is_container(f) {
+        quote! {
+            ::init::__private::Elements::for_each_mut(&mut __layer, &mut |__each| {
+                ::init::__private::Configure::configure(__each, &Self::#config);
+            });
+        }
+    } else {
+        quote!(::init::__private::Configure::configure(&mut __layer, &Self::#config);)
+    };
     quote! {{
         let () = Self::#check;
-        let mut __layer = #zeroed;
-        ::init::__private::Configure::configure(&mut __layer, &Self::#config);
+        let mut __layer = #built;
+        #apply
         __layer
     }}
 }
@@ -159,15 +191,36 @@ mod tests {
                 #[layer(eps = 1e-6, eps = 1e-5)]
                 a: LayerNorm<8>,
                 #[layer(p = 0.1)]
-                b: Option<Dropout>,
+                #[module(filled_later)]
+                b: Vec<Dropout>,
             }
         };
         let out = crate::expand::derive(&input).to_string();
         assert!(out.contains("duplicate setting `eps`"), "{out}");
-        assert!(
-            out.contains("#[layer(...)] configures a layer held directly in the field"),
-            "{out}"
-        );
+        assert!(out.contains("field `b`: #[layer(...)] settings are applied by new() to the layers it builds, but this field is #[module(filled_later)]"), "{out}");
+    }
+
+    #[test]
+    fn container_settings_are_the_element_s_and_apply_to_each() {
+        let input: DeriveInput = parse_quote! {
+            struct Net<const N: usize> {
+                #[module(len = N)]
+                #[layer(eps = 1e-6)]
+                norms: Vec<LayerNorm<8>>,
+                #[module(present = N > 1)]
+                #[layer(p = 0.0)]
+                drop: Option<Dropout>,
+                #[layer(p = 0.0)]
+                drops: [Dropout; 2],
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        for ty in ["Vec < LayerNorm < 8 > >", "Option < Dropout >", "[Dropout ; 2]"] {
+            let config = format!("< < {ty} as :: init :: __private :: Elements > :: Element as :: init :: __private :: Configure > :: Config");
+            assert!(out.contains(&config), "{config}: {out}");
+        }
+        assert_eq!(out.matches(":: init :: __private :: Elements :: for_each_mut").count(), 3, "{out}");
     }
 
     #[test]

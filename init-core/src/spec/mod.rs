@@ -25,7 +25,7 @@ pub use args::check_args;
 pub use bare::{bare_buffer, bare_param, check_bare, reset_buffer, reset_param};
 pub use chain::{Link, chain_in, chain_out, check_link};
 pub use check::{check_config, check_has_params, check_param};
-pub use children::{FilledLater, Repeated};
+pub use children::{Elements, FilledLater, Repeated};
 pub use config::{eps, keyword_verdict, probability, transformer_activation};
 pub use configure::{Configure, Setting};
 pub use conv::{
