@@ -7,7 +7,7 @@
 //! array or `ModuleList`), the config is the element's, reached through `Elements`, and
 //! applied to every element built.
 
-use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::{Attribute, Token, Type};
@@ -83,23 +83,65 @@ fn names(f: &Field<'_>) -> (Ident, Ident) {
     (format_ident!("__INIT_LAYER_{}", f.name), format_ident!("__INIT_LAYER_CHECK_{}", f.name))
 }
 
+/// How a value is written, which picks the `Setting` method it goes through.
+enum Form {
+    /// `None` or `Some(..)`: assigned as written.
+    Option,
+    /// A string literal: `set_str`.
+    Str,
+    /// A tuple `(a, b)`: `set_tuple([a, b])`, one value per axis.
+    Tuple(Group),
+    /// Anything else: `set`.
+    Plain,
+}
+
+fn form(value: &TokenStream) -> Form {
+    let mut tokens = value.clone().into_iter();
+    let (Some(first), None) = (tokens.next(), tokens.next()) else {
+        return match value.clone().into_iter().next() {
+            Some(TokenTree::Ident(i)) if i == "None" || i == "Some" => Form::Option,
+            _ => Form::Plain,
+        };
+    };
+    match first {
+        TokenTree::Ident(i) if i == "None" => Form::Option,
+        TokenTree::Literal(lit) if lit.to_string().starts_with(['"', 'r']) => Form::Str,
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && has_comma(&g) => {
+            let mut array = Group::new(Delimiter::Bracket, g.stream());
+            array.set_span(g.span());
+            Form::Tuple(array)
+        }
+        _ => Form::Plain,
+    }
+}
+
+/// Whether a group holds a comma at its top level (a tuple, not a parenthesized value).
+fn has_comma(g: &Group) -> bool {
+    g.stream().into_iter().any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+}
+
 /// One assignment: `__c.eps = Setting(__c.eps).set(<value>);` (`None` and `Some(..)` as
-/// written), with the const math in scope.
+/// written, a string literal through `set_str`, a tuple through `set_tuple`), with the
+/// const math in scope.
 fn assign(setting: &Setting) -> TokenStream {
     let Setting { key, value } = setting;
     let span = key.span();
-    let first = value.clone().into_iter().next();
-    let written_as_option =
-        matches!(&first, Some(TokenTree::Ident(i)) if i == "None" || i == "Some");
+    let form = form(value);
+    let value = match &form {
+        Form::Tuple(array) => quote!(#array),
+        _ => value.clone(),
+    };
     let value = quote_spanned! {span=> {
         #[allow(unused_imports)]
         use ::init::__private::math::*;
         #value
     }};
-    if written_as_option {
-        quote_spanned!(span=> __c.#key = #value;)
-    } else {
-        quote_spanned!(span=> __c.#key = ::init::__private::Setting(__c.#key).set(#value);)
+    let setting = quote_spanned!(span=> ::init::__private::Setting(__c.#key));
+    match form {
+        Form::Option => quote_spanned!(span=> __c.#key = #value;),
+        Form::Str => quote_spanned!(span=> __c.#key = #setting.set_str(#value);),
+        Form::Tuple(_) => quote_spanned!(span=> __c.#key = #setting.set_tuple(#value);),
+        Form::Plain => quote_spanned!(span=> __c.#key = #setting.set(#value);),
     }
 }
 
@@ -140,6 +182,8 @@ pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
     Some(quote! {
         #[doc(hidden)]
         const #config: #config_ty = {
+            #[allow(unused_imports)]
+            use ::init::__private::SettingFallback as _;
             let mut __c = #default;
             #(#assigns)*
             __c
@@ -217,10 +261,16 @@ mod tests {
         let out = crate::expand::derive(&input).to_string();
         assert!(!out.contains("compile_error"), "{out}");
         for ty in ["Vec < LayerNorm < 8 > >", "Option < Dropout >", "[Dropout ; 2]"] {
-            let config = format!("< < {ty} as :: init :: __private :: Elements > :: Element as :: init :: __private :: Configure > :: Config");
+            let config = format!(
+                "< < {ty} as :: init :: __private :: Elements > :: Element as :: init :: __private :: Configure > :: Config"
+            );
             assert!(out.contains(&config), "{config}: {out}");
         }
-        assert_eq!(out.matches(":: init :: __private :: Elements :: for_each_mut").count(), 3, "{out}");
+        assert_eq!(
+            out.matches(":: init :: __private :: Elements :: for_each_mut").count(),
+            3,
+            "{out}"
+        );
     }
 
     #[test]
@@ -238,5 +288,21 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("const _ : () = Net :: __INIT_LAYER_CHECK_bn"), "{out}");
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(stride = (2, 1), padding = "same", dilation = (2), padding_mode = r"zeros")]
+                conv: Conv2d<3, 8, 3>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains(". set_tuple ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; [2 , 1] })"), "{out}");
+        assert!(out.contains(". set_str ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; \"same\" })"), "{out}");
+        assert!(
+            out.contains(
+                ". set ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; (2) })"
+            ),
+            "{out}"
+        );
+        assert!(out.contains(". set_str ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; r\"zeros\" })"), "{out}");
     }
 }
