@@ -185,3 +185,22 @@ fn container_settings_apply_to_every_element_built() -> Result<(), InitError> {
     assert_eq!(net.head_norm.as_ref().unwrap().weight().unwrap().as_slice(), &[1.0; 8]);
     Ok(())
 }
+
+/// The same in a struct generic over the width, its settings computed from the parameters.
+#[derive(Module)]
+struct GenericStack<const D: usize, const N: usize> {
+    #[module(len = N)]
+    #[layer(eps = 1.0 / (D as f64 * 1e6))]
+    norms: Vec<LayerNorm<D>>,
+    #[layer(padding = "same", stride = (1, 1))]
+    convs: [Conv2d<D, D, 2>; N],
+}
+
+#[test]
+fn a_generic_container_computes_its_settings_from_its_parameters() -> Result<(), InitError> {
+    let s = GenericStack::<4, 2>::new(&mut Seed::new(0))?;
+    assert_eq!(s.norms.len(), 2);
+    assert!(s.norms.iter().all(|ln| ln.eps() == 1.0 / 4e6));
+    assert!(s.convs.iter().all(|c| c.padding() == Padding::Same));
+    Ok(())
+}
