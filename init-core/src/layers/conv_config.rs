@@ -12,6 +12,15 @@ use crate::spec::{self, Msg, PaddingMode, Setting};
 /// A convolution's `padding` as written in `#[layer(...)]`: numbers (`padding = 1`,
 /// `padding = (0, 3)`) or a name (`padding = "same"`, `"valid"`; any other name is refused
 /// by the verdict).
+///
+/// ```
+/// use init_core::Conv2d;
+/// use init_core::spec::{Configure, Setting};
+/// let config = <Conv2d<3, 8, 3, 1, 1> as Configure>::DEFAULT;
+/// let same = Setting(config.padding).set_str("same");
+/// assert_ne!(same, config.padding);
+/// assert_eq!(Setting(config.padding).set(1), config.padding); // PAD = 1 on both axes
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaddingSetting<const D: usize> {
     /// Elements before and after each axis.

@@ -10,6 +10,14 @@ use crate::spec::{Msg, Setting};
 
 /// Upsample's `size` or `scale_factor` as written: one value (`size = 8`, every axis) or one
 /// per spatial axis (`size = (8, 12)`).
+///
+/// ```
+/// use init_core::Upsample;
+/// use init_core::spec::{Configure, Setting};
+/// let config = <Upsample as Configure>::DEFAULT;
+/// let size = Setting(config.size).set_tuple([8, 12]).unwrap();
+/// assert_eq!(size.as_slice(), &[8, 12]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PerAxis<T> {
     values: [T; MAX_SPATIAL],
