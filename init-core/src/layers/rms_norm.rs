@@ -188,3 +188,56 @@ impl<const D0: usize, const D1: usize, const D2: usize> Features for RMSNorm<D0,
         D0
     });
 }
+
+/// The settings of [`RMSNorm`] for `#[layer(...)]`:
+/// `#[layer(eps = 1e-6, elementwise_affine = false)]` (`eps = None`, the default, is
+/// `f32::EPSILON` at forward).
+///
+/// ```
+/// use init_core::{Module, RMSNorm};
+/// use init_core::spec::Configure;
+/// let mut config = <RMSNorm<4> as Configure>::DEFAULT;
+/// assert_eq!((config.eps, config.elementwise_affine), (None, true));
+/// config.eps = Some(-1.0);
+/// assert_eq!(config.verdict().message(), Some("RMSNorm: eps must be finite and >= 0"));
+/// config.eps = Some(1e-6);
+/// config.elementwise_affine = false;
+/// let mut norm = RMSNorm::<4>::zeroed();
+/// norm.configure(&config);
+/// assert_eq!(norm.eps(), Some(1e-6));
+/// assert!(norm.named_parameters().is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RMSNormConfig {
+    /// Added to the mean square (default `None`: `torch.finfo(float32).eps`).
+    pub eps: Option<f64>,
+    /// Whether the layer has `weight` (default `true`).
+    pub elementwise_affine: bool,
+}
+
+impl RMSNormConfig {
+    /// The rule [`RMSNorm::with_eps`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> Msg {
+        let verdict = match self.eps {
+            Some(eps) => crate::spec::settings::eps(eps),
+            None => Ok(()),
+        };
+        Rules::new("RMSNorm").setting(verdict).verdict()
+    }
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> crate::spec::Configure
+    for RMSNorm<D0, D1, D2>
+{
+    type Config = RMSNormConfig;
+    const DEFAULT: RMSNormConfig = RMSNormConfig { eps: None, elementwise_affine: true };
+
+    fn configure(&mut self, config: &RMSNormConfig) {
+        if config.eps.is_none_or(norm::eps_ok) {
+            self.eps = config.eps;
+        }
+        if !config.elementwise_affine {
+            self.weight = None;
+        }
+    }
+}
