@@ -90,6 +90,13 @@ impl ShardFile<'_> {
         ints
     }
 
+    /// Whether the file at `path` is complete and correct (see [`is_complete`]).
+    pub(super) fn is_there(&self, path: &Path) -> bool {
+        let header = self.header();
+        let total = header.len() as u64 + self.shard.data_bytes();
+        is_complete(path, &header, total)
+    }
+
     /// Write the file at `path` unless a complete one with this header is there already.
     /// `progress` gets the bytes of data as they are written (all of them at once for a
     /// skipped file). `fail_after` makes the writes fail after that many bytes (tests).
@@ -99,12 +106,11 @@ impl ShardFile<'_> {
         progress: &mut dyn FnMut(u64),
         fail_after: Option<u64>,
     ) -> Result<Done> {
-        let header = self.header();
-        let total = header.len() as u64 + self.shard.data_bytes();
-        if is_complete(path, &header, total) {
+        if self.is_there(path) {
             progress(self.shard.data_bytes());
             return Ok(Done::Skipped);
         }
+        let header = self.header();
         let dir = path.parent().unwrap_or(Path::new("."));
         let io = |op: String, e: io::Error| {
             InitError::from(FileError::Io { op, kind: e.kind(), message: e.to_string() })
