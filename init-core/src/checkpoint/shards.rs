@@ -85,48 +85,6 @@ impl Shard {
             .collect())
     }
 
-    /// A size as Hugging Face's `max_shard_size` strings give it (`parse_size_to_int`):
-    /// a number and a decimal unit `KB`, `MB`, `GB` or `TB` (any case; `"5GB"` is 5·10⁹,
-    /// `"1.5MB"` 1,500,000, the product truncated as Python's `int()` does), or a plain
-    /// number of bytes. Error: anything else, naming the text.
-    ///
-    /// ```
-    /// use init_core::Shard;
-    /// assert_eq!(Shard::parse_size("5GB")?, 5_000_000_000);
-    /// assert_eq!(Shard::parse_size(" 1.5 mb")?, 1_500_000);
-    /// assert_eq!(Shard::parse_size("0.1GB")?, 100_000_000); // as Python: int(0.1 * 10**9)
-    /// assert_eq!(Shard::parse_size("4096")?, 4096);
-    /// assert!(Shard::parse_size("5GiB").is_err());
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    pub fn parse_size(text: &str) -> Result<u64> {
-        let t = text.trim();
-        if let Ok(bytes) = t.parse::<u64>() {
-            return Ok(bytes);
-        }
-        let bad = || {
-            let rule = format!(
-                "shard size {text:?} is not a number of bytes or a number with KB, MB, GB or TB"
-            );
-            InitError::new("", ErrorKind::Checkpoint { rule })
-        };
-        let split = t.len().checked_sub(2).filter(|&i| t.is_char_boundary(i)).ok_or_else(bad)?;
-        let (number, unit) = t.split_at(split);
-        let mult = match unit.to_ascii_uppercase().as_str() {
-            "KB" => 1e3,
-            "MB" => 1e6,
-            "GB" => 1e9,
-            "TB" => 1e12,
-            _ => return Err(bad()),
-        };
-        let value: f64 = number.trim().parse().map_err(|_| bad())?;
-        let bytes = value * mult;
-        if !(0.0..1.8e19).contains(&bytes) {
-            return Err(bad());
-        }
-        Ok(bytes as u64)
-    }
-
     /// The file name.
     pub fn name(&self) -> &str {
         &self.name
