@@ -53,15 +53,24 @@ impl FloatDtype {
         }
     }
 
-    /// Append the little-endian bytes of `values` in this type to `out`.
-    pub(crate) fn encode(self, values: &[f32], out: &mut Vec<u8>) {
+    /// Write the little-endian bytes of `values` in this type into `out`, which holds
+    /// exactly `values.len() * self.size()` bytes.
+    pub(crate) fn encode_into(self, values: &[f32], out: &mut [u8]) {
         match self {
-            FloatDtype::F32 => values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+            FloatDtype::F32 => {
+                for (o, v) in out.chunks_exact_mut(4).zip(values) {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            }
             FloatDtype::BF16 => {
-                values.iter().for_each(|&v| out.extend_from_slice(&bf16_bits(v).to_le_bytes()))
+                for (o, &v) in out.chunks_exact_mut(2).zip(values) {
+                    o.copy_from_slice(&bf16_bits(v).to_le_bytes());
+                }
             }
             FloatDtype::F16 => {
-                values.iter().for_each(|&v| out.extend_from_slice(&f16_bits(v).to_le_bytes()))
+                for (o, &v) in out.chunks_exact_mut(2).zip(values) {
+                    o.copy_from_slice(&f16_bits(v).to_le_bytes());
+                }
             }
         }
     }

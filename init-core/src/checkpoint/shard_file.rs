@@ -13,6 +13,7 @@ use super::dtype::FloatDtype;
 use super::entry::{Entry, Source};
 use super::plan::Plan;
 use super::shards::{Shard, stored_size};
+use super::writeback::Writeback;
 use crate::error::{FileError, InitError, Result};
 use crate::rng::Seed;
 use crate::safetensors::atomic::Temp;
@@ -120,7 +121,9 @@ impl ShardFile<'_> {
         let shown = tmp.describe();
         let mut out = Limited { inner: &file, left: fail_after };
         out.write_all(&header).map_err(|e| io(format!("write {shown}"), e))?;
-        self.stream_data(&mut out, progress).map_err(|e| match e {
+        let mut writeback = Writeback::new(&file);
+        let start = header.len() as u64;
+        self.stream_data(&mut out, &mut writeback, start, progress).map_err(|e| match e {
             Failure::Io(e) => io(format!("write {shown}"), e),
             Failure::Values(e) => e.in_file(path),
         })?;
@@ -133,6 +136,8 @@ impl ShardFile<'_> {
     fn stream_data(
         &self,
         out: &mut impl Write,
+        writeback: &mut Writeback<'_>,
+        mut offset: u64,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), Failure> {
         let (send, recv) = sync_channel::<Result<Vec<u8>>>(2);
@@ -150,7 +155,10 @@ impl ShardFile<'_> {
             for chunk in recv {
                 let bytes = chunk.map_err(Failure::Values)?;
                 out.write_all(&bytes).map_err(Failure::Io)?;
-                progress(bytes.len() as u64);
+                let len = bytes.len() as u64;
+                writeback.written(offset, len);
+                offset += len;
+                progress(len);
             }
             Ok(())
         })
@@ -191,11 +199,9 @@ fn encode(dtype: FloatDtype, values: &[f32]) -> Vec<u8> {
     const PIECE: usize = 1 << 16;
     let size = dtype.size();
     let mut out = vec![0u8; values.len() * size];
-    out.par_chunks_mut(PIECE * size).zip(values.par_chunks(PIECE)).for_each(|(o, v)| {
-        let mut buf = Vec::with_capacity(o.len());
-        dtype.encode(v, &mut buf);
-        o.copy_from_slice(&buf);
-    });
+    out.par_chunks_mut(PIECE * size)
+        .zip(values.par_chunks(PIECE))
+        .for_each(|(o, v)| dtype.encode_into(v, o));
     out
 }
 
