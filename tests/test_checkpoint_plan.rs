@@ -240,3 +240,20 @@ fn push_refuses_bad_entries_naming_the_key() {
     let keys: Vec<&str> = p.entries().iter().map(|e| e.key()).collect();
     assert_eq!(keys, ["w", "t"]);
 }
+
+#[test]
+fn runtime_rules_plan_what_rules_init_weights_gives() {
+    let rules = Rules::new()
+        .kind(LayerKind::Conv1d, "weight", Init::Normal { mean: 0.0, std: 0.02 })
+        .glob("gn.*", Init::Uniform { a: -0.1, b: 0.1 })
+        .module("lstm", "weight_hh_l1", Init::Orthogonal { gain: 1.0 });
+    let mut zeroed = <EveryKind as Zeroed>::zeroed();
+    let plan = Plan::from_module_with_rules(&mut zeroed, &rules).unwrap();
+    assert_eq!(
+        plan.get("gn.bias").unwrap().source(),
+        &Source::Init { init: Init::Uniform { a: -0.1, b: 0.1 }, zero_rows: vec![] }
+    );
+    let mut net = <EveryKind as Zeroed>::zeroed();
+    rules.init_weights(&mut net, &mut Seed::new(6)).unwrap();
+    assert_plan_gives(&plan, &net.state_dict(), 6);
+}
