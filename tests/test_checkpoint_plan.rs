@@ -230,6 +230,16 @@ fn push_refuses_bad_entries_naming_the_key() {
         )),
         "b: kaiming_normal cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [3]"
     );
+    // A scheme that needs the whole tensor is checked without it.
+    assert_eq!(
+        msg(p.push("e", &[3, 3, 3], Init::Eye)),
+        "e: eye needs a tensor with exactly 2 dimensions, got shape [3, 3, 3]"
+    );
+    let vals = Values::new(vec![3], vec![1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(
+        msg(p.push("v", &[4, 2], Init::Values(vals))),
+        "v: values of shape [3] cannot be broadcast to the parameter's shape [4, 2]"
+    );
     assert_eq!(msg(p.zero_row("w", 4)), "w: row 4 is out of range for shape [4, 2]");
     assert_eq!(msg(p.zero_row("v", 0)), "v: no such entry in the plan");
     assert_eq!(msg(p.tie("t", "v")), "t: cannot tie to v: no such entry");
