@@ -145,7 +145,7 @@ impl ShardFile<'_> {
             s.spawn(move || {
                 for e in self.data_order() {
                     if let Err(err) =
-                        self.entry_chunks(e, &mut |bytes| send.send(Ok(bytes)).is_ok())
+                        self.entry_chunks(e, CHUNK, &mut |bytes| send.send(Ok(bytes)).is_ok())
                     {
                         let _ = send.send(Err(err));
                         return;
@@ -166,7 +166,12 @@ impl ShardFile<'_> {
 
     /// Hand `e`'s bytes to `emit`, a chunk at a time; stops early when `emit` says the
     /// receiver is gone.
-    fn entry_chunks(&self, e: &Entry, emit: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<()> {
+    fn entry_chunks(
+        &self,
+        e: &Entry,
+        chunk: usize,
+        emit: &mut dyn FnMut(Vec<u8>) -> bool,
+    ) -> Result<()> {
         if let Source::Tensor(Tensor::I64(a)) = e.source() {
             let bytes: Vec<u8> = a.iter().flat_map(|v| v.to_le_bytes()).collect();
             emit(bytes);
@@ -174,10 +179,10 @@ impl ShardFile<'_> {
         }
         let n = e.numel();
         let whole = if e.is_elementwise() { None } else { Some(e.values(self.seed)?) };
-        let mut values = vec![0.0f32; n.min(CHUNK)];
+        let mut values = vec![0.0f32; n.min(chunk)];
         let mut start = 0;
         while start < n {
-            let len = (n - start).min(CHUNK);
+            let len = (n - start).min(chunk);
             let vals = match &whole {
                 Some(w) => &w[start..start + len],
                 None => {
@@ -243,5 +248,40 @@ impl<W: Write> Write for Limited<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemes::Init;
+
+    /// Chunks of 7 elements (never a whole row) put together are the entry's values,
+    /// encoded whole: for a drawn entry with a zeroed row, and a whole-tensor scheme.
+    #[test]
+    fn chunks_put_together_are_the_whole() {
+        let mut plan = Plan::new();
+        plan.push("e", &[9, 5], Init::Normal { mean: 0.0, std: 1.0 }).unwrap();
+        plan.zero_row("e", 4).unwrap();
+        plan.push("o", &[6, 4], Init::Orthogonal { gain: 1.0 }).unwrap();
+        let shards = Shard::split(&plan, FloatDtype::BF16, 1 << 20).unwrap();
+        let seed = Seed::new(3);
+        let file = ShardFile {
+            plan: &plan,
+            shard: &shards[0],
+            seed: &seed,
+            dtype: FloatDtype::BF16,
+            fingerprint: "0",
+        };
+        for e in plan.entries() {
+            let mut got = Vec::new();
+            file.entry_chunks(e, 7, &mut |b| {
+                assert!(b.len() <= 14);
+                got.extend(b);
+                true
+            })
+            .unwrap();
+            assert_eq!(got, encode(FloatDtype::BF16, &e.values(&seed).unwrap()), "{}", e.key());
+        }
     }
 }
