@@ -5,6 +5,7 @@
 //! Users depend on `init`, which re-exports everything here.
 
 mod check;
+mod checkpoint;
 mod dtype;
 mod error;
 mod kernels;
@@ -26,6 +27,7 @@ mod state;
 // Every public item has one home: the crate root (and `safetensors` for the file functions).
 // The lists are explicit, so a new public item is a reviewed line here and in
 // docs/public-api/.
+pub use checkpoint::{Entry, Plan, Source};
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool1d, AvgPool2d, AvgPool3d,

@@ -4,9 +4,12 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
+use crate::schemes::planning::set_constant;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 
@@ -114,12 +117,12 @@ impl<const N: usize> Module for PReLU<N> {
     /// PyTorch's `reset_parameters`: `constant_(weight, init)`; no random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
         if !ruled("weight") {
-            self.weight.as_slice_mut().fill(self.init);
+            set_constant(&mut self.weight, &join(prefix, "weight"), self.init);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ mod gain;
 mod identity;
 mod orthogonal;
 mod plan;
+pub(crate) mod planning;
 mod random;
 mod scaled;
 mod sparse;
@@ -279,7 +280,7 @@ impl Init {
 
     /// The elementwise plan of this scheme for `shape`, or `None` for the schemes that
     /// need the whole tensor (eye, dirac, orthogonal, sparse, delta_orthogonal, values).
-    fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
+    pub(crate) fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
         let plan = match *self {
             Init::Uniform { a, b } => random::uniform_plan(path, a, b)?,
             Init::Normal { mean, std } => random::normal_plan(path, mean, std)?,
@@ -355,7 +356,11 @@ impl Init {
         path: &str,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        if let Some(plan) = self.plan(path, param.shape())? {
+        let plan = self.plan(path, param.shape())?;
+        if planning::planned_fill(path, self) {
+            return Ok(());
+        }
+        if let Some(plan) = plan {
             plan.run(param, path, rng);
             return Ok(());
         }
