@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::{Args, Command, Layout, ModelConfig, USAGE};
+use crate::{Args, Command, ModelConfig, USAGE, plan};
 
 /// Runs `init-ckpt` with the process's arguments; errors go to stderr with exit code 2 (usage)
 /// or 1 (everything else).
@@ -36,7 +36,7 @@ fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.config.display()))?;
     let config =
         ModelConfig::from_json(&text).map_err(|e| format!("{}: {e}", args.config.display()))?;
-    let layout = Layout::of(&config);
-    eprintln!("{} tensors, {} elements", layout.saved().count(), layout.numel());
+    let plan = plan(&config).map_err(|e| e.to_string())?;
+    eprintln!("{} tensors", plan.len());
     Err("writing is not implemented yet".into())
 }

@@ -1,8 +1,8 @@
 //! The state dicts that `save_pretrained` writes (keys, order, shapes) and the statistics of
-//! Hugging Face's init of each tensor, from scripts/hf_ckpt_layout.py, against `Layout`.
+//! Hugging Face's init of each tensor, from scripts/hf_ckpt_layout.py, against `plan`.
 
-use init_ckpt::{Layout, ModelConfig};
-use init_core::Init;
+use init_ckpt::{ModelConfig, plan};
+use init_core::{Entry, Init, Plan, Source};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
@@ -12,13 +12,17 @@ fn fixture(name: &str) -> Value {
 
 const CASES: [&str; 4] = ["llama_gqa", "llama_tied_bias", "gpt2_tied", "gpt2_inner_untied"];
 
-fn layout(case: &Value) -> Layout {
+fn plan_of(case: &Value) -> Plan {
     // The config.json that save_pretrained wrote: every key transformers 5 writes is accepted.
     let config = ModelConfig::from_json(&case["config"].to_string()).unwrap();
-    Layout::of(&config)
+    plan(&config).unwrap()
 }
 
-fn shape(v: &Value) -> Vec<usize> {
+fn saved(plan: &Plan) -> impl Iterator<Item = &Entry> {
+    plan.entries().iter().filter(|e| !matches!(e.source(), Source::Tied { .. }))
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
     v.as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect()
 }
 
@@ -26,15 +30,15 @@ fn shape(v: &Value) -> Vec<usize> {
 fn keys_order_and_shapes_are_the_state_dicts() {
     for name in CASES {
         let case = fixture(&format!("{name}.json"));
-        let layout = layout(&case);
-        let want: Vec<(String, Vec<usize>)> = case["state_dict"]
+        let plan = plan_of(&case);
+        let want: Vec<(&str, Vec<usize>)> = case["state_dict"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| (e["key"].as_str().unwrap().to_string(), shape(&e["shape"])))
+            .map(|e| (e["key"].as_str().unwrap(), usizes(&e["shape"])))
             .collect();
-        let got: Vec<(String, Vec<usize>)> =
-            layout.entries.iter().map(|e| (e.key.clone(), e.shape.clone())).collect();
+        let got: Vec<(&str, Vec<usize>)> =
+            plan.entries().iter().map(|e| (e.key(), e.shape().to_vec())).collect();
         assert_eq!(got, want, "{name}");
     }
 }
@@ -43,56 +47,52 @@ fn keys_order_and_shapes_are_the_state_dicts() {
 fn the_saved_keys_leave_the_tied_head_out() {
     for name in CASES {
         let case = fixture(&format!("{name}.json"));
-        let layout = layout(&case);
+        let plan = plan_of(&case);
         let want: Vec<&str> =
             case["saved"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
-        let got: Vec<&str> = layout.saved().map(|e| e.key.as_str()).collect();
+        let got: Vec<&str> = saved(&plan).map(Entry::key).collect();
         assert_eq!(got, want, "{name}");
         let tied = case["config"]["tie_word_embeddings"].as_bool().unwrap();
-        assert_eq!(layout.entries.len() - want.len(), usize::from(tied), "{name}");
+        assert_eq!(plan.len() - want.len(), usize::from(tied), "{name}");
+        if tied {
+            let head = plan.get("lm_head.weight").unwrap();
+            assert!(
+                matches!(head.source(), Source::Tied { target } if target == want[0]),
+                "{name}"
+            );
+        }
     }
 }
 
 /// Normal tensors: the rule's std within 10% of HF's sample std (the smallest normal tensor
 /// has 960 elements: the sample std's relative error is about 2.3%, so 10% is over 4 sigma,
-/// and the c_proj scaling it must tell apart is 2x or more). Constant tensors: the value.
+/// and the c_proj scaling it must tell apart is 2x or more) and the sample mean within 0.2
+/// std of 0. Constant tensors: the value. Matrices: the rows that are all zero.
 #[test]
 fn each_rule_has_hf_statistics() {
     for name in CASES {
         let case = fixture(&format!("{name}.json"));
-        let layout = layout(&case);
-        for (e, f) in layout.saved().zip(case["saved"].as_array().unwrap()) {
+        let plan = plan_of(&case);
+        for (e, f) in saved(&plan).zip(case["saved"].as_array().unwrap()) {
+            let key = e.key();
             assert_eq!(f["dtype"], "torch.float32");
-            let std = f["std"].as_f64().unwrap();
-            match e.init {
-                Init::Normal { mean, std: want } => {
+            let Source::Init { init, zero_rows } = e.source() else {
+                panic!("{name} {key}: {:?}", e.source())
+            };
+            match *init {
+                Init::Normal { mean, std } => {
                     assert_eq!(mean, 0.0);
-                    assert!(f["constant"].is_null(), "{name} {}", e.key);
-                    // A zeroed padding row lowers the sample std by sqrt((n - 1) / n).
-                    assert!(
-                        (std / want - 1.0).abs() < 0.1,
-                        "{name} {}: HF std {std}, rule {want}",
-                        e.key
-                    );
-                    assert!(f["mean"].as_f64().unwrap().abs() < 0.2 * want, "{name} {}", e.key);
+                    assert!(f["constant"].is_null(), "{name} {key}");
+                    let hf = f["std"].as_f64().unwrap();
+                    assert!((hf / std - 1.0).abs() < 0.1, "{name} {key}: HF std {hf}, rule {std}");
+                    assert!(f["mean"].as_f64().unwrap().abs() < 0.2 * std, "{name} {key}");
                 }
-                Init::Ones => assert_eq!(f["constant"], 1.0, "{name} {}", e.key),
-                Init::Zeros => assert_eq!(f["constant"], 0.0, "{name} {}", e.key),
-                ref other => panic!("{name} {}: unexpected rule {other}", e.key),
+                Init::Ones => assert_eq!(f["constant"], 1.0, "{name} {key}"),
+                Init::Zeros => assert_eq!(f["constant"], 0.0, "{name} {key}"),
+                ref other => panic!("{name} {key}: unexpected rule {other}"),
             }
-            if e.shape.len() == 2 {
-                let zero_rows: Vec<usize> = f["zero_rows"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r.as_u64().unwrap() as usize)
-                    .collect();
-                assert_eq!(
-                    zero_rows,
-                    e.zero_row.into_iter().collect::<Vec<_>>(),
-                    "{name} {}",
-                    e.key
-                );
+            if e.shape().len() == 2 {
+                assert_eq!(&usizes(&f["zero_rows"]), zero_rows, "{name} {key}");
             }
         }
     }
@@ -107,10 +107,11 @@ fn hub_configs_are_accepted_with_their_parameter_counts() {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        let layout =
-            Layout::of(&ModelConfig::from_json(&text).unwrap_or_else(|e| panic!("{file}: {e}")));
-        assert_eq!(layout.numel(), want["parameters"].as_u64().unwrap(), "{file}");
-        assert_eq!(layout.saved().count() as u64, want["tensors"].as_u64().unwrap(), "{file}");
+        let plan =
+            plan(&ModelConfig::from_json(&text).unwrap_or_else(|e| panic!("{file}: {e}"))).unwrap();
+        let numel: usize = saved(&plan).map(Entry::numel).sum();
+        assert_eq!(numel as u64, want["parameters"].as_u64().unwrap(), "{file}");
+        assert_eq!(saved(&plan).count() as u64, want["tensors"].as_u64().unwrap(), "{file}");
     }
 }
 
