@@ -24,9 +24,13 @@ mod args;
 pub mod cli;
 mod config;
 mod layout;
+mod out_dir;
+mod progress;
 mod size;
 
 pub use args::{Args, Command, OutDtype, USAGE};
 pub use config::{ConfigError, Gpt2Config, LlamaConfig, ModelConfig, SUPPORTED};
 pub use layout::plan;
+pub use out_dir::{prepare_dir, write_config};
+pub use progress::Progress;
 pub use size::parse_size;
