@@ -32,11 +32,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    let shown = args.config.display();
     let text = std::fs::read_to_string(&args.config)
-        .map_err(|e| format!("{}: {e}", args.config.display()))?;
-    let config =
-        ModelConfig::from_json(&text).map_err(|e| format!("{}: {e}", args.config.display()))?;
-    let plan = plan(&config).map_err(|e| e.to_string())?;
-    eprintln!("{} tensors", plan.len());
+        .map_err(|e| format!("cannot read config {shown}: {e}"))?;
+    let config = ModelConfig::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+    let plan = plan(&config).map_err(|e| format!("{shown}: {e}"))?;
+    crate::prepare_dir(&args.out)?;
+    let _ = plan;
     Err("writing is not implemented yet".into())
 }

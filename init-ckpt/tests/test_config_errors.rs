@@ -140,3 +140,13 @@ fn aliases_and_negative_padding() {
     // nn.Embedding(10, d, padding_idx=-1) zeroes row 9.
     assert_eq!(c.padding_row(), Some(9));
 }
+
+#[test]
+fn a_tensor_too_large_to_address_names_its_key() {
+    let c = ModelConfig::from_json(
+        r#"{"model_type": "llama", "vocab_size": 4611686018427387904, "hidden_size": 64, "num_attention_heads": 4}"#,
+    )
+    .unwrap();
+    let err = init_ckpt::plan(&c).unwrap_err().to_string();
+    assert!(err.starts_with("model.embed_tokens.weight: "), "{err}");
+}
