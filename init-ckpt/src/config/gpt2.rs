@@ -97,7 +97,7 @@ impl Gpt2Config {
             });
         }
         // GPT2Attention.__init__ refuses this.
-        if c.n_embd % c.n_head != 0 {
+        if !c.n_embd.is_multiple_of(c.n_head) {
             return Err(ConfigError::Range {
                 key: "n_embd",
                 rule: format!("{} is not a multiple of n_head = {}", c.n_embd, c.n_head),

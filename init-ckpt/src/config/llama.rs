@@ -103,7 +103,7 @@ impl LlamaConfig {
 
     fn check(&self) -> Result<(), ConfigError> {
         // LlamaConfig.validate_architecture (even when head_dim is given).
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(ConfigError::Range {
                 key: "hidden_size",
                 rule: format!(
@@ -119,7 +119,7 @@ impl LlamaConfig {
             });
         }
         // repeat_kv: each key/value head serves num_attention_heads / num_key_value_heads.
-        if self.num_attention_heads % self.num_key_value_heads != 0 {
+        if !self.num_attention_heads.is_multiple_of(self.num_key_value_heads) {
             return Err(ConfigError::Range {
                 key: "num_key_value_heads",
                 rule: format!(

@@ -185,7 +185,7 @@ fn padding_row(pad: Option<i64>, vocab: usize) -> Option<usize> {
     let p = pad?;
     let v = i64::try_from(vocab).ok()?;
     let row = if p < 0 { p + v } else { p };
-    (0..v).contains(&row).then(|| row as usize)
+    (0..v).contains(&row).then_some(row as usize)
 }
 
 fn json_type(v: &Value) -> &'static str {
