@@ -96,7 +96,7 @@ struct EveryKind {
 fn assert_plan_gives(plan: &Plan, want: &StateDict, seed: u64) {
     let seed = Seed::new(seed);
     let keys: Vec<&str> = plan.entries().iter().map(|e| e.key()).collect();
-    let want_keys: Vec<&str> = want.iter().map(|(k, _)| &k[..]).collect();
+    let want_keys: Vec<&str> = want.iter().map(|(k, _)| k).collect();
     assert_eq!(keys, want_keys);
     for e in plan.entries() {
         let t = want.get(e.key()).unwrap();

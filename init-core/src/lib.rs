@@ -27,7 +27,10 @@ mod state;
 // Every public item has one home: the crate root (and `safetensors` for the file functions).
 // The lists are explicit, so a new public item is a reviewed line here and in
 // docs/public-api/.
-pub use checkpoint::{Entry, Plan, Source};
+pub use checkpoint::{
+    Checkpoint, DEFAULT_MAX_SHARD_SIZE, Entry, FloatDtype, INDEX_FILE, Plan, Rank, SINGLE_FILE,
+    Shard, Source, TensorParallel, WriteReport, split_range,
+};
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool1d, AvgPool2d, AvgPool3d,

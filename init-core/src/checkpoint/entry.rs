@@ -144,7 +144,7 @@ impl Entry {
     }
 
     /// Zero the elements of `zero_rows` that fall in `offset..offset + out.len()`.
-    fn zero_rows_in(&self, zero_rows: &[usize], offset: usize, out: &mut [f32]) {
+    pub(super) fn zero_rows_in(&self, zero_rows: &[usize], offset: usize, out: &mut [f32]) {
         let row_len = self.shape.iter().skip(1).product::<usize>();
         for &r in zero_rows {
             let (lo, hi) = (r * row_len, (r + 1) * row_len);

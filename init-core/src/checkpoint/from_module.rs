@@ -30,7 +30,7 @@ impl Plan {
     /// let model = Linear::<3, 2>::new(&mut Seed::new(5))?;
     /// let mut w = [0.0f32; 6];
     /// plan.entries()[0].fill_range(&Seed::new(5), 0, &mut w)?;
-    /// assert_eq!(&w[..], model.weight().as_slice());
+    /// assert_eq!(&w[..], model.weight().unwrap().as_slice());
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn of<M: Module + Zeroed>() -> Result<Plan> {

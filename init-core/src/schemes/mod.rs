@@ -7,7 +7,7 @@ mod fan;
 mod gain;
 mod identity;
 mod orthogonal;
-mod plan;
+pub(crate) mod plan;
 pub(crate) mod planning;
 mod random;
 mod scaled;
