@@ -4,27 +4,19 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::size::parse_size;
+use init_core::{FloatDtype, Rank};
 
-/// The output dtype of the tensors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutDtype {
-    /// `float32`: the library's values as they are.
-    F32,
-    /// `bfloat16`: rounded to nearest even from f32, as `tensor.to(torch.bfloat16)`.
-    Bf16,
-    /// `float16`: rounded to nearest even from f32, as `tensor.to(torch.float16)`.
-    F16,
-}
+use crate::size::parse_size;
 
 /// What `init-ckpt` was asked to do.
 ///
 /// ```
-/// use init_ckpt::{Args, Command, OutDtype};
+/// use init_ckpt::{Args, Command};
+/// use init_core::FloatDtype;
 ///
 /// let Command::Run(a) = Args::parse(["--config", "c.json", "--out", "ckpt", "--dtype", "bf16"])?
 /// else { unreachable!() };
-/// assert_eq!((a.seed, a.dtype, a.max_shard_size), (0, OutDtype::Bf16, 5_000_000_000));
+/// assert_eq!((a.seed, a.dtype, a.max_shard_size), (0, FloatDtype::BF16, 5_000_000_000));
 /// assert_eq!(a.rank, None); // taken from the launcher's environment
 /// # Ok::<(), String>(())
 /// ```
@@ -36,12 +28,12 @@ pub struct Args {
     pub out: PathBuf,
     /// `--seed` (0).
     pub seed: u64,
-    /// `--dtype` (`f32`).
-    pub dtype: OutDtype,
+    /// `--dtype` (`f32`); bf16 and f16 are the f32 values rounded to nearest even.
+    pub dtype: FloatDtype,
     /// `--max-shard-size` in bytes (`5GB`, as `save_pretrained`).
     pub max_shard_size: u64,
-    /// `--rank R --world-size N`, both or neither.
-    pub rank: Option<(usize, usize)>,
+    /// `--rank R --world-size N`, both or neither; `None`: from the launcher's environment.
+    pub rank: Option<Rank>,
     /// `--quiet`: no progress bar and no summary.
     pub quiet: bool,
 }
@@ -134,7 +126,7 @@ struct Partial {
     config: Option<PathBuf>,
     out: Option<PathBuf>,
     seed: Option<u64>,
-    dtype: Option<OutDtype>,
+    dtype: Option<FloatDtype>,
     max_shard_size: Option<u64>,
     rank: Option<usize>,
     world_size: Option<usize>,
@@ -176,13 +168,13 @@ impl Partial {
             (Some(r), Some(n)) if r >= n => {
                 return Err(format!("--rank {r} is not below --world-size {n}"));
             }
-            (Some(r), Some(n)) => Some((r, n)),
+            (Some(r), Some(n)) => Some(Rank::new(r, n).map_err(|e| e.to_string())?),
         };
         Ok(Args {
             config: self.config.ok_or("missing --config (the model's config.json)")?,
             out: self.out.ok_or("missing --out (the output directory)")?,
             seed: self.seed.unwrap_or(0),
-            dtype: self.dtype.unwrap_or(OutDtype::F32),
+            dtype: self.dtype.unwrap_or(FloatDtype::F32),
             max_shard_size: self.max_shard_size.unwrap_or(5_000_000_000),
             rank,
             quiet: self.quiet,
@@ -198,13 +190,8 @@ fn replace<T>(slot: &mut Option<T>, v: T) -> Result<(), ()> {
     Ok(())
 }
 
-fn dtype(v: &str) -> Result<OutDtype, String> {
-    match v {
-        "f32" | "float32" | "fp32" => Ok(OutDtype::F32),
-        "bf16" | "bfloat16" => Ok(OutDtype::Bf16),
-        "f16" | "float16" | "fp16" | "half" => Ok(OutDtype::F16),
-        _ => Err(format!("--dtype: expected f32, bf16 or f16, found {v:?}")),
-    }
+fn dtype(v: &str) -> Result<FloatDtype, String> {
+    v.parse().map_err(|_| format!("--dtype: expected f32, bf16 or f16, found {v:?}"))
 }
 
 fn unknown_option(name: &str) -> String {

@@ -1,8 +1,13 @@
 //! The command: arguments, config, layout, then the writer.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use crate::{Args, Command, ModelConfig, USAGE, plan};
+use init_core::{Checkpoint, Rank, Source};
+
+use crate::{
+    Args, Command, ModelConfig, Progress, USAGE, plan, prepare_dir, progress, write_config,
+};
 
 /// Runs `init-ckpt` with the process's arguments; errors go to stderr with exit code 2 (usage)
 /// or 1 (everything else).
@@ -32,12 +37,46 @@ pub fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    let start = Instant::now();
     let shown = args.config.display();
     let text = std::fs::read_to_string(&args.config)
         .map_err(|e| format!("cannot read config {shown}: {e}"))?;
     let config = ModelConfig::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
     let plan = plan(&config).map_err(|e| format!("{shown}: {e}"))?;
-    crate::prepare_dir(&args.out)?;
-    let _ = plan;
-    Err("writing is not implemented yet".into())
+    let rank = match args.rank {
+        Some(r) => r,
+        None => Rank::from_env().map_err(|e| e.to_string())?,
+    };
+    prepare_dir(&args.out)?;
+    let ckpt = Checkpoint::new(&plan, args.seed)
+        .dtype(args.dtype)
+        .max_shard_size(args.max_shard_size)
+        .rank(rank);
+    let shards = ckpt.shards().map_err(|e| e.to_string())?;
+    let mine = ckpt.my_shards().map_err(|e| e.to_string())?;
+    let bytes: u64 = mine.iter().map(|(_, s)| s.data_bytes()).sum();
+    let mut bar = Progress::new(bytes, args.quiet);
+    let report = ckpt.write_with_progress(&args.out, &mut |done| bar.set(done));
+    bar.finish();
+    let report = report.map_err(|e| e.to_string())?;
+    // Rank 0 writes config.json last, after its shards and the index.
+    if rank.rank() == 0 {
+        write_config(&args.out, &text, args.dtype)?;
+    }
+    if !args.quiet {
+        println!(
+            "rank {}/{}: {} shards written, {} skipped (complete), {} of {} in {}, {:.1} s; {} tensors, {} shards in all",
+            rank.rank(),
+            rank.world(),
+            report.written.len(),
+            report.skipped.len(),
+            progress::bytes(bytes as f64),
+            args.dtype,
+            args.out.display(),
+            start.elapsed().as_secs_f64(),
+            plan.entries().iter().filter(|e| !matches!(e.source(), Source::Tied { .. })).count(),
+            shards.len(),
+        );
+    }
+    Ok(())
 }

@@ -28,7 +28,7 @@ mod out_dir;
 mod progress;
 mod size;
 
-pub use args::{Args, Command, OutDtype, USAGE};
+pub use args::{Args, Command, USAGE};
 pub use config::{ConfigError, Gpt2Config, LlamaConfig, ModelConfig, SUPPORTED};
 pub use layout::plan;
 pub use out_dir::{prepare_dir, write_config};

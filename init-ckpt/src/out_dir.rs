@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::args::OutDtype;
+use init_core::FloatDtype;
 
 /// Makes `dir` (and its parents) if missing and checks that a file can be made in it.
 /// Errors name the directory and the cause.
@@ -45,7 +45,7 @@ pub fn prepare_dir(dir: &Path) -> Result<(), String> {
 /// Writes the user's config into `dir/config.json` (a temporary file renamed over it), with
 /// its dtype key (`torch_dtype`, `dtype`, or `torch_dtype` added when it has neither) set to
 /// the dtype of the tensors written, so that `from_pretrained(dir)` loads them as they are.
-pub fn write_config(dir: &Path, config_text: &str, dtype: OutDtype) -> Result<PathBuf, String> {
+pub fn write_config(dir: &Path, config_text: &str, dtype: FloatDtype) -> Result<PathBuf, String> {
     let target = dir.join("config.json");
     let mut value: Value = serde_json::from_str(config_text)
         .map_err(|e| format!("{}: not valid JSON: {e}", target.display()))?;
@@ -78,10 +78,10 @@ pub fn write_config(dir: &Path, config_text: &str, dtype: OutDtype) -> Result<Pa
 }
 
 /// PyTorch's name of the dtype, as `config.json` spells it.
-pub(crate) fn torch_name(dtype: OutDtype) -> &'static str {
+pub(crate) fn torch_name(dtype: FloatDtype) -> &'static str {
     match dtype {
-        OutDtype::F32 => "float32",
-        OutDtype::Bf16 => "bfloat16",
-        OutDtype::F16 => "float16",
+        FloatDtype::F32 => "float32",
+        FloatDtype::BF16 => "bfloat16",
+        FloatDtype::F16 => "float16",
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use init_core::Rank;
 
 fn run(args: &[&str]) -> Result<Args, String> {
     match Args::parse(args.iter().copied())? {
@@ -28,9 +29,9 @@ fn every_option_and_both_spellings() {
     assert_eq!(a.config, PathBuf::from("c.json"));
     assert_eq!(a.out, PathBuf::from("d"));
     assert_eq!(a.seed, u64::MAX);
-    assert_eq!(a.dtype, OutDtype::F16);
+    assert_eq!(a.dtype, FloatDtype::F16);
     assert_eq!(a.max_shard_size, 2 << 30);
-    assert_eq!(a.rank, Some((1, 4)));
+    assert_eq!(a.rank, Some(Rank::new(1, 4).unwrap()));
     assert!(a.quiet);
     assert_eq!(Args::parse(["--config", "c", "--help"]), Ok(Command::Help));
     assert_eq!(Args::parse(["-V"]), Ok(Command::Version));
