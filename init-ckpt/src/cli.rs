@@ -64,19 +64,25 @@ fn run(args: &Args) -> Result<(), String> {
         write_config(&args.out, &text, args.dtype)?;
     }
     if !args.quiet {
+        let tensors = plan.entries().iter().filter(|e| !matches!(e.source(), Source::Tied { .. }));
         println!(
-            "rank {}/{}: {} shards written, {} skipped (complete), {} of {} in {}, {:.1} s; {} tensors, {} shards in all",
+            "rank {}/{}: {} written, {} skipped (complete), {} of {} in {}, {:.1} s; {} tensors, {} in all",
             rank.rank(),
             rank.world(),
-            report.written.len(),
+            count(report.written.len(), "shard"),
             report.skipped.len(),
             progress::bytes(bytes as f64),
             args.dtype,
             args.out.display(),
             start.elapsed().as_secs_f64(),
-            plan.entries().iter().filter(|e| !matches!(e.source(), Source::Tied { .. })).count(),
-            shards.len(),
+            tensors.count(),
+            count(shards.len(), "shard"),
         );
     }
     Ok(())
+}
+
+/// `1 shard`, `2 shards`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
