@@ -61,7 +61,7 @@ fn run(args: &Args) -> Result<(), String> {
     let report = report.map_err(|e| e.to_string())?;
     // Rank 0 writes config.json last, after its shards and the index.
     if rank.rank() == 0 {
-        write_config(&args.out, &text, args.dtype)?;
+        write_config(&args.out, &args.config, &text, args.dtype)?;
     }
     if !args.quiet {
         let tensors = plan.entries().iter().filter(|e| !matches!(e.source(), Source::Tied { .. }));

@@ -45,8 +45,20 @@ pub fn prepare_dir(dir: &Path) -> Result<(), String> {
 /// Writes the user's config into `dir/config.json` (a temporary file renamed over it), with
 /// its dtype key (`torch_dtype`, `dtype`, or `torch_dtype` added when it has neither) set to
 /// the dtype of the tensors written, so that `from_pretrained(dir)` loads them as they are.
-pub fn write_config(dir: &Path, config_text: &str, dtype: FloatDtype) -> Result<PathBuf, String> {
+/// When `dir/config.json` is the user's file itself (`source`), it is left as it is and
+/// `None` is returned.
+pub fn write_config(
+    dir: &Path,
+    source: &Path,
+    config_text: &str,
+    dtype: FloatDtype,
+) -> Result<Option<PathBuf>, String> {
     let target = dir.join("config.json");
+    if let (Ok(a), Ok(b)) = (target.canonicalize(), source.canonicalize())
+        && a == b
+    {
+        return Ok(None);
+    }
     let mut value: Value = serde_json::from_str(config_text)
         .map_err(|e| format!("{}: not valid JSON: {e}", target.display()))?;
     if let Value::Object(map) = &mut value {
@@ -74,7 +86,7 @@ pub fn write_config(dir: &Path, config_text: &str, dtype: FloatDtype) -> Result<
         let _ = fs::remove_file(&temp);
         return Err(format!("cannot write {}: {}", target.display(), e));
     }
-    Ok(target)
+    Ok(Some(target))
 }
 
 /// PyTorch's name of the dtype, as `config.json` spells it.

@@ -203,3 +203,18 @@ fn a_rerun_skips_complete_shards() {
     let third = run(args("2"));
     assert!(third.contains(&format!("{n} shards written, 0 skipped")), "{third}");
 }
+
+/// `--config DIR/config.json --out DIR`: the user's config.json is left as it is.
+#[test]
+fn the_users_own_config_is_not_rewritten() {
+    let d = scratch("own-config");
+    let text = fixture("gpt2_tied.json")["config"].to_string();
+    std::fs::write(d.join("config.json"), &text).unwrap();
+    let config = d.join("config.json");
+    ok(&init_ckpt(
+        &["--config", config.to_str().unwrap(), "--out", d.to_str().unwrap(), "--dtype", "bf16"],
+        &[],
+    ));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    assert!(d.join("model.safetensors").is_file());
+}
