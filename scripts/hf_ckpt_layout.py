@@ -115,10 +115,18 @@ def compact(facts):
 
 
 def defaults():
-    """The keys and default values of both configurations, as `to_dict()` gives them."""
+    """The keys and default values of both configurations, as `to_dict()` gives them, and the
+    activation names transformers knows (`ACT2FN`, what `hidden_act` and
+    `activation_function` name), each with whether the activation has parameters of its own
+    (which would add state-dict keys)."""
+    from transformers.activations import ACT2FN
+
     return {
         "llama": LlamaConfig().to_dict(),
         "gpt2": GPT2Config().to_dict(),
+        "activations": {
+            name: len(list(ACT2FN[name].parameters())) > 0 for name in sorted(ACT2FN.keys())
+        },
     }
 
 

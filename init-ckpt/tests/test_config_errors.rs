@@ -104,6 +104,14 @@ fn values_out_of_range() {
             "key \"n_embd\": 32 disagrees with hidden_size = 64 (transformers' name for the same setting)",
         ),
         (
+            r#"{"model_type": "llama", "hidden_act": "gelu_neww"}"#,
+            "key \"hidden_act\": \"gelu_neww\" is not an activation transformers knows (did you mean \"gelu_new\"?)",
+        ),
+        (
+            r#"{"model_type": "gpt2", "activation_function": "prelu"}"#,
+            "key \"activation_function\": an activation with parameters of its own (prelu, xielu) is not supported",
+        ),
+        (
             r#"{"model_type": "gpt2", "add_cross_attention": true}"#,
             "key \"add_cross_attention\": GPT-2 with cross-attention layers (true) is not supported",
         ),

@@ -90,6 +90,7 @@ impl Gpt2Config {
             initializer_range: super::initializer_range(f, None)?,
             tie_word_embeddings: f.flag("tie_word_embeddings", true),
         };
+        super::activation::check(f, "activation_function")?;
         if f.flag("add_cross_attention", false) {
             return Err(ConfigError::Feature {
                 key: "add_cross_attention",

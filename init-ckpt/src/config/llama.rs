@@ -98,6 +98,7 @@ impl LlamaConfig {
             pad_token_id: f.opt_int("pad_token_id")?,
         };
         c.check()?;
+        super::activation::check(f, "hidden_act")?;
         Ok(c)
     }
 

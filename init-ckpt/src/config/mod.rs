@@ -1,6 +1,7 @@
 //! A Hugging Face `config.json`, read strictly: every key known (a typo gets "did you mean"),
 //! every type and range checked, transformers' defaults for what is absent.
 
+mod activation;
 mod common;
 mod error;
 mod gpt2;
