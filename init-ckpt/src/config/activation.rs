@@ -67,9 +67,9 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
         let acts = v["activations"].as_object().unwrap();
         let plain: Vec<&str> =
-            acts.iter().filter(|(_, p)| p == &&false).map(|(k, _)| k.as_str()).collect();
+            acts.iter().filter(|(_, p)| **p == false).map(|(k, _)| k.as_str()).collect();
         let with: Vec<&str> =
-            acts.iter().filter(|(_, p)| p == &&true).map(|(k, _)| k.as_str()).collect();
+            acts.iter().filter(|(_, p)| **p == true).map(|(k, _)| k.as_str()).collect();
         assert_eq!(plain, ACTIVATIONS);
         assert_eq!(with, WITH_PARAMETERS);
     }
