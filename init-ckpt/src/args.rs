@@ -58,13 +58,14 @@ Usage: init-ckpt --config CONFIG.json --out DIR [options]
 
 Options:
   --config PATH            config.json of a supported model_type (gpt2, llama)
-  --out DIR                output directory (created if missing); config.json is copied there
+  --out DIR                output directory (created if missing); rank 0 writes config.json there,
+                           its dtype key set to --dtype
   --seed N                 seed of the generator [default: 0]
   --dtype f32|bf16|f16     dtype of the tensors [default: f32]
   --max-shard-size SIZE    largest shard, as save_pretrained (5GB, 500MB, 2GiB, bytes) [default: 5GB]
   --rank R --world-size N  this process writes its share of the shards; without them the rank
                            comes from torchrun, Slurm, Open MPI or MPICH, else 0 of 1
-  --quiet                  no progress bar and no summary
+  --quiet                  no progress bar (drawn on a terminal, by rank 0) and no summary
   -h, --help               this text
   -V, --version            the version
 ";

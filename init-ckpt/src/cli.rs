@@ -55,7 +55,8 @@ fn run(args: &Args) -> Result<(), String> {
     let shards = ckpt.shards().map_err(|e| e.to_string())?;
     let mine = ckpt.my_shards().map_err(|e| e.to_string())?;
     let bytes: u64 = mine.iter().map(|(_, s)| s.data_bytes()).sum();
-    let mut bar = Progress::new(bytes, args.quiet);
+    // Under a launcher every rank shares the terminal: rank 0 alone draws (its own bytes).
+    let mut bar = Progress::new(bytes, args.quiet || rank.rank() != 0);
     let report = ckpt.write_with_progress(&args.out, &mut |done| bar.set(done));
     bar.finish();
     let report = report.map_err(|e| e.to_string())?;
