@@ -112,6 +112,10 @@ fn values_out_of_range() {
             "key \"activation_function\": an activation with parameters of its own (prelu, xielu) is not supported",
         ),
         (
+            r#"{"model_type": "llama", "architectures": ["LlamaForSequenceClassification"]}"#,
+            "key \"architectures\": [\"LlamaForSequenceClassification\"] has no \"LlamaForCausalLM\": init-ckpt writes the state dict of LlamaForCausalLM only",
+        ),
+        (
             r#"{"model_type": "gpt2", "add_cross_attention": true}"#,
             "key \"add_cross_attention\": GPT-2 with cross-attention layers (true) is not supported",
         ),

@@ -59,6 +59,32 @@ impl ModelConfig {
         }
     }
 
+    /// The model class whose state dict is written (`LlamaForCausalLM`, `GPT2LMHeadModel`).
+    pub fn architecture(&self) -> &'static str {
+        match self {
+            Self::Llama(_) => "LlamaForCausalLM",
+            Self::Gpt2(_) => "GPT2LMHeadModel",
+        }
+    }
+
+    /// `architectures`, when given, must name the class whose state dict is written: another
+    /// class (`LlamaForSequenceClassification`, `GPT2Model`) has other keys.
+    fn check_architectures(&self, value: Option<&Value>) -> Result<(), ConfigError> {
+        let Some(Value::Array(names)) = value else { return Ok(()) };
+        if names.is_empty() || names.iter().any(|n| n.as_str() == Some(self.architecture())) {
+            return Ok(());
+        }
+        Err(ConfigError::Range {
+            key: "architectures",
+            rule: format!(
+                "{} has no {:?}: init-ckpt writes the state dict of {} only",
+                Value::Array(names.clone()),
+                self.architecture(),
+                self.architecture()
+            ),
+        })
+    }
+
     fn from_map(mut map: Map<String, Value>) -> Result<Self, ConfigError> {
         let model_type = match map.get("model_type") {
             None | Some(Value::Null) => {
@@ -76,18 +102,20 @@ impl ModelConfig {
                 });
             }
         };
-        match model_type.as_str() {
+        let config = match model_type.as_str() {
             "llama" => {
                 check_keys(&map, "llama", llama::KEYS)?;
-                Ok(Self::Llama(LlamaConfig::read(&Fields::new(&map))?))
+                Self::Llama(LlamaConfig::read(&Fields::new(&map))?)
             }
             "gpt2" => {
                 resolve_aliases(&mut map, gpt2::ALIASES)?;
                 check_keys(&map, "gpt2", gpt2::KEYS)?;
-                Ok(Self::Gpt2(Gpt2Config::read(&Fields::new(&map))?))
+                Self::Gpt2(Gpt2Config::read(&Fields::new(&map))?)
             }
-            _ => Err(ConfigError::Unsupported { model_type }),
-        }
+            _ => return Err(ConfigError::Unsupported { model_type }),
+        };
+        config.check_architectures(map.get("architectures"))?;
+        Ok(config)
     }
 }
 
