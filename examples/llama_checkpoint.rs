@@ -2,10 +2,10 @@
 //! sizes come at run time, as from a `config.json`, and Hugging Face's Llama init is declared
 //! entry by entry (normal(0, 0.02) for every Linear and the embedding, ones for the norms).
 //!
-//!     cargo run --release --example llama_checkpoint -- DIR [bf16|f16|f32] [LAYERS] [HIDDEN]
+//!     cargo run --release --example llama_checkpoint -- DIR [bf16|f16|f32] [LAYERS] [HIDDEN] [SHARD_BYTES]
 //!
 //! Defaults: bf16, 12 layers, hidden 2048 (intermediate 5504, vocab 32000): 0.6 B
-//! parameters, 2.4 GB in f32. Run it under torchrun or mpirun and each process writes its
+//! parameters, 2.4 GB in f32, shards of 10⁹ bytes. Run it under torchrun or mpirun and each process writes its
 //! own shards.
 
 use init::{Checkpoint, FloatDtype, Init, InitError, Plan, Rank};
@@ -13,15 +13,16 @@ use init::{Checkpoint, FloatDtype, Init, InitError, Plan, Rank};
 fn main() -> Result<(), InitError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(dir) = args.first() else {
-        eprintln!("usage: llama_checkpoint DIR [bf16|f16|f32] [LAYERS] [HIDDEN]");
+        eprintln!("usage: llama_checkpoint DIR [bf16|f16|f32] [LAYERS] [HIDDEN] [SHARD_BYTES]");
         std::process::exit(2);
     };
     let dtype: FloatDtype = args.get(1).map_or(Ok(FloatDtype::BF16), |s| s.parse())?;
     let layers: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(12);
     let hidden: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2048);
+    let shard: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1_000_000_000);
     let plan = llama(layers, hidden, hidden * 43 / 16, 32000)?;
     let rank = Rank::from_env()?;
-    let ckpt = Checkpoint::new(&plan, 0).dtype(dtype).max_shard_size(1_000_000_000).rank(rank);
+    let ckpt = Checkpoint::new(&plan, 0).dtype(dtype).max_shard_size(shard).rank(rank);
     let report = ckpt.write(dir)?;
     println!(
         "{rank}: {} written, {} already complete, index: {:?}",

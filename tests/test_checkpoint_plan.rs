@@ -165,3 +165,105 @@ fn gpt2_vit_and_dcgan_plan_their_initialized_values() {
     let net = models::dcgan::DCGAN::new(&mut Seed::new(4)).unwrap();
     assert_plan_gives(&plan, &net.state_dict(), 4);
 }
+
+/// A hand-written module whose default writes its values itself, not through `Init`.
+struct Scaler {
+    w: Param,
+}
+
+impl Module for Scaler {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Custom("Scaler")
+    }
+    fn visit<'a>(&'a self, v: &mut dyn init::Visitor<'a>) {
+        v.param("w", &self.w);
+    }
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn init::VisitorMut<'a>) {
+        v.param("w", init::ParamSlot::from(&mut self.w));
+    }
+    fn init_defaults(
+        &mut self,
+        _prefix: &str,
+        ruled: &dyn Fn(&str) -> bool,
+        _rng: &mut dyn Generator,
+    ) -> Result<(), InitError> {
+        if !ruled("w") {
+            self.w.as_slice_mut().fill(2.0);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_parameter_written_outside_init_is_an_error_naming_it() {
+    let mut m = Scaler { w: Param::zeros(&[3]) };
+    let err = Plan::from_module(&mut m).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "w: no fill was planned for this parameter: its module writes it other than through \
+         Init, so a plan cannot say what its values are"
+    );
+}
+
+#[test]
+fn push_refuses_bad_entries_naming_the_key() {
+    let mut plan = Plan::new();
+    plan.push("w", &[4, 2], Init::Ones).unwrap();
+    let msg = |r: Result<&mut Plan, InitError>| r.unwrap_err().to_string();
+    let mut p = plan.clone();
+    assert_eq!(msg(p.push("w", &[1], Init::Zeros)), "w: the state dict already holds this key");
+    assert_eq!(
+        msg(p.push("huge", &[1 << 40, 1 << 40], Init::Zeros)),
+        "huge: shape [1099511627776, 1099511627776] has more elements than can be addressed"
+    );
+    assert_eq!(msg(p.push("", &[1], Init::Zeros)), "a plan entry needs a non-empty key");
+    assert_eq!(
+        msg(p.push(
+            "b",
+            &[3],
+            Init::KaimingNormal {
+                a: 0.0,
+                mode: FanMode::FanIn,
+                nonlinearity: Nonlinearity::Relu,
+                axes: FanAxes::TORCH,
+            }
+        )),
+        "b: kaiming_normal cannot compute fan_in and fan_out for a tensor with fewer than 2 dimensions, got shape [3]"
+    );
+    // A scheme that needs the whole tensor is checked without it.
+    assert_eq!(
+        msg(p.push("e", &[3, 3, 3], Init::Eye)),
+        "e: eye needs a tensor with exactly 2 dimensions, got shape [3, 3, 3]"
+    );
+    let vals = Values::new(vec![3], vec![1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(
+        msg(p.push("v", &[4, 2], Init::Values(vals))),
+        "v: values of shape [3] cannot be broadcast to the parameter's shape [4, 2]"
+    );
+    assert_eq!(msg(p.zero_row("w", 4)), "w: row 4 is out of range for shape [4, 2]");
+    assert_eq!(msg(p.zero_row("v", 0)), "v: no such entry in the plan");
+    assert_eq!(msg(p.tie("t", "v")), "t: cannot tie to v: no such entry");
+    p.tie("t", "w").unwrap();
+    assert_eq!(msg(p.tie("u", "t")), "u: cannot tie to t, itself tied");
+    assert_eq!(msg(p.zero_row("t", 0)), "t: only an entry filled by a scheme has rows to zero");
+    // Nothing refused was added.
+    let keys: Vec<&str> = p.entries().iter().map(|e| e.key()).collect();
+    assert_eq!(keys, ["w", "t"]);
+}
+
+#[test]
+fn runtime_rules_plan_what_rules_init_weights_gives() {
+    let rules = Rules::new()
+        .kind(LayerKind::Conv1d, "weight", Init::Normal { mean: 0.0, std: 0.02 })
+        .glob("gn.*", Init::Uniform { a: -0.1, b: 0.1 })
+        .module("lstm", "weight_hh_l1", Init::Orthogonal { gain: 1.0 });
+    let mut zeroed = <EveryKind as Zeroed>::zeroed();
+    let plan = Plan::from_module_with_rules(&mut zeroed, &rules).unwrap();
+    assert_eq!(
+        plan.get("gn.bias").unwrap().source(),
+        &Source::Init { init: Init::Uniform { a: -0.1, b: 0.1 }, zero_rows: vec![] }
+    );
+    let mut net = <EveryKind as Zeroed>::zeroed();
+    rules.init_weights(&mut net, &mut Seed::new(6)).unwrap();
+    assert_plan_gives(&plan, &net.state_dict(), 6);
+}

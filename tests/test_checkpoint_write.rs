@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use init::prelude::*;
 use init::safetensors::load;
-use init::{Checkpoint, FloatDtype, ModuleExt, Plan, Tensor};
+use std::time::Duration;
+
+use init::{Checkpoint, FloatDtype, ModuleExt, Plan, Rank, Tensor};
 
 #[derive(Module)]
 struct Net {
@@ -145,4 +147,33 @@ fn an_unwritable_directory_is_an_error_naming_it() {
         "{msg}"
     );
     assert_eq!(err.file(), Some(Path::new("/proc/self/model.safetensors")));
+}
+
+#[test]
+fn rank_0_can_wait_for_the_other_ranks_before_the_index() {
+    let dir = scratch("wait");
+    let plan = Plan::of::<Net>().unwrap();
+    let ckpt = |r: usize| {
+        Checkpoint::new(&plan, 3)
+            .max_shard_size(400)
+            .rank(Rank::new(r, 2).unwrap())
+            .wait_for_all(Duration::from_millis(300))
+    };
+    let err = ckpt(0).write(&dir).unwrap_err();
+    let msg = err.to_string();
+    let index = dir.join("model.safetensors.index.json");
+    assert!(
+        msg.starts_with(&format!(
+            "{}: waited 300ms for the other ranks' shards; still missing or incomplete: model-00002-of-",
+            index.display()
+        )),
+        "{msg}"
+    );
+    assert!(!index.exists());
+    let theirs = ckpt(1).write(&dir).unwrap();
+    assert_eq!(theirs.index, None);
+    let mine = ckpt(0).write(&dir).unwrap();
+    assert!(mine.written.is_empty() && !mine.skipped.is_empty());
+    assert_eq!(mine.index, Some(index));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -19,8 +19,9 @@ use crate::error::{ErrorKind, InitError};
 /// use init_core::FloatDtype;
 /// let d: FloatDtype = "bf16".parse()?;
 /// assert_eq!((d, d.size(), d.to_string()), (FloatDtype::BF16, 2, "BF16".to_string()));
-/// assert_eq!(FloatDtype::BF16.bits_16(1.0 + 1.0 / 256.0), 0x3F80); // a tie, to even
-/// assert_eq!(FloatDtype::F16.bits_16(65520.0), 0x7C00); // overflows to infinity
+/// assert_eq!(FloatDtype::BF16.to_bits(1.0 + 1.0 / 256.0), 0x3F80); // a tie, to even
+/// assert_eq!(FloatDtype::F16.to_bits(65520.0), 0x7C00); // overflows to infinity
+/// assert_eq!(FloatDtype::F32.to_bits(0.1), 0.1f32.to_bits());
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -43,25 +44,34 @@ impl FloatDtype {
         }
     }
 
-    /// The 16 bits of `x` rounded to this type (`BF16` or `F16`); for `F32`, the high half of
-    /// its bits (not a rounding: use `x.to_bits()`).
-    pub fn bits_16(self, x: f32) -> u16 {
+    /// The bits of `x` in this type, as the file holds them: `x.to_bits()` for `F32`, the 16
+    /// bits of its rounding for `BF16` and `F16`.
+    pub fn to_bits(self, x: f32) -> u32 {
         match self {
-            FloatDtype::BF16 => bf16_bits(x),
-            FloatDtype::F16 => f16_bits(x),
-            FloatDtype::F32 => (x.to_bits() >> 16) as u16,
+            FloatDtype::F32 => x.to_bits(),
+            FloatDtype::BF16 => u32::from(bf16_bits(x)),
+            FloatDtype::F16 => u32::from(f16_bits(x)),
         }
     }
 
-    /// Append the little-endian bytes of `values` in this type to `out`.
-    pub(crate) fn encode(self, values: &[f32], out: &mut Vec<u8>) {
+    /// Write the little-endian bytes of `values` in this type into `out`, which holds
+    /// exactly `values.len() * self.size()` bytes.
+    pub(crate) fn encode_into(self, values: &[f32], out: &mut [u8]) {
         match self {
-            FloatDtype::F32 => values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+            FloatDtype::F32 => {
+                for (o, v) in out.chunks_exact_mut(4).zip(values) {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            }
             FloatDtype::BF16 => {
-                values.iter().for_each(|&v| out.extend_from_slice(&bf16_bits(v).to_le_bytes()))
+                for (o, &v) in out.chunks_exact_mut(2).zip(values) {
+                    o.copy_from_slice(&bf16_bits(v).to_le_bytes());
+                }
             }
             FloatDtype::F16 => {
-                values.iter().for_each(|&v| out.extend_from_slice(&f16_bits(v).to_le_bytes()))
+                for (o, &v) in out.chunks_exact_mut(2).zip(values) {
+                    o.copy_from_slice(&f16_bits(v).to_le_bytes());
+                }
             }
         }
     }

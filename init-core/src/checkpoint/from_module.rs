@@ -10,7 +10,7 @@ use crate::error::{ErrorKind, InitError, Result};
 use crate::module::{Module, Zeroed, join, tie, traverse};
 use crate::param::BufferData;
 use crate::rng::Seed;
-use crate::rules::{Fallback, run};
+use crate::rules::{Fallback, Rules, run};
 use crate::schemes::planning::{self, Planned};
 use crate::state::Tensor;
 
@@ -45,8 +45,26 @@ impl Plan {
     /// parameter written other than through [`Init`](crate::Init) (a hand-written
     /// `init_defaults` that writes values itself), which the plan cannot describe.
     pub fn from_module(model: &mut dyn Module) -> Result<Plan> {
+        Plan::from_module_with_rules(model, &Rules::new())
+    }
+
+    /// The plan of `model`'s tree as [`Rules::init_weights`] with a [`Seed`] would
+    /// initialize it: `rules` as the outermost rule set, below the rules the modules
+    /// declare, above the layers' defaults (see [`Plan::from_module`]).
+    ///
+    /// ```
+    /// use init_core::{Init, LayerKind, Linear, Plan, Rules, Sequential, Source};
+    /// let mut model = Sequential::new().push(Linear::<4, 4>::zeroed()).push(Linear::<4, 2>::zeroed());
+    /// let rules = Rules::new().kind(LayerKind::Linear, "weight", Init::Normal { mean: 0.0, std: 0.02 });
+    /// let plan = Plan::from_module_with_rules(&mut model, &rules)?;
+    /// let w = plan.get("1.weight").unwrap().source();
+    /// assert_eq!(w, &Source::Init { init: Init::Normal { mean: 0.0, std: 0.02 }, zero_rows: vec![] });
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn from_module_with_rules(model: &mut dyn Module, rules: &Rules) -> Result<Plan> {
+        let rules = rules.as_slice();
         let (ran, planned) =
-            planning::record(|| run(&mut *model, &[], Fallback::Default, &mut Seed::new(0)));
+            planning::record(|| run(&mut *model, rules, Fallback::Default, &mut Seed::new(0)));
         ran?;
         let planned: HashMap<String, Planned> =
             planned.into_iter().map(|p| (p.path.clone(), p)).collect();

@@ -14,6 +14,7 @@ mod rank;
 mod shard_file;
 mod shards;
 mod write;
+mod writeback;
 
 #[cfg(test)]
 mod tests;

@@ -42,8 +42,8 @@ impl Plan {
 
     /// Append `key`, of `shape`, filled by `init` with the stream of `key` (as
     /// [`Init::apply`] fills a parameter at that path). Errors, naming the key: an empty or
-    /// duplicate key, a shape whose byte size overflows, an elementwise scheme's argument or
-    /// shape rule (a scheme that needs the whole tensor is checked when it is computed).
+    /// duplicate key, a shape whose byte size overflows, the scheme's argument or shape rules
+    /// (as [`Init::apply`] checks them).
     pub fn push(
         &mut self,
         key: impl Into<String>,
@@ -51,7 +51,9 @@ impl Plan {
         init: Init,
     ) -> Result<&mut Self> {
         let key = key.into();
-        init.plan(&key, shape)?;
+        if init.plan(&key, shape)?.is_none() {
+            init.check_whole(&key, shape)?;
+        }
         self.insert(Entry {
             key,
             shape: shape.to_vec(),

@@ -13,6 +13,7 @@ use super::dtype::FloatDtype;
 use super::entry::{Entry, Source};
 use super::plan::Plan;
 use super::shards::{Shard, stored_size};
+use super::writeback::Writeback;
 use crate::error::{FileError, InitError, Result};
 use crate::rng::Seed;
 use crate::safetensors::atomic::Temp;
@@ -90,6 +91,13 @@ impl ShardFile<'_> {
         ints
     }
 
+    /// Whether the file at `path` is complete and correct (see [`is_complete`]).
+    pub(super) fn is_there(&self, path: &Path) -> bool {
+        let header = self.header();
+        let total = header.len() as u64 + self.shard.data_bytes();
+        is_complete(path, &header, total)
+    }
+
     /// Write the file at `path` unless a complete one with this header is there already.
     /// `progress` gets the bytes of data as they are written (all of them at once for a
     /// skipped file). `fail_after` makes the writes fail after that many bytes (tests).
@@ -99,12 +107,11 @@ impl ShardFile<'_> {
         progress: &mut dyn FnMut(u64),
         fail_after: Option<u64>,
     ) -> Result<Done> {
-        let header = self.header();
-        let total = header.len() as u64 + self.shard.data_bytes();
-        if is_complete(path, &header, total) {
+        if self.is_there(path) {
             progress(self.shard.data_bytes());
             return Ok(Done::Skipped);
         }
+        let header = self.header();
         let dir = path.parent().unwrap_or(Path::new("."));
         let io = |op: String, e: io::Error| {
             InitError::from(FileError::Io { op, kind: e.kind(), message: e.to_string() })
@@ -114,7 +121,9 @@ impl ShardFile<'_> {
         let shown = tmp.describe();
         let mut out = Limited { inner: &file, left: fail_after };
         out.write_all(&header).map_err(|e| io(format!("write {shown}"), e))?;
-        self.stream_data(&mut out, progress).map_err(|e| match e {
+        let mut writeback = Writeback::new(&file);
+        let start = header.len() as u64;
+        self.stream_data(&mut out, &mut writeback, start, progress).map_err(|e| match e {
             Failure::Io(e) => io(format!("write {shown}"), e),
             Failure::Values(e) => e.in_file(path),
         })?;
@@ -127,6 +136,8 @@ impl ShardFile<'_> {
     fn stream_data(
         &self,
         out: &mut impl Write,
+        writeback: &mut Writeback<'_>,
+        mut offset: u64,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), Failure> {
         let (send, recv) = sync_channel::<Result<Vec<u8>>>(2);
@@ -134,7 +145,7 @@ impl ShardFile<'_> {
             s.spawn(move || {
                 for e in self.data_order() {
                     if let Err(err) =
-                        self.entry_chunks(e, &mut |bytes| send.send(Ok(bytes)).is_ok())
+                        self.entry_chunks(e, CHUNK, &mut |bytes| send.send(Ok(bytes)).is_ok())
                     {
                         let _ = send.send(Err(err));
                         return;
@@ -144,7 +155,10 @@ impl ShardFile<'_> {
             for chunk in recv {
                 let bytes = chunk.map_err(Failure::Values)?;
                 out.write_all(&bytes).map_err(Failure::Io)?;
-                progress(bytes.len() as u64);
+                let len = bytes.len() as u64;
+                writeback.written(offset, len);
+                offset += len;
+                progress(len);
             }
             Ok(())
         })
@@ -152,7 +166,12 @@ impl ShardFile<'_> {
 
     /// Hand `e`'s bytes to `emit`, a chunk at a time; stops early when `emit` says the
     /// receiver is gone.
-    fn entry_chunks(&self, e: &Entry, emit: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<()> {
+    fn entry_chunks(
+        &self,
+        e: &Entry,
+        chunk: usize,
+        emit: &mut dyn FnMut(Vec<u8>) -> bool,
+    ) -> Result<()> {
         if let Source::Tensor(Tensor::I64(a)) = e.source() {
             let bytes: Vec<u8> = a.iter().flat_map(|v| v.to_le_bytes()).collect();
             emit(bytes);
@@ -160,10 +179,10 @@ impl ShardFile<'_> {
         }
         let n = e.numel();
         let whole = if e.is_elementwise() { None } else { Some(e.values(self.seed)?) };
-        let mut values = vec![0.0f32; n.min(CHUNK)];
+        let mut values = vec![0.0f32; n.min(chunk)];
         let mut start = 0;
         while start < n {
-            let len = (n - start).min(CHUNK);
+            let len = (n - start).min(chunk);
             let vals = match &whole {
                 Some(w) => &w[start..start + len],
                 None => {
@@ -185,11 +204,9 @@ fn encode(dtype: FloatDtype, values: &[f32]) -> Vec<u8> {
     const PIECE: usize = 1 << 16;
     let size = dtype.size();
     let mut out = vec![0u8; values.len() * size];
-    out.par_chunks_mut(PIECE * size).zip(values.par_chunks(PIECE)).for_each(|(o, v)| {
-        let mut buf = Vec::with_capacity(o.len());
-        dtype.encode(v, &mut buf);
-        o.copy_from_slice(&buf);
-    });
+    out.par_chunks_mut(PIECE * size)
+        .zip(values.par_chunks(PIECE))
+        .for_each(|(o, v)| dtype.encode_into(v, o));
     out
 }
 
@@ -231,5 +248,40 @@ impl<W: Write> Write for Limited<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemes::Init;
+
+    /// Chunks of 7 elements (never a whole row) put together are the entry's values,
+    /// encoded whole: for a drawn entry with a zeroed row, and a whole-tensor scheme.
+    #[test]
+    fn chunks_put_together_are_the_whole() {
+        let mut plan = Plan::new();
+        plan.push("e", &[9, 5], Init::Normal { mean: 0.0, std: 1.0 }).unwrap();
+        plan.zero_row("e", 4).unwrap();
+        plan.push("o", &[6, 4], Init::Orthogonal { gain: 1.0 }).unwrap();
+        let shards = Shard::split(&plan, FloatDtype::BF16, 1 << 20).unwrap();
+        let seed = Seed::new(3);
+        let file = ShardFile {
+            plan: &plan,
+            shard: &shards[0],
+            seed: &seed,
+            dtype: FloatDtype::BF16,
+            fingerprint: "0",
+        };
+        for e in plan.entries() {
+            let mut got = Vec::new();
+            file.entry_chunks(e, 7, &mut |b| {
+                assert!(b.len() <= 14);
+                got.extend(b);
+                true
+            })
+            .unwrap();
+            assert_eq!(got, encode(FloatDtype::BF16, &e.values(&seed).unwrap()), "{}", e.key());
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::dtype::FloatDtype;
 use super::fingerprint::fingerprint;
@@ -11,7 +12,7 @@ use super::plan::Plan;
 use super::rank::Rank;
 use super::shard_file::{Done, ShardFile};
 use super::shards::{DEFAULT_MAX_SHARD_SIZE, INDEX_FILE, Shard};
-use crate::error::{FileError, InitError, Result};
+use crate::error::{ErrorKind, FileError, InitError, Result};
 use crate::rng::Seed;
 use crate::safetensors::atomic::Temp;
 use crate::safetensors::temp_names;
@@ -31,8 +32,11 @@ use crate::safetensors::temp_names;
 /// - **Ranks.** With [`rank`](Checkpoint::rank) `r` of `w`, this process writes shard `k`
 ///   when `k mod w = r` ([`Shard::writer`]), and rank 0 the index. The split depends only on
 ///   the plan, the dtype and the shard size, so the union of the files is the same bytes
-///   for any `w`. The index does not wait for the other ranks: the checkpoint is complete
-///   when every rank has returned `Ok`.
+///   for any `w`. By default the index does not wait for the other ranks (the checkpoint is
+///   complete when every rank has returned `Ok`); with
+///   [`wait_for_all`](Checkpoint::wait_for_all), rank 0 writes it only once every shard
+///   file is complete in the directory (a file system the ranks share), so that an index
+///   there means a whole checkpoint.
 /// - **Reruns.** A shard file already there is skipped when it is complete and correct: a
 ///   regular file of the expected size whose header is, byte for byte, the one this run
 ///   would write. The header holds a fingerprint of the plan (keys, shapes, sources), the
@@ -61,6 +65,7 @@ pub struct Checkpoint<'p> {
     dtype: FloatDtype,
     max_shard_size: u64,
     rank: Rank,
+    wait: Option<Duration>,
     fail_after: Option<u64>,
 }
 
@@ -85,6 +90,7 @@ impl<'p> Checkpoint<'p> {
             dtype: FloatDtype::F32,
             max_shard_size: DEFAULT_MAX_SHARD_SIZE,
             rank: Rank::SINGLE,
+            wait: None,
             fail_after: None,
         }
     }
@@ -108,6 +114,15 @@ impl<'p> Checkpoint<'p> {
     #[must_use]
     pub fn rank(mut self, rank: Rank) -> Self {
         self.rank = rank;
+        self
+    }
+
+    /// Rank 0 writes the index only once every shard file (the other ranks' too) is
+    /// complete in the directory, looking every 100 ms for at most `timeout`; past it, an
+    /// error naming the files still missing. For ranks that share the output directory.
+    #[must_use]
+    pub fn wait_for_all(mut self, timeout: Duration) -> Self {
+        self.wait = Some(timeout);
         self
     }
 
@@ -181,12 +196,48 @@ impl<'p> Checkpoint<'p> {
             }
         }
         if self.rank.rank() == 0 && shards.len() > 1 {
+            if let Some(timeout) = self.wait {
+                self.wait_for_shards(dir, &shards, &seed, &fp, timeout)?;
+            }
             let path = dir.join(INDEX_FILE);
             refuse_directory(&path)?;
             write_atomic(&path, index_json(self.plan, &shards, self.dtype).as_bytes())?;
             report.index = Some(path);
         }
         Ok(report)
+    }
+
+    /// Wait until every shard file in `dir` is complete, or `timeout` has passed.
+    fn wait_for_shards(
+        &self,
+        dir: &Path,
+        shards: &[Shard],
+        seed: &Seed,
+        fp: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        let start = Instant::now();
+        let mut missing: Vec<&Shard> = shards.iter().collect();
+        loop {
+            missing.retain(|shard| {
+                let file =
+                    ShardFile { plan: self.plan, shard, seed, dtype: self.dtype, fingerprint: fp };
+                !file.is_there(&dir.join(shard.name()))
+            });
+            if missing.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() >= timeout {
+                let names: Vec<&str> = missing.iter().map(|s| s.name()).collect();
+                let rule = format!(
+                    "waited {timeout:?} for the other ranks' shards; still missing or incomplete: {}",
+                    names.join(", ")
+                );
+                return Err(InitError::new("", ErrorKind::Checkpoint { rule })
+                    .in_file(dir.join(INDEX_FILE)));
+            }
+            std::thread::sleep(Duration::from_millis(100).min(timeout));
+        }
     }
 
     /// Make the writes fail with "no space left" after `bytes` bytes of a shard (tests).
