@@ -34,6 +34,10 @@ pub struct Args {
     pub max_shard_size: u64,
     /// `--rank R --world-size N`, both or neither; `None`: from the launcher's environment.
     pub rank: Option<Rank>,
+    /// `--wait-for-all SECS`: with more than one rank, rank 0 writes the index only once
+    /// every shard is in the directory, waiting at most this long (3600 s); 0 writes it
+    /// without waiting (ranks that do not share the directory).
+    pub wait_for_all: u64,
     /// `--quiet`: no progress bar and no summary.
     pub quiet: bool,
 }
@@ -65,6 +69,9 @@ Options:
   --max-shard-size SIZE    largest shard, as save_pretrained (5GB, 500MB, 2GiB, bytes) [default: 5GB]
   --rank R --world-size N  this process writes its share of the shards; without them the rank
                            comes from torchrun, Slurm, Open MPI or MPICH, else 0 of 1
+  --wait-for-all SECS      with several ranks, rank 0 writes the index and config.json once every
+                           shard is in DIR, waiting at most SECS [default: 3600]; 0: no wait
+                           (for ranks that do not share DIR)
   --quiet                  no progress bar (drawn on a terminal, by rank 0) and no summary
   -h, --help               this text
   -V, --version            the version
@@ -104,7 +111,7 @@ impl Args {
                 "-V" | "--version" => return Ok(Command::Version),
                 "--quiet" | "-q" => p.quiet = true,
                 "--config" | "--out" | "--seed" | "--dtype" | "--max-shard-size" | "--rank"
-                | "--world-size" => {
+                | "--world-size" | "--wait-for-all" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it
@@ -131,6 +138,7 @@ struct Partial {
     max_shard_size: Option<u64>,
     rank: Option<usize>,
     world_size: Option<usize>,
+    wait_for_all: Option<u64>,
     quiet: bool,
 }
 
@@ -156,6 +164,12 @@ impl Partial {
                 replace(&mut self.max_shard_size, s).map_err(|_| twice())
             }
             "--rank" => replace(&mut self.rank, count(&v)?).map_err(|_| twice()),
+            "--wait-for-all" => {
+                let s = v
+                    .parse::<u64>()
+                    .map_err(|_| format!("{name}: expected a number of seconds, found {v:?}"))?;
+                replace(&mut self.wait_for_all, s).map_err(|_| twice())
+            }
             _ => replace(&mut self.world_size, count(&v)?).map_err(|_| twice()),
         }
     }
@@ -178,6 +192,7 @@ impl Partial {
             dtype: self.dtype.unwrap_or(FloatDtype::F32),
             max_shard_size: self.max_shard_size.unwrap_or(5_000_000_000),
             rank,
+            wait_for_all: self.wait_for_all.unwrap_or(3600),
             quiet: self.quiet,
         })
     }

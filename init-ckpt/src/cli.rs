@@ -1,7 +1,7 @@
 //! The command: arguments, config, layout, then the writer.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use init_core::{Checkpoint, Rank, Source};
 
@@ -52,6 +52,10 @@ fn run(args: &Args) -> Result<(), String> {
         .dtype(args.dtype)
         .max_shard_size(args.max_shard_size)
         .rank(rank);
+    let ckpt = match args.wait_for_all {
+        0 => ckpt,
+        secs => ckpt.wait_for_all(Duration::from_secs(secs)),
+    };
     let shards = ckpt.shards().map_err(|e| e.to_string())?;
     let mine = ckpt.my_shards().map_err(|e| e.to_string())?;
     let bytes: u64 = mine.iter().map(|(_, s)| s.data_bytes()).sum();

@@ -218,3 +218,45 @@ fn the_users_own_config_is_not_rewritten() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
     assert!(d.join("model.safetensors").is_file());
 }
+
+/// With several ranks, rank 0 writes the index and config.json only once every shard is in
+/// the directory: alone, it gives up after --wait-for-all seconds naming the missing files and
+/// leaves neither; once rank 1 has run, a rerun of rank 0 skips its shards and completes.
+#[test]
+fn rank_0_writes_the_index_only_over_every_shard() {
+    let d = scratch("wait");
+    let config = config_of("llama_gqa", &d);
+    let out = d.join("out");
+    let rank = |r: &str, wait: &str| {
+        init_ckpt(
+            &[
+                "--config",
+                &config,
+                "--out",
+                out.to_str().unwrap(),
+                "--max-shard-size",
+                "24KB",
+                "--wait-for-all",
+                wait,
+            ],
+            &[("RANK", r), ("WORLD_SIZE", "2")],
+        )
+    };
+    let alone = rank("0", "1");
+    assert_eq!(alone.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&alone.stderr);
+    assert!(
+        err.contains("model.safetensors.index.json: waited 1s for the other ranks' shards; still missing or incomplete: model-00002-of-00014.safetensors,"),
+        "{err}"
+    );
+    assert!(
+        !out.join("model.safetensors.index.json").exists() && !out.join("config.json").exists()
+    );
+    ok(&rank("1", "1"));
+    assert!(!out.join("model.safetensors.index.json").exists(), "rank 1 writes no index");
+    let rerun = ok(&rank("0", "1"));
+    assert!(rerun.contains("0 shards written, 7 skipped"), "{rerun}");
+    assert!(
+        out.join("model.safetensors.index.json").is_file() && out.join("config.json").is_file()
+    );
+}

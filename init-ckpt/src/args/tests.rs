@@ -23,6 +23,8 @@ fn every_option_and_both_spellings() {
         "--rank",
         "1",
         "--world-size=4",
+        "--wait-for-all",
+        "0",
         "-q",
     ])
     .unwrap();
@@ -32,6 +34,7 @@ fn every_option_and_both_spellings() {
     assert_eq!(a.dtype, FloatDtype::F16);
     assert_eq!(a.max_shard_size, 2 << 30);
     assert_eq!(a.rank, Some(Rank::new(1, 4).unwrap()));
+    assert_eq!(a.wait_for_all, 0);
     assert!(a.quiet);
     assert_eq!(Args::parse(["--config", "c", "--help"]), Ok(Command::Help));
     assert_eq!(Args::parse(["-V"]), Ok(Command::Version));
@@ -67,6 +70,10 @@ fn errors_name_the_option() {
             "--rank 2 is not below --world-size 2",
         ),
         (&["--config", "c", "--config", "e"], "--config given twice"),
+        (
+            &["--config", "c", "--out", "d", "--wait-for-all", "1h"],
+            "--wait-for-all: expected a number of seconds, found \"1h\"",
+        ),
         (&["--seeed", "1"], "unknown option \"--seeed\" (did you mean --seed?); see --help"),
         (&["--frobnicate"], "unknown option \"--frobnicate\"; see --help"),
         (
