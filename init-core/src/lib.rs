@@ -42,6 +42,13 @@ pub use layers::{
     Sigmoid, Softmax, Tanh, TransformerDecoderLayer, TransformerEncoderLayer, Upsample,
     UpsampleMode,
 };
+pub use layers::{
+    AvgPool1dConfig, AvgPoolConfig, ChannelNormConfig, ConvConfig, ConvTransposeConfig,
+    DropoutConfig, EmbeddingConfig, FlattenConfig, GELUConfig, GRUConfig, GroupNormConfig,
+    LSTMConfig, LayerNormConfig, LeakyReLUConfig, MaxPoolConfig, MultiheadAttentionConfig,
+    PReLUConfig, PaddingSetting, PerAxis, RMSNormConfig, SoftmaxConfig, TransformerLayerConfig,
+    UpsampleConfig,
+};
 pub use model::ModuleExt;
 pub use module::{
     AsModule, Features, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow,

@@ -104,3 +104,24 @@ pub use transformer_decoder_layer::TransformerDecoderLayer;
 pub use transformer_encoder_layer::TransformerEncoderLayer;
 pub use transformer_masks::{DecoderMasks, EncoderMasks};
 pub use upsample::{Upsample, UpsampleMode};
+
+// The settings of each layer that its type does not carry (`eps`, `momentum`, `padding_idx`,
+// ...): what `#[layer(...)]` fills, and what `Configure::Config` names.
+pub use channel_norm_config::ChannelNormConfig;
+pub use conv_config::{ConvConfig, ConvTransposeConfig, PaddingSetting};
+pub use dropout::DropoutConfig;
+pub use embedding::EmbeddingConfig;
+pub use flatten::FlattenConfig;
+pub use gelu::GELUConfig;
+pub use group_norm::GroupNormConfig;
+pub use gru::GRUConfig;
+pub use layer_norm::LayerNormConfig;
+pub use leaky_relu::LeakyReLUConfig;
+pub use lstm::LSTMConfig;
+pub use multihead_attention::MultiheadAttentionConfig;
+pub use pool_config::{AvgPool1dConfig, AvgPoolConfig, MaxPoolConfig};
+pub use prelu::PReLUConfig;
+pub use rms_norm::RMSNormConfig;
+pub use softmax::SoftmaxConfig;
+pub use transformer_config::TransformerLayerConfig;
+pub use upsample_config::{PerAxis, UpsampleConfig};
