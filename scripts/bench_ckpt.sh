@@ -4,8 +4,9 @@
 # at once, as a launcher would), each process's peak RSS from /usr/bin/time.
 #
 # Run from the repository root, on a quiet machine, with room for two copies of the output:
-#   scripts/bench_ckpt.sh [CONFIG.json] [SCRATCH_DIR] [DTYPE]
-# Defaults: the Llama-2-7B config of init-ckpt's tests, /tmp/init-bench-ckpt, bf16.
+#   scripts/bench_ckpt.sh [CONFIG.json] [SCRATCH_DIR] [DTYPE] [MAX_SHARD_SIZE]
+# Defaults: the Llama-2-7B config of init-ckpt's tests, /tmp/init-bench-ckpt, bf16, 5GB (as
+# save_pretrained: 3 shards for 7B in bf16, so the fourth of 4 processes has none).
 # As root, the page cache is dropped before each run (/proc/sys/vm/drop_caches), so a run
 # does not start with another's dirty pages still being written back.
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 config=${1:-init-ckpt/tests/fixtures/hub/llama2_7b.json}
 scratch=${2:-/tmp/init-bench-ckpt}
 dtype=${3:-bf16}
+shard=${4:-5GB}
 bin=target/release/init-ckpt
 
 cargo build --release -q -p init-ckpt
@@ -26,24 +28,28 @@ settle() {
 echo "cpu: $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2-); simd: $(grep -m1 -o -w -E "avx2|fma|avx512f" /proc/cpuinfo | sort -u | tr "\n" " ")"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# The size of the checkpoint, from a run that only plans (rank 0 of a huge world writes at
-# most one shard; the summary names the total). Cheaper: write it once and measure.
+# Once with one process; the size of the checkpoint is read off its files.
 settle
 rm -rf "$scratch/ck"
 start=$(date +%s.%N)
 /usr/bin/time -f "rank 0/1 peak_rss_kib %M wall_s %e" "$bin" --config "$config" --out "$scratch/ck" \
-    --dtype "$dtype" --quiet 2> "$scratch/time.0"
+    --dtype "$dtype" --max-shard-size "$shard" --quiet 2> "$scratch/time.0"
 end=$(date +%s.%N)
 bytes=$(du -cb "$scratch"/ck/*.safetensors | tail -1 | cut -f1)
 cat "$scratch/time.0"; rm -f "$scratch/time.0"
 echo "processes 1: $bytes bytes in $(echo "$end - $start" | bc) s," \
     "$(echo "scale=3; $bytes / ($end - $start) / 1000000000" | bc) GB/s"
 
-# The disk: the same number of bytes, sequential, flushed before dd exits.
-rm -rf "$scratch/ck"
-settle
-dd if=/dev/zero of="$scratch/dd.bin" bs=16M count=$(( bytes / 16777216 )) conv=fsync 2>&1 | tail -1
-rm -f "$scratch/dd.bin"
+# The disk: the same number of bytes, sequential, flushed before dd exits. A virtual disk's
+# speed moves between runs, so it is measured again after the multi-process runs.
+disk() {
+    rm -rf "$scratch/ck"
+    settle
+    echo -n "dd conv=fsync: "
+    dd if=/dev/zero of="$scratch/dd.bin" bs=16M count=$(( bytes / 16777216 )) conv=fsync 2>&1 | tail -1
+    rm -f "$scratch/dd.bin"
+}
+disk
 
 for n in 2 4; do
     settle
@@ -51,7 +57,7 @@ for n in 2 4; do
     start=$(date +%s.%N)
     for ((r = 0; r < n; r++)); do
         /usr/bin/time -f "rank $r/$n peak_rss_kib %M wall_s %e" "$bin" --config "$config" \
-            --out "$scratch/ck" --dtype "$dtype" --rank "$r" --world-size "$n" --quiet \
+            --out "$scratch/ck" --dtype "$dtype" --max-shard-size "$shard" --rank "$r" --world-size "$n" --quiet \
             2> "$scratch/time.$r" &
     done
     wait
@@ -61,4 +67,4 @@ for n in 2 4; do
     echo "processes $n: $bytes bytes in $(echo "$end - $start" | bc) s," \
         "$(echo "scale=3; $bytes / ($end - $start) / 1000000000" | bc) GB/s"
 done
-rm -rf "$scratch/ck"
+disk
