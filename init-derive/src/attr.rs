@@ -151,6 +151,20 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
         return Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Each { index, path, scheme }));
     }
     let is_kind = text.starts_with(|c: char| c.is_ascii_uppercase());
+    if input.peek2(Token![.]) {
+        // Linear.weight = ...  |  fc.bias = ...: a dotted path is not an item; say which is.
+        let path: String = input.fork().parse::<TokenStream>()?.to_string();
+        let path = path.split('=').next().unwrap_or_default().replace(' ', "");
+        let param = path.split('.').nth(1).unwrap_or("weight");
+        let fix = if is_kind {
+            format!("write `{text}({param} = ...)` for that parameter of every `{text}`")
+        } else {
+            format!("write the glob `\"{path}\" = ...` for parameters by path")
+        };
+        cx.error_spanned_by(&ident, format!("a dotted path is not an init item: {fix}"));
+        let _: TokenStream = input.parse()?;
+        return Ok(None);
+    }
     if text == "values" && input.peek2(Token![=]) {
         // values = [[0, 0, 0], [1, 1, 1]]
         let name: Ident = input.parse()?;
