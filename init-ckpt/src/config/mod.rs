@@ -7,6 +7,7 @@ mod error;
 mod gpt2;
 mod llama;
 mod schema;
+mod strict_json;
 mod suggest;
 
 use serde_json::{Map, Value};
@@ -40,8 +41,10 @@ pub enum ModelConfig {
 impl ModelConfig {
     /// Parses the text of a `config.json`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| ConfigError::Json(format!("not valid JSON: {e}")))?;
+        let value = strict_json::parse(text).map_err(|e| {
+            let why = if e.is_data() { "" } else { "not valid JSON: " };
+            ConfigError::Json(format!("{why}{e}"))
+        })?;
         let Value::Object(map) = value else {
             return Err(ConfigError::Json(format!(
                 "expected a JSON object, found {}",
