@@ -4,6 +4,7 @@
 //! block of an entry filled alone.
 
 mod block;
+mod direct;
 mod dtype;
 mod entry;
 mod fingerprint;

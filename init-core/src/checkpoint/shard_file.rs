@@ -9,11 +9,11 @@ use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
+use super::direct::DirectOut;
 use super::dtype::FloatDtype;
 use super::entry::{Entry, Source};
 use super::plan::Plan;
 use super::shards::{Shard, stored_size};
-use super::writeback::Writeback;
 use crate::error::{FileError, InitError, Result};
 use crate::rng::Seed;
 use crate::safetensors::atomic::Temp;
@@ -119,14 +119,13 @@ impl ShardFile<'_> {
         };
         let (tmp, file) = Temp::create(dir, false).map_err(|(op, e)| io(op, e))?;
         let shown = tmp.describe();
-        let mut out = Limited { inner: &file, left: fail_after };
+        let mut out = Limited { inner: DirectOut::new(&file), left: fail_after };
         out.write_all(&header).map_err(|e| io(format!("write {shown}"), e))?;
-        let mut writeback = Writeback::new(&file);
-        let start = header.len() as u64;
-        self.stream_data(&mut out, &mut writeback, start, progress).map_err(|e| match e {
+        self.stream_data(&mut out, progress).map_err(|e| match e {
             Failure::Io(e) => io(format!("write {shown}"), e),
             Failure::Values(e) => e.in_file(path),
         })?;
+        out.inner.finish().map_err(|e| io(format!("write {shown}"), e))?;
         file.sync_all().map_err(|e| io(format!("sync {shown}"), e))?;
         tmp.place(file, path, || {}).map_err(|(op, e)| io(op, e))?;
         Ok(Done::Written)
@@ -136,8 +135,6 @@ impl ShardFile<'_> {
     fn stream_data(
         &self,
         out: &mut impl Write,
-        writeback: &mut Writeback<'_>,
-        mut offset: u64,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), Failure> {
         let (send, recv) = sync_channel::<Result<Vec<u8>>>(2);
@@ -155,10 +152,7 @@ impl ShardFile<'_> {
             for chunk in recv {
                 let bytes = chunk.map_err(Failure::Values)?;
                 out.write_all(&bytes).map_err(Failure::Io)?;
-                let len = bytes.len() as u64;
-                writeback.written(offset, len);
-                offset += len;
-                progress(len);
+                progress(bytes.len() as u64);
             }
             Ok(())
         })
