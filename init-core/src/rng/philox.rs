@@ -143,7 +143,7 @@ mod tests {
             for _ in 0..200 {
                 let key = [next(), next()];
                 let first: [[u32; 4]; 4] = core::array::from_fn(|h| {
-                    [(next() | 0xffff_fff0 * (h as u32 & 1)) & !7, next(), next(), next()]
+                    [(next() | (0xffff_fff0 * (h as u32 & 1))) & !7, next(), next(), next()]
                 });
                 // SAFETY: AVX-512F is available (checked above).
                 let wide = unsafe { avx512::philox4x32_10_x32(&avx512::schedule(key), first) };

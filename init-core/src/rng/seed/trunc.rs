@@ -22,6 +22,7 @@
 //! e.g. PyTorch's `trunc_normal(std = 0.02)`, which truncates at ±100σ) skips all this and
 //! draws exactly the values of `normal` ([`covering_normal`]).
 
+use super::isa::Isa;
 use super::kernels::{Kernel, NormalK};
 use crate::math::{
     DEEP_LN_P, exp_f64, inv_norm_cdf_lower, ln_f64_pos, log_norm_cdf, norm_cdf, norm_sf,
@@ -218,7 +219,8 @@ impl TruncK {
     /// of tail lanes are then compacted and the tail (`ln`, `√`, second rational) runs only over
     /// those. Same values as [`value`](Self::value).
     #[inline(always)]
-    fn run<const FAR: bool>(&self, w: &[u32], out: &mut [f32], avx: bool) {
+    fn run<const FAR: bool>(&self, w: &[u32], out: &mut [f32], isa: Isa) {
+        let avx = isa.avx2();
         let (wf, wrest) = w.as_chunks::<PASS>();
         let (of, orest) = out.as_chunks_mut::<PASS>();
         for (w, out) in wf.iter().zip(of) {
@@ -288,12 +290,13 @@ const POSITIONS: [[u16; 8]; 256] = {
 
 /// Writes the indices of the lanes of `p` that take AS 241's tail branch to `idx`, in order,
 /// and returns how many there are (`idx` has room for the overshoot of the last write).
-/// `avx`: in the AVX2 build.
+/// `avx`: in the AVX2 or AVX-512 build.
 #[inline(always)]
 fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 8], avx: bool) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx {
-        // SAFETY: `avx` is true only in the AVX2 build, which runs only on CPUs with AVX2.
+        // SAFETY: `avx` is true only in the AVX2 and AVX-512 builds, which run only on CPUs
+        // with AVX2.
         return unsafe { tail_indices_avx2(p, idx) };
     }
     let _ = avx;
@@ -335,10 +338,10 @@ impl Kernel for TruncK {
     type Out = f32;
     const SHORT: bool = false;
     #[inline(always)]
-    fn apply(&self, w: &[u32], out: &mut [f32], avx: bool) {
+    fn apply(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         match self.reach {
-            Reach::Near => self.run::<false>(w, out, avx),
-            Reach::Far => self.run::<true>(w, out, avx),
+            Reach::Near => self.run::<false>(w, out, isa),
+            Reach::Far => self.run::<true>(w, out, isa),
             Reach::Deep => {
                 for (o, &x) in out.iter_mut().zip(w) {
                     *o = self.value(x);
