@@ -4,7 +4,6 @@
 mod fill;
 mod isa;
 mod kernels;
-mod stream;
 mod trunc;
 mod words;
 
@@ -95,20 +94,19 @@ fn path_hash(path: &str) -> u64 {
     h ^ (h >> 33)
 }
 
-/// How to run a fill: the normal parallel dispatch, or one thread on a given build, with
-/// streaming stores or not.
+/// How to run a fill: the normal parallel dispatch, or one thread on a given build.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Run {
     Auto,
     #[cfg(test)]
-    On(Isa, bool),
+    On(Isa),
 }
 
 fn run<K: Kernel>(k: &K, id: &StreamId, offset: u64, out: &mut [K::Out], how: Run) {
     match how {
         Run::Auto => fill_par(k, id, offset, out),
         #[cfg(test)]
-        Run::On(isa, nt) => fill_range(k, id, offset, out, isa, nt),
+        Run::On(isa) => fill_range(k, id, offset, out, isa),
     }
 }
 

@@ -12,18 +12,7 @@ use rayon::prelude::*;
 
 use super::isa::Isa;
 use super::kernels::Kernel;
-#[cfg(target_arch = "x86_64")]
-use super::stream::Streamer;
 use super::words::{G_MASK, GROUP, Portable, StreamId, Words};
-
-/// Fills whose output is at least this many bytes use streaming stores.
-const STREAM_MIN_BYTES: usize = 32 << 20;
-
-/// Experiment switch: `INIT_NT=1` turns streaming stores on.
-fn stream_stores() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("INIT_NT").is_ok_and(|v| v == "1"))
-}
 
 /// Groups per batch.
 const BATCH: usize = 8;
@@ -32,16 +21,9 @@ pub(super) const CHUNK: usize = 1 << 15;
 /// Below this many elements a fill stays on the calling thread.
 pub(super) const PAR_MIN: usize = 1 << 16;
 
-/// Elements `start .. start + out.len()` of the stream `src` through kernel `k`; `stream`:
-/// write whole lines with non-temporal stores where the build has them ([`Streamer`]).
+/// Elements `start .. start + out.len()` of the stream `src` through kernel `k`.
 #[inline(always)]
-fn fill_range_body<K: Kernel, S: Words>(
-    k: &K,
-    src: &S,
-    start: u64,
-    out: &mut [K::Out],
-    stream: bool,
-) {
+fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K::Out]) {
     let mut w = [0u32; BATCH * GROUP];
     let mut tmp = [K::Out::default(); GROUP];
     // One partial group through `tmp`.
@@ -63,26 +45,7 @@ fn fill_range_body<K: Kernel, S: Words>(
     let whole = rest.len() / GROUP * GROUP;
     let (body, tail) = rest.split_at_mut(whole);
     let mut g = e / GROUP as u64;
-    #[cfg(target_arch = "x86_64")]
-    let stream = stream && K::SHORT && S::ISA.avx2() && size_of::<K::Out>() == 4;
-    #[cfg(target_arch = "x86_64")]
-    if stream {
-        // Through a small buffer, whole lines streamed out.
-        let mut st = Streamer::new(body, S::ISA);
-        let mut left = whole;
-        while left > 0 {
-            let n = left.min(S::RUN_GROUPS * GROUP);
-            let x = src.run(g);
-            k.apply(&x.as_ref()[..n], st.slot(n), S::ISA);
-            st.commit(n);
-            g = g.wrapping_add((n / GROUP) as u64) & G_MASK;
-            left -= n;
-        }
-        st.finish();
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = stream;
-    if K::SHORT && !stream {
+    if K::SHORT {
         // Straight from Philox's registers, a run at a time.
         for chunk in body.chunks_mut(S::RUN_GROUPS * GROUP) {
             let x = src.run(g);
@@ -108,40 +71,38 @@ fn fill_range_body<K: Kernel, S: Words>(
 /// The AVX-512 build (F, DQ, BW and VL, so LLVM may use any of them in the kernels).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
-fn fill_range_avx512<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out], nt: bool) {
-    fill_range_body(k, &super::words::Avx512::new(*id), start, out, nt);
+fn fill_range_avx512<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
+    fill_range_body(k, &super::words::Avx512::new(*id), start, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn fill_range_avx2<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out], nt: bool) {
-    fill_range_body(k, &super::words::Avx2::new(*id), start, out, nt);
+fn fill_range_avx2<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
+    fill_range_body(k, &super::words::Avx2::new(*id), start, out);
 }
 
 fn fill_range_portable<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
-    fill_range_body(k, &Portable(*id), start, out, false);
+    fill_range_body(k, &Portable(*id), start, out);
 }
 
-/// [`fill_range_body`] in build `isa`, or the portable build if the CPU does not run `isa`;
-/// `nt`: with non-temporal stores (AVX2 and AVX-512 builds).
+/// [`fill_range_body`] in build `isa`, or the portable build if the CPU does not run `isa`.
 pub(super) fn fill_range<K: Kernel>(
     k: &K,
     id: &StreamId,
     start: u64,
     out: &mut [K::Out],
     isa: Isa,
-    nt: bool,
 ) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if isa.supported() => {
             // SAFETY: the CPU supports AVX-512 F, DQ, BW and VL (checked just above).
-            unsafe { fill_range_avx512(k, id, start, out, nt) }
+            unsafe { fill_range_avx512(k, id, start, out) }
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 if isa.supported() => {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { fill_range_avx2(k, id, start, out, nt) }
+            unsafe { fill_range_avx2(k, id, start, out) }
         }
         _ => fill_range_portable(k, id, start, out),
     }
@@ -152,12 +113,11 @@ pub(super) fn fill_range<K: Kernel>(
 /// element, never its value.
 pub(super) fn fill_par<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
     let isa = Isa::selected();
-    let nt = stream_stores() && size_of_val(out) >= STREAM_MIN_BYTES;
     if out.len() < PAR_MIN {
-        fill_range(k, id, start, out, isa, nt);
+        fill_range(k, id, start, out, isa);
     } else {
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| {
-            fill_range(k, id, start.wrapping_add((c * CHUNK) as u64), chunk, isa, nt);
+            fill_range(k, id, start.wrapping_add((c * CHUNK) as u64), chunk, isa);
         });
     }
 }
