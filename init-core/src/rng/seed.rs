@@ -30,7 +30,8 @@ const BITS: u32 = 1;
 /// removing or reordering parameters changes no other parameter's values, any slice can be
 /// generated alone ([`fill_at`](Seed::fill_at)), any thread count gives the same bits, and
 /// no platform libm is involved (the crate has its own `ln`, `sin`, `cos`). Large fills run on rayon's
-/// current pool.
+/// current pool. The fill kernels have AVX-512, AVX2 and portable builds, picked at run time
+/// and all giving the same bits; [`Seed::kernel_name`] says which one runs.
 ///
 /// # Stream layout (stable; changing it is a breaking change)
 ///
