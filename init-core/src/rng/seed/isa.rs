@@ -52,12 +52,6 @@ impl Isa {
         }
     }
 
-    /// Whether AVX2 intrinsics may be used (AVX-512 implies AVX2).
-    #[inline(always)]
-    pub(crate) fn avx2(self) -> bool {
-        self >= Isa::Avx2
-    }
-
     /// The build to use when `requested` is asked for: itself if the CPU runs it, else the
     /// fastest supported one below it. `None` asks for the default, [`Isa::DEFAULT_BEST`]
     /// capped by the CPU.
