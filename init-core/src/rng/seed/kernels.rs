@@ -12,8 +12,8 @@ use crate::math::{ln_f32_pos, sin_cos_turns};
 pub(super) trait Kernel: Sync {
     /// Output element type.
     type Out: Copy + Default + Send;
-    /// Whether [`apply`](Kernel::apply) does well on two groups at a time (short loop body);
-    /// otherwise it gets batches of several groups.
+    /// Whether [`apply`](Kernel::apply) does well on one producer run at a time (two or four
+    /// groups; short loop body); otherwise it gets batches of several groups.
     const SHORT: bool;
     /// `out[i]` from `w[i]` (Box–Muller: `out[2k], out[2k+1]` from `w[2k], w[2k+1]`), for
     /// whole groups (`w.len() == out.len()`, a multiple of [`GROUP`]). Plain loops, so
@@ -237,8 +237,9 @@ impl Kernel for NormalK {
     const SHORT: bool = true;
     #[inline(always)]
     fn apply(&self, w: &[u32], out: &mut [f32], isa: Isa) {
-        // One group per block. (Two groups at once ran ~15% faster with two threads but, on
-        // some thread stacks, ~40% slower with one.)
+        // AVX2 and portable: one group per block. (Two groups at once ran ~15% faster with
+        // two threads but, on some thread stacks, ~40% slower with one.) AVX-512: two groups
+        // per block, one 16-lane vector per array twice over (3% faster on one thread).
         if isa == Isa::Avx512 && w.len().is_multiple_of(2 * GROUP) {
             return self.blocks::<GROUP, { 2 * GROUP }>(w, out, isa);
         }
