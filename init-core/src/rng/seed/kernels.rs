@@ -239,7 +239,7 @@ impl Kernel for NormalK {
     fn apply(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         // AVX2 and portable: one group per block. (Two groups at once ran ~15% faster with
         // two threads but, on some thread stacks, ~40% slower with one.) AVX-512: two groups
-        // per block, one 16-lane vector per array twice over (3% faster on one thread).
+        // per block, two 16-lane vectors per array (3% faster on one thread).
         if isa == Isa::Avx512 && w.len().is_multiple_of(2 * GROUP) {
             return self.blocks::<GROUP, { 2 * GROUP }>(w, out, isa);
         }
