@@ -1,8 +1,9 @@
 //! Philox4x32-10 (Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as 1, 2, 3",
 //! SC'11): a keyed bijection of 128-bit counters, so any block of a stream can be computed
 //! alone. [`philox4x32_10`] is the scalar reference; the sampling kernels run eight blocks
-//! at a time, portably or with AVX2 intrinsics (each 32×32→64 multiply one `vpmuludq` on
-//! 64-bit lanes); all three give the same words (tested).
+//! at a time portably, sixteen with AVX2 intrinsics ([`avx2`]) or thirty-two with AVX-512
+//! ([`avx512`]), each 32×32→64 multiply one `vpmuludq` on 64-bit lanes; all of them give
+//! the same words (tested).
 
 /// Philox multipliers and Weyl key increments (Random123's `PHILOX_M4x32_*`, `PHILOX_W32_*`).
 const M0: u32 = 0xD251_1F53;
@@ -58,107 +59,11 @@ pub(crate) fn philox4x32_10_x8(first: [u32; 4], key: [u32; 2]) -> [[u32; 8]; 4] 
 
 /// The AVX2 form of [`philox4x32_10_x8`], returning the words in stream order.
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2 {
-    use std::arch::x86_64::*;
+pub(crate) mod avx2;
 
-    use super::{M0, M1, ROUNDS, W0, W1};
-
-    /// The ten round keys of one key, each word broadcast to four 64-bit lanes
-    /// (`[k0 of round 0, k1 of round 0, k0 of round 1, …]`).
-    pub(crate) struct Schedule([__m256i; 2 * ROUNDS as usize]);
-
-    /// The round keys of `key`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
-        let mut k = [_mm256_setzero_si256(); 2 * ROUNDS as usize];
-        for r in 0..ROUNDS {
-            let k0 = key[0].wrapping_add(r.wrapping_mul(W0));
-            let k1 = key[1].wrapping_add(r.wrapping_mul(W1));
-            k[2 * r as usize] = _mm256_set1_epi64x(i64::from(k0));
-            k[2 * r as usize + 1] = _mm256_set1_epi64x(i64::from(k1));
-        }
-        Schedule(k)
-    }
-
-    /// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
-    /// multiple of 8), as two groups of 32 words in stream order (`32h + 4l + j` = word `j`
-    /// of block `l` of half `h`).
-    ///
-    /// The blocks ride as four sets of four 64-bit lanes, one 32-bit word in each lane's low
-    /// half (the high halves carry garbage that `vpmuludq` ignores), so each 32×32→64 multiply
-    /// is one `vpmuludq` and the rounds need no shuffles; four independent sets hide the
-    /// multiply latency. Shuffles at the end put the words in order.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
-        let m0 = _mm256_set1_epi64x(i64::from(M0));
-        let m1 = _mm256_set1_epi64x(i64::from(M1));
-        let [f, g] = first;
-        let (bf, bg) = (i64::from(f[0]), i64::from(g[0]));
-        let mut a0 = _mm256_setr_epi64x(bf, bf | 1, bf | 2, bf | 3);
-        let mut b0 = _mm256_setr_epi64x(bf | 4, bf | 5, bf | 6, bf | 7);
-        let mut c0 = _mm256_setr_epi64x(bg, bg | 1, bg | 2, bg | 3);
-        let mut d0 = _mm256_setr_epi64x(bg | 4, bg | 5, bg | 6, bg | 7);
-        let mut a1 = _mm256_set1_epi64x(i64::from(f[1]));
-        let mut a2 = _mm256_set1_epi64x(i64::from(f[2]));
-        let mut a3 = _mm256_set1_epi64x(i64::from(f[3]));
-        let (mut b1, mut b2, mut b3) = (a1, a2, a3);
-        let mut c1 = _mm256_set1_epi64x(i64::from(g[1]));
-        let mut c2 = _mm256_set1_epi64x(i64::from(g[2]));
-        let mut c3 = _mm256_set1_epi64x(i64::from(g[3]));
-        let (mut d1, mut d2, mut d3) = (c1, c2, c3);
-        macro_rules! set_round {
-            ($x0:ident, $x1:ident, $x2:ident, $x3:ident, $k0:ident, $k1:ident) => {{
-                let p0 = _mm256_mul_epu32($x0, m0);
-                let p1 = _mm256_mul_epu32($x2, m1);
-                $x0 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p1), _mm256_xor_si256($x1, $k0));
-                $x2 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p0), _mm256_xor_si256($x3, $k1));
-                $x1 = p1;
-                $x3 = p0;
-            }};
-        }
-        macro_rules! round {
-            ($r:expr) => {{
-                let (k0, k1) = (ks.0[2 * $r], ks.0[2 * $r + 1]);
-                set_round!(a0, a1, a2, a3, k0, k1);
-                set_round!(b0, b1, b2, b3, k0, k1);
-                set_round!(c0, c1, c2, c3, k0, k1);
-                set_round!(d0, d1, d2, d3, k0, k1);
-            }};
-        }
-        round!(0);
-        round!(1);
-        round!(2);
-        round!(3);
-        round!(4);
-        round!(5);
-        round!(6);
-        round!(7);
-        round!(8);
-        round!(9);
-        // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes, then interleave blocks.
-        macro_rules! ordered {
-            ($x0:expr, $x1:expr, $x2:expr, $x3:expr) => {{
-                let p01 = _mm256_blend_epi32::<0b1010_1010>($x0, _mm256_slli_epi64::<32>($x1));
-                let p23 = _mm256_blend_epi32::<0b1010_1010>($x2, _mm256_slli_epi64::<32>($x3));
-                let even = _mm256_unpacklo_epi64(p01, p23); // block 0 | block 2
-                let odd = _mm256_unpackhi_epi64(p01, p23); // block 1 | block 3
-                (
-                    _mm256_permute2x128_si256::<0x20>(even, odd),
-                    _mm256_permute2x128_si256::<0x31>(even, odd),
-                )
-            }};
-        }
-        let (e0, e1) = ordered!(a0, a1, a2, a3);
-        let (e2, e3) = ordered!(b0, b1, b2, b3);
-        let (e4, e5) = ordered!(c0, c1, c2, c3);
-        let (e6, e7) = ordered!(d0, d1, d2, d3);
-        // SAFETY: `[__m256i; 8]` and `[u32; 64]` have the same size and every bit pattern is
-        // a valid `u32`.
-        unsafe { core::mem::transmute::<[__m256i; 8], [u32; 64]>([e0, e1, e2, e3, e4, e5, e6, e7]) }
-    }
-}
+/// The AVX-512 form: 32 blocks in flight, same words.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
 
 #[cfg(test)]
 mod tests {
@@ -204,10 +109,52 @@ mod tests {
                 let ordered: [u32; 64] = core::array::from_fn(|i| out[i % 4][(i / 4) % 8]);
                 assert_eq!(fast, ordered);
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: AVX-512F is available (checked just above).
+                let wide = unsafe { avx512::philox4x32_10_x32(&avx512::schedule(key), [first; 4]) };
+                let ordered: [u32; 128] = core::array::from_fn(|i| out[i % 4][(i / 4) % 8]);
+                assert_eq!(wide, ordered);
+            }
             for l in 0..8u32 {
                 let got = out.map(|word| word[l as usize]);
                 assert_eq!(got, philox4x32_10([first[0] | l, first[1], first[2], first[3]], key));
             }
         }
+    }
+
+    /// Four groups with unrelated counters (word 0 near its wrap, words 1 to 3 arbitrary)
+    /// under several keys: the AVX-512 form against the portable one, group by group.
+    #[test]
+    fn thirty_two_lanes_match_eight() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if !std::is_x86_feature_detected!("avx512f") {
+                eprintln!("skipped: this CPU has no AVX-512F, the AVX-512 Philox cannot run");
+                return;
+            }
+            let mut x = 0x1234_5678_9abc_def0u64;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u32
+            };
+            for _ in 0..200 {
+                let key = [next(), next()];
+                let first: [[u32; 4]; 4] = core::array::from_fn(|h| {
+                    [(next() | (0xffff_fff0 * (h as u32 & 1))) & !7, next(), next(), next()]
+                });
+                // SAFETY: AVX-512F is available (checked above).
+                let wide = unsafe { avx512::philox4x32_10_x32(&avx512::schedule(key), first) };
+                for (h, f) in first.into_iter().enumerate() {
+                    let out = philox4x32_10_x8(f, key);
+                    let want: [u32; 32] = core::array::from_fn(|i| out[i % 4][i / 4]);
+                    assert_eq!(wide[32 * h..32 * h + 32], want, "group {h}, key {key:?}");
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        eprintln!("skipped: AVX-512 exists only on x86-64");
     }
 }

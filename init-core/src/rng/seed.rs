@@ -1,15 +1,21 @@
 //! [`Seed`], the default counter-based generator, and [`SeedStream`], one path's word stream
 //! as a `rand` RNG.
 
+mod fill;
+mod isa;
 mod kernels;
 mod trunc;
+mod words;
 
 use core::convert::Infallible;
 
+use self::fill::fill_par;
 #[cfg(test)]
-use self::kernels::fill_range;
-use self::kernels::{BitsK, Kernel, NormalK, StreamId, UniformK, fill_par};
+use self::fill::fill_range;
+use self::isa::Isa;
+use self::kernels::{BitsK, Kernel, NormalK, UniformK};
 use self::trunc::{TruncPlan, f32_at_least, f32_at_most};
+use self::words::StreamId;
 use super::philox::philox4x32_10;
 use super::{Dist, Generator};
 
@@ -24,7 +30,8 @@ const BITS: u32 = 1;
 /// removing or reordering parameters changes no other parameter's values, any slice can be
 /// generated alone ([`fill_at`](Seed::fill_at)), any thread count gives the same bits, and
 /// no platform libm is involved (the crate has its own `ln`, `sin`, `cos`). Large fills run on rayon's
-/// current pool.
+/// current pool. The fill kernels have AVX-512, AVX2 and portable builds, picked at run time
+/// and all giving the same bits; [`Seed::kernel_name`] says which one runs.
 ///
 /// # Stream layout (stable; changing it is a breaking change)
 ///
@@ -88,19 +95,19 @@ fn path_hash(path: &str) -> u64 {
     h ^ (h >> 33)
 }
 
-/// How to run a fill: the normal parallel dispatch, or one thread on the portable build.
+/// How to run a fill: the normal parallel dispatch, or one thread on a given build.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Run {
     Auto,
     #[cfg(test)]
-    Portable,
+    On(Isa),
 }
 
 fn run<K: Kernel>(k: &K, id: &StreamId, offset: u64, out: &mut [K::Out], how: Run) {
     match how {
         Run::Auto => fill_par(k, id, offset, out),
         #[cfg(test)]
-        Run::Portable => fill_range(k, id, offset, out, true),
+        Run::On(isa) => fill_range(k, id, offset, out, isa),
     }
 }
 
@@ -135,6 +142,27 @@ impl Seed {
     pub fn new(seed: u64) -> Self {
         let id = StreamId { key: seed_key(seed), hash: path_hash(""), domain: BITS };
         Seed { seed, root: SeedStream::new(id) }
+    }
+
+    /// Which build of the fill kernels this process runs: `"avx512"` (x86-64 with AVX-512 F,
+    /// DQ, BW and VL), `"avx2"` or `"portable"`. Every build gives the same bits; the choice
+    /// only changes speed.
+    ///
+    /// The fastest build the CPU supports is chosen the first time a fill runs (or this is
+    /// called). The environment variable `INIT_KERNEL` (`avx512`, `avx2` or `portable`, case
+    /// ignored) forces a build, e.g. to benchmark the AVX2 build on an AVX-512 machine; a
+    /// build the CPU lacks falls back to the best one below it, and any other value means
+    /// the default. The variable is read once per process.
+    ///
+    /// ```
+    /// use init_core::Seed;
+    /// let k = Seed::kernel_name();
+    /// assert!(["avx512", "avx2", "portable"].contains(&k));
+    /// // Fixed for the life of the process.
+    /// assert_eq!(Seed::kernel_name(), k);
+    /// ```
+    pub fn kernel_name() -> &'static str {
+        Isa::selected().name()
     }
 
     /// The seed this generator was made from.

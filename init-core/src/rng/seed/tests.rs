@@ -1,5 +1,5 @@
-//! Unit tests of the fill machinery: AVX2 against portable builds, vector kernels against a
-//! scalar per-element reference, and the stream views.
+//! Unit tests of the fill machinery: AVX-512 and AVX2 against portable builds, vector
+//! kernels against a scalar per-element reference, and the stream views.
 
 use super::kernels::box_muller;
 use super::trunc::{TruncPlan, covering_normal, plan};
@@ -48,14 +48,14 @@ fn scalar_value(g: &Seed, path: &str, dist: Dist, i: u64) -> f32 {
 }
 
 #[test]
-fn avx2_and_portable_builds_agree_bit_for_bit() {
+fn selected_build_on_many_threads_agrees_with_portable() {
     let g = Seed::new(0xDEC0DE);
     for dist in DISTS {
         for (offset, len) in [(0u64, 200_003usize), (13, 100_000), (u64::MAX - 40, 100)] {
             let mut fast = vec![0f32; len];
             let mut slow = vec![0f32; len];
             g.fill_at_with("layer.w", dist, offset, &mut fast, Run::Auto);
-            g.fill_at_with("layer.w", dist, offset, &mut slow, Run::Portable);
+            g.fill_at_with("layer.w", dist, offset, &mut slow, Run::On(Isa::Portable));
             let same = fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "{dist:?} at {offset}");
         }
@@ -64,8 +64,64 @@ fn avx2_and_portable_builds_agree_bit_for_bit() {
     let mut slow = vec![0u32; 70_001];
     let id = g.id("perm", BITS);
     fill_par(&BitsK, &id, 3, &mut fast);
-    fill_range(&BitsK, &id, 3, &mut slow, true);
+    fill_range(&BitsK, &id, 3, &mut slow, Isa::Portable);
     assert_eq!(fast, slow);
+}
+
+/// Ranges to compare builds on: fixed edge cases, then pseudo-random ones (starts anywhere,
+/// mostly not multiples of 4, 8, 16 or 32; odd lengths; some near the end of the index space).
+fn ranges() -> Vec<(u64, usize)> {
+    let mut v = vec![(0, 1), (1, 31), (7, 33), (31, 97), (33, 129), (15, 257), (u64::MAX - 70, 71)];
+    v.extend([(0, 300_001), (4_294_967_290 * 32 - 13, 5_001)]);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for k in 0..24 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let start = match k % 3 {
+            0 => x % 1_000_003,
+            1 => x,
+            _ => u64::MAX - x % 100_000,
+        };
+        v.push((start, ((x >> 40) as usize % 70_000) | 1));
+    }
+    v
+}
+
+/// Build `isa`, on one thread, against the portable build, bit for bit, for every
+/// distribution and raw words, on [`ranges`]; skipped (with a message) when the CPU lacks it.
+fn compare_with_portable(isa: Isa) {
+    if !isa.supported() {
+        eprintln!("skipped: this CPU cannot run the {} build", isa.name());
+        return;
+    }
+    let g = Seed::new(0x5eed_1234);
+    for (offset, len) in ranges() {
+        for dist in DISTS {
+            let mut fast = vec![0f32; len];
+            let mut slow = vec![0f32; len];
+            g.fill_at_with("blocks.7.mlp.w", dist, offset, &mut fast, Run::On(isa));
+            g.fill_at_with("blocks.7.mlp.w", dist, offset, &mut slow, Run::On(Isa::Portable));
+            let bad = fast.iter().zip(&slow).position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(bad, None, "{} {dist:?} at {offset} len {len}", isa.name());
+        }
+        let id = g.id("perm", BITS);
+        let mut fast = vec![0u32; len];
+        let mut slow = vec![0u32; len];
+        fill_range(&BitsK, &id, offset, &mut fast, isa);
+        fill_range(&BitsK, &id, offset, &mut slow, Isa::Portable);
+        assert!(fast == slow, "{} bits at {offset} len {len}", isa.name());
+    }
+}
+
+#[test]
+fn avx512_build_matches_portable() {
+    compare_with_portable(Isa::Avx512);
+}
+
+#[test]
+fn avx2_build_matches_portable() {
+    compare_with_portable(Isa::Avx2);
 }
 
 #[test]

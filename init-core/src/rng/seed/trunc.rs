@@ -22,6 +22,7 @@
 //! e.g. PyTorch's `trunc_normal(std = 0.02)`, which truncates at ±100σ) skips all this and
 //! draws exactly the values of `normal` ([`covering_normal`]).
 
+use super::isa::Isa;
 use super::kernels::{Kernel, NormalK};
 use crate::math::{
     DEEP_LN_P, exp_f64, inv_norm_cdf_lower, ln_f64_pos, log_norm_cdf, norm_cdf, norm_sf,
@@ -218,22 +219,22 @@ impl TruncK {
     /// of tail lanes are then compacted and the tail (`ln`, `√`, second rational) runs only over
     /// those. Same values as [`value`](Self::value).
     #[inline(always)]
-    fn run<const FAR: bool>(&self, w: &[u32], out: &mut [f32], avx: bool) {
+    fn run<const FAR: bool>(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         let (wf, wrest) = w.as_chunks::<PASS>();
         let (of, orest) = out.as_chunks_mut::<PASS>();
         for (w, out) in wf.iter().zip(of) {
-            self.run_pass::<FAR>(w, out, avx);
+            self.run_pass::<FAR>(w, out, isa);
         }
         if !wrest.is_empty() {
             let (mut wp, mut op) = ([0u32; PASS], [0f32; PASS]);
             wp[..wrest.len()].copy_from_slice(wrest);
-            self.run_pass::<FAR>(&wp, &mut op, avx);
+            self.run_pass::<FAR>(&wp, &mut op, isa);
             orest.copy_from_slice(&op[..orest.len()]);
         }
     }
 
     #[inline(always)]
-    fn run_pass<const FAR: bool>(&self, w: &[u32; PASS], out: &mut [f32; PASS], avx: bool) {
+    fn run_pass<const FAR: bool>(&self, w: &[u32; PASS], out: &mut [f32; PASS], isa: Isa) {
         let mut p = [0f64; PASS];
         let mut pr = [0f64; PASS];
         let mut sg = [0f64; PASS];
@@ -248,8 +249,8 @@ impl TruncK {
             out[i] = self.finish(ppnd_central(p[i] - 0.5), sg[i]);
         }
         let mut x = [0f64; PASS];
-        let mut idx = [0u16; PASS + 8];
-        let m = tail_indices(&p, &mut idx, avx).min(PASS);
+        let mut idx = [0u16; PASS + 16];
+        let m = tail_indices(&p, &mut idx, isa).min(PASS);
         let mut lp = [0f64; PASS];
         for k in 0..m {
             let i = usize::from(idx[k]) % PASS;
@@ -288,21 +289,54 @@ const POSITIONS: [[u16; 8]; 256] = {
 
 /// Writes the indices of the lanes of `p` that take AS 241's tail branch to `idx`, in order,
 /// and returns how many there are (`idx` has room for the overshoot of the last write).
-/// `avx`: in the AVX2 build.
+/// `isa`: the build running.
 #[inline(always)]
-fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 8], avx: bool) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if avx {
-        // SAFETY: `avx` is true only in the AVX2 build, which runs only on CPUs with AVX2.
-        return unsafe { tail_indices_avx2(p, idx) };
+fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 16], isa: Isa) -> usize {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` is `Avx512` only in the AVX-512 build, which runs only on CPUs with
+        // AVX-512F.
+        Isa::Avx512 => unsafe { tail_indices_avx512(p, idx) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` is `Avx2` only in the AVX2 build, which runs only on CPUs with AVX2.
+        Isa::Avx2 => unsafe { tail_indices_avx2(p, idx) },
+        _ => {
+            let mut m = 0;
+            for (i, &pi) in p.iter().enumerate() {
+                idx[m] = i as u16;
+                m = (m + usize::from(!ppnd_is_central(pi))).min(PASS);
+            }
+            m
+        }
     }
-    let _ = avx;
+}
+
+/// [`tail_indices`] sixteen lanes at a time: two compares into one 16-bit mask, then
+/// `vpcompressd` packs the positions and `vpmovdw` narrows them. Same result.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn tail_indices_avx512(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
+    use std::arch::x86_64::*;
+    let half = _mm512_set1_pd(0.5);
+    let bound = _mm512_set1_pd(-0.425);
+    let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut m = 0;
-    for (i, &pi) in p.iter().enumerate() {
-        idx[m] = i as u16;
-        m = (m + usize::from(!ppnd_is_central(pi))).min(PASS);
+    for (c, sixteen) in p.as_chunks::<16>().0.iter().enumerate() {
+        // SAFETY: `[f64; 16]` and `[__m512d; 2]` have the same size; any bits are valid.
+        let [a, b] = unsafe { core::mem::transmute::<[f64; 16], [__m512d; 2]>(*sixteen) };
+        // Central iff p - 0.5 >= -0.425, exactly as `ppnd_is_central`.
+        let ca = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_sub_pd(a, half), bound);
+        let cb = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_sub_pd(b, half), bound);
+        let tail = !(u16::from(ca) | u16::from(cb) << 8);
+        let pos = _mm512_add_epi32(iota, _mm512_set1_epi32(16 * c as i32));
+        let packed = _mm512_cvtepi32_epi16(_mm512_maskz_compress_epi32(tail, pos));
+        let m16 = m.min(PASS);
+        // SAFETY: `m16 + 16 <= PASS + 16`, the length of `idx`; the store is unaligned.
+        unsafe { _mm256_storeu_si256(idx.as_mut_ptr().add(m16).cast(), packed) };
+        m = m16 + tail.count_ones() as usize;
     }
-    m
+    m.min(PASS)
 }
 
 /// [`tail_indices`] eight lanes at a time: compare, `movemask`, and a table of packed
@@ -310,7 +344,7 @@ fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 8], avx: bool) -> usize 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn tail_indices_avx2(p: &[f64; PASS], idx: &mut [u16; PASS + 8]) -> usize {
+fn tail_indices_avx2(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
     use std::arch::x86_64::*;
     let half = _mm256_set1_pd(0.5);
     let bound = _mm256_set1_pd(-0.425);
@@ -335,10 +369,10 @@ impl Kernel for TruncK {
     type Out = f32;
     const SHORT: bool = false;
     #[inline(always)]
-    fn apply(&self, w: &[u32], out: &mut [f32], avx: bool) {
+    fn apply(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         match self.reach {
-            Reach::Near => self.run::<false>(w, out, avx),
-            Reach::Far => self.run::<true>(w, out, avx),
+            Reach::Near => self.run::<false>(w, out, isa),
+            Reach::Far => self.run::<true>(w, out, isa),
             Reach::Deep => {
                 for (o, &x) in out.iter_mut().zip(w) {
                     *o = self.value(x);

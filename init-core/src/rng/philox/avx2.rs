@@ -1,0 +1,102 @@
+//! The AVX2 form of [`philox4x32_10_x8`](super::philox4x32_10_x8), returning the words in
+//! stream order.
+
+use std::arch::x86_64::*;
+
+use super::{M0, M1, ROUNDS, W0, W1};
+
+/// The ten round keys of one key, each word broadcast to four 64-bit lanes
+/// (`[k0 of round 0, k1 of round 0, k0 of round 1, …]`).
+pub(crate) struct Schedule([__m256i; 2 * ROUNDS as usize]);
+
+/// The round keys of `key`.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
+    let mut k = [_mm256_setzero_si256(); 2 * ROUNDS as usize];
+    for r in 0..ROUNDS {
+        let k0 = key[0].wrapping_add(r.wrapping_mul(W0));
+        let k1 = key[1].wrapping_add(r.wrapping_mul(W1));
+        k[2 * r as usize] = _mm256_set1_epi64x(i64::from(k0));
+        k[2 * r as usize + 1] = _mm256_set1_epi64x(i64::from(k1));
+    }
+    Schedule(k)
+}
+
+/// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
+/// multiple of 8), as two groups of 32 words in stream order (`32h + 4l + j` = word `j`
+/// of block `l` of half `h`).
+///
+/// The blocks ride as four sets of four 64-bit lanes, one 32-bit word in each lane's low
+/// half (the high halves carry garbage that `vpmuludq` ignores), so each 32×32→64 multiply
+/// is one `vpmuludq` and the rounds need no shuffles; four independent sets hide the
+/// multiply latency. Shuffles at the end put the words in order.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
+    let m0 = _mm256_set1_epi64x(i64::from(M0));
+    let m1 = _mm256_set1_epi64x(i64::from(M1));
+    let [f, g] = first;
+    let (bf, bg) = (i64::from(f[0]), i64::from(g[0]));
+    let mut a0 = _mm256_setr_epi64x(bf, bf | 1, bf | 2, bf | 3);
+    let mut b0 = _mm256_setr_epi64x(bf | 4, bf | 5, bf | 6, bf | 7);
+    let mut c0 = _mm256_setr_epi64x(bg, bg | 1, bg | 2, bg | 3);
+    let mut d0 = _mm256_setr_epi64x(bg | 4, bg | 5, bg | 6, bg | 7);
+    let mut a1 = _mm256_set1_epi64x(i64::from(f[1]));
+    let mut a2 = _mm256_set1_epi64x(i64::from(f[2]));
+    let mut a3 = _mm256_set1_epi64x(i64::from(f[3]));
+    let (mut b1, mut b2, mut b3) = (a1, a2, a3);
+    let mut c1 = _mm256_set1_epi64x(i64::from(g[1]));
+    let mut c2 = _mm256_set1_epi64x(i64::from(g[2]));
+    let mut c3 = _mm256_set1_epi64x(i64::from(g[3]));
+    let (mut d1, mut d2, mut d3) = (c1, c2, c3);
+    macro_rules! set_round {
+        ($x0:ident, $x1:ident, $x2:ident, $x3:ident, $k0:ident, $k1:ident) => {{
+            let p0 = _mm256_mul_epu32($x0, m0);
+            let p1 = _mm256_mul_epu32($x2, m1);
+            $x0 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p1), _mm256_xor_si256($x1, $k0));
+            $x2 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p0), _mm256_xor_si256($x3, $k1));
+            $x1 = p1;
+            $x3 = p0;
+        }};
+    }
+    macro_rules! round {
+        ($r:expr) => {{
+            let (k0, k1) = (ks.0[2 * $r], ks.0[2 * $r + 1]);
+            set_round!(a0, a1, a2, a3, k0, k1);
+            set_round!(b0, b1, b2, b3, k0, k1);
+            set_round!(c0, c1, c2, c3, k0, k1);
+            set_round!(d0, d1, d2, d3, k0, k1);
+        }};
+    }
+    round!(0);
+    round!(1);
+    round!(2);
+    round!(3);
+    round!(4);
+    round!(5);
+    round!(6);
+    round!(7);
+    round!(8);
+    round!(9);
+    // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes, then interleave blocks.
+    macro_rules! ordered {
+        ($x0:expr, $x1:expr, $x2:expr, $x3:expr) => {{
+            let p01 = _mm256_blend_epi32::<0b1010_1010>($x0, _mm256_slli_epi64::<32>($x1));
+            let p23 = _mm256_blend_epi32::<0b1010_1010>($x2, _mm256_slli_epi64::<32>($x3));
+            let even = _mm256_unpacklo_epi64(p01, p23); // block 0 | block 2
+            let odd = _mm256_unpackhi_epi64(p01, p23); // block 1 | block 3
+            (
+                _mm256_permute2x128_si256::<0x20>(even, odd),
+                _mm256_permute2x128_si256::<0x31>(even, odd),
+            )
+        }};
+    }
+    let (e0, e1) = ordered!(a0, a1, a2, a3);
+    let (e2, e3) = ordered!(b0, b1, b2, b3);
+    let (e4, e5) = ordered!(c0, c1, c2, c3);
+    let (e6, e7) = ordered!(d0, d1, d2, d3);
+    // SAFETY: `[__m256i; 8]` and `[u32; 64]` have the same size and every bit pattern is
+    // a valid `u32`.
+    unsafe { core::mem::transmute::<[__m256i; 8], [u32; 64]>([e0, e1, e2, e3, e4, e5, e6, e7]) }
+}
