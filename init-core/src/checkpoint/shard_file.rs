@@ -138,12 +138,14 @@ impl ShardFile<'_> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), Failure> {
         let (send, recv) = sync_channel::<Result<Vec<u8>>>(2);
+        // Written chunks go back to be filled again: no fresh pages to fault in per chunk.
+        let (give_back, spare) = sync_channel::<Vec<u8>>(4);
         std::thread::scope(|s| {
             s.spawn(move || {
+                let mut take = || spare.try_recv().unwrap_or_default();
                 for e in self.data_order() {
-                    if let Err(err) =
-                        self.entry_chunks(e, CHUNK, &mut |bytes| send.send(Ok(bytes)).is_ok())
-                    {
+                    let mut emit = |bytes| send.send(Ok(bytes)).is_ok();
+                    if let Err(err) = self.entry_chunks(e, CHUNK, &mut take, &mut emit) {
                         let _ = send.send(Err(err));
                         return;
                     }
@@ -153,17 +155,19 @@ impl ShardFile<'_> {
                 let bytes = chunk.map_err(Failure::Values)?;
                 out.write_all(&bytes).map_err(Failure::Io)?;
                 progress(bytes.len() as u64);
+                let _ = give_back.try_send(bytes);
             }
             Ok(())
         })
     }
 
-    /// Hand `e`'s bytes to `emit`, a chunk at a time; stops early when `emit` says the
-    /// receiver is gone.
+    /// Hand `e`'s bytes to `emit`, a chunk at a time, each encoded into a buffer from
+    /// `take`; stops early when `emit` says the receiver is gone.
     fn entry_chunks(
         &self,
         e: &Entry,
         chunk: usize,
+        take: &mut dyn FnMut() -> Vec<u8>,
         emit: &mut dyn FnMut(Vec<u8>) -> bool,
     ) -> Result<()> {
         if let Source::Tensor(Tensor::I64(a)) = e.source() {
@@ -184,7 +188,9 @@ impl ShardFile<'_> {
                     &values[..len]
                 }
             };
-            if !emit(encode(self.dtype, vals)) {
+            let mut bytes = take();
+            encode_into(self.dtype, vals, &mut bytes);
+            if !emit(bytes) {
                 return Ok(());
             }
             start += len;
@@ -193,15 +199,16 @@ impl ShardFile<'_> {
     }
 }
 
-/// `values` in `dtype`, little-endian, encoded in parallel.
-fn encode(dtype: FloatDtype, values: &[f32]) -> Vec<u8> {
+/// `values` in `dtype`, little-endian, encoded in parallel into `out` (its old bytes
+/// replaced, its allocation reused).
+fn encode_into(dtype: FloatDtype, values: &[f32], out: &mut Vec<u8>) {
     const PIECE: usize = 1 << 16;
     let size = dtype.size();
-    let mut out = vec![0u8; values.len() * size];
+    out.clear();
+    out.resize(values.len() * size, 0);
     out.par_chunks_mut(PIECE * size)
         .zip(values.par_chunks(PIECE))
         .for_each(|(o, v)| dtype.encode_into(v, o));
-    out
 }
 
 /// Whether `path` is a regular file of `total` bytes that starts with `header`: what this
@@ -269,13 +276,15 @@ mod tests {
         };
         for e in plan.entries() {
             let mut got = Vec::new();
-            file.entry_chunks(e, 7, &mut |b| {
+            file.entry_chunks(e, 7, &mut Vec::new, &mut |b| {
                 assert!(b.len() <= 14);
                 got.extend(b);
                 true
             })
             .unwrap();
-            assert_eq!(got, encode(FloatDtype::BF16, &e.values(&seed).unwrap()), "{}", e.key());
+            let mut whole = Vec::new();
+            encode_into(FloatDtype::BF16, &e.values(&seed).unwrap(), &mut whole);
+            assert_eq!(got, whole, "{}", e.key());
         }
     }
 }
