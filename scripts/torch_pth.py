@@ -33,6 +33,13 @@ HOSTILE = os.path.join(OUT, "hostile")
 INTEROP = ["forum_net", "lstm", "resnet", "text"]
 
 
+def put(z, name, data, compress=zipfile.ZIP_STORED):
+    """`z.writestr` with a fixed timestamp, so that the fixtures are the same on every run."""
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = compress
+    z.writestr(info, data)
+
+
 def expected(sd):
     """The state dict the loader gives: contiguous, f32 or i64."""
     out = OrderedDict()
@@ -115,10 +122,11 @@ def big_endian(src, dst, sizes):
             elif rest.startswith("data/"):
                 n = sizes[rest[len("data/"):]]
                 data = b"".join(data[i : i + n][::-1] for i in range(0, len(data), n))
-            zout.writestr(info.filename, data)
+            put(zout, info.filename, data)
 
 
 def generate_valid():
+    torch.manual_seed(0)
     m = small_model()
     sd = m.state_dict()
     save_pair("state_dict", sd, sd)
@@ -230,14 +238,14 @@ def archive(pkl, data=None, folder="archive", byteorder=b"little", compress=None
     """A torch.save-like zip archive holding the pickle `pkl` and storages `data`."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr(folder + "/data.pkl", pkl, compress_type=compress or zipfile.ZIP_STORED)
+        put(z, folder + "/data.pkl", pkl, compress or zipfile.ZIP_STORED)
         if byteorder is not None:
-            z.writestr(folder + "/byteorder", byteorder)
+            put(z, folder + "/byteorder", byteorder)
         for key, raw in (data or {}).items():
-            z.writestr(folder + "/data/" + key, raw)
+            put(z, folder + "/data/" + key, raw)
         for name, raw in extra:
-            z.writestr(name, raw)
-        z.writestr(folder + "/version", b"3\n")
+            put(z, name, raw)
+        put(z, folder + "/version", b"3\n")
     return buf.getvalue()
 
 
@@ -278,13 +286,13 @@ def hostile_cases():
     cases["encrypted_entry"] = good[: cd + 8] + struct.pack("<H", flags) + good[cd + 10 :]
     with_dup = io.BytesIO()
     with zipfile.ZipFile(with_dup, "w") as z:
-        z.writestr("archive/data.pkl", one_tensor())
+        put(z, "archive/data.pkl", one_tensor())
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            z.writestr("archive/data/0", FOUR_F32)
-            z.writestr("archive/data/0", FOUR_F32)
+            put(z, "archive/data/0", FOUR_F32)
+            put(z, "archive/data/0", FOUR_F32)
     cases["duplicate_zip_entry"] = with_dup.getvalue()
     cases["no_data_pkl"] = archive(b"", extra=()).replace(b"archive/data.pkl", b"archive/data.pkx")
     script = io.BytesIO()
@@ -346,6 +354,7 @@ def hostile_cases():
     cases["shape_overflow"] = archive(one_tensor(size=(2**62, 2**62), stride=(1, 1)), {"0": FOUR_F32})
     cases["stride_overflow"] = archive(one_tensor(size=(2, 2), stride=(2**62, 1)), {"0": FOUR_F32})
     cases["negative_stride"] = archive(one_tensor(stride=(-1,)), {"0": FOUR_F32})
+    cases["too_many_dims"] = archive(one_tensor(size=(1,) * 65, stride=(1,) * 65), {"0": FOUR_F32})
     cases["missing_storage"] = archive(one_tensor(), {})
     cases["storage_size_mismatch"] = archive(one_tensor(numel=8), {"0": FOUR_F32})
     cases["expand_bomb"] = archive(one_tensor(numel=1, size=(2**28, 4), stride=(0, 0)), {"0": FOUR_F32[:4]})

@@ -297,7 +297,7 @@ const HOSTILE: &[(&str, &str)] = &[
     ("protocol_4_frame", "data.pkl, byte 2: opcode FRAME is not allowed"),
     (
         "ordered_dict_with_args",
-        "data.pkl, byte 36: collections.OrderedDict called with 1 arguments; torch.save calls it with none",
+        "data.pkl, byte 36: collections.OrderedDict called with 1 arguments, not none (torch.save calls it with none)",
     ),
     ("call_storage_type", "data.pkl, byte 23: torch.FloatStorage cannot be called"),
     (
@@ -344,7 +344,11 @@ const HOSTILE: &[(&str, &str)] = &[
     ),
     (
         "negative_stride",
-        "data.pkl, byte 137: _rebuild_tensor_v2: stride is a tuple of 1, not a tuple of ints >= 0",
+        "data.pkl, byte 137: _rebuild_tensor_v2: stride is a tuple of 1, not a tuple of at most 64 ints >= 0",
+    ),
+    (
+        "too_many_dims",
+        "data.pkl, byte 390: _rebuild_tensor_v2: size is a tuple of 65, not a tuple of at most 64 ints >= 0",
     ),
     ("missing_storage", "tensor `w`: its storage `0` has no entry `archive/data/0` in the archive"),
     (
@@ -363,7 +367,10 @@ const HOSTILE: &[(&str, &str)] = &[
         "bad_persistent_id",
         "data.pkl, byte 16: a persistent id must be ('storage', torch.<X>Storage, key, location, numel), got a tuple of 1",
     ),
-    ("rebuild_wrong_arity", "data.pkl, byte 43: _rebuild_tensor_v2: 0 arguments, not 6 or 7"),
+    (
+        "rebuild_wrong_arity",
+        "data.pkl, byte 43: torch._utils._rebuild_tensor_v2 called with 0 arguments, not 6 or 7",
+    ),
     ("duplicate_keys", "tensor `w`: appears more than once in the top-level dict"),
     ("int_key", "no state dict: the top-level dict has a key that is the int 1, not a string"),
     (

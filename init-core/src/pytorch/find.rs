@@ -2,7 +2,7 @@
 //! value is a tensor (`torch.save(model.state_dict(), path)`), else the entry the caller names
 //! (`{"state_dict": ..., "epoch": 3}`), else the one entry that is a dict of tensors.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::pickle::Unpickled;
 use super::pickle::value::{Id, TensorRef, Value};
@@ -39,9 +39,11 @@ pub(super) fn state_dict<'u>(
     if items.iter().all(|&(_, v)| matches!(u.get(v), Value::Tensor(_))) {
         return tensors(u, &items, "the top-level dict");
     }
-    let candidates: Vec<&str> = items
-        .iter()
-        .filter(|&&(_, v)| match u.get(v) {
+    // Each distinct dict is looked at once, however many keys refer to it (a memo can make a
+    // million keys of one large dict).
+    let mut verdicts: HashMap<Id, bool> = HashMap::new();
+    let mut is_state_dict = |v: Id| {
+        *verdicts.entry(v).or_insert_with(|| match u.get(v) {
             Value::Dict(d) => {
                 !d.is_empty()
                     && d.iter().all(|&(k, v)| {
@@ -50,8 +52,9 @@ pub(super) fn state_dict<'u>(
             }
             _ => false,
         })
-        .map(|(k, _)| *k)
-        .collect();
+    };
+    let candidates: Vec<&str> =
+        items.iter().filter(|&&(_, v)| is_state_dict(v)).map(|(k, _)| *k).collect();
     match candidates[..] {
         [one] => state_dict(u, Some(one)),
         [] => {

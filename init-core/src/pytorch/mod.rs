@@ -130,10 +130,10 @@ fn load_from(src: &mut dyn Source, key: Option<&str>) -> Result<Loaded, FileErro
     if bytes > limit {
         return Err(FileError::TooMuchData { bytes, limit, file_len: src.len() });
     }
+    let tensors = rebuild::read_all(&plans, &archive, src, big_endian)?;
     let mut state = StateDict::with_capacity(plans.len());
     let mut conversions = Vec::new();
-    for p in plans {
-        let tensor = p.read(&archive, src, big_endian)?;
+    for (p, tensor) in plans.iter().zip(tensors) {
         conversions.extend(p.conversion());
         // Keys were checked to be distinct (`find`): an error here cannot happen.
         state.insert(&p.key, tensor).map_err(|_| FileError::BadTensor {

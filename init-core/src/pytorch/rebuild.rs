@@ -3,9 +3,10 @@
 //! allocated, then each tensor read, its entry's CRC checked, converted to `f32` or `i64`.
 //!
 //! A tensor that is its whole storage in order (what `state_dict()` saves, almost always) is
-//! streamed from the file in 1 MiB pieces; any other view (an offset, strides, a transposed or
-//! expanded tensor, a slice of a shared storage) reads its storage's entry whole and gathers
-//! its elements in row-major order.
+//! streamed from the file in 1 MiB pieces; the other views (an offset, strides, a transposed
+//! or expanded tensor, a slice of a shared storage) are read one storage at a time: the
+//! storage's entry is read whole, once for all the views into it, and each view gathers its
+//! elements in row-major order.
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -156,56 +157,96 @@ impl Planned<'_> {
         self.view.offset == 0 && self.numel as u64 == self.storage.numel
     }
 
-    /// Read the tensor from `src`.
-    pub fn read(
+    /// Stream the tensor, which is its whole storage in order, from its entry in pieces.
+    fn stream(
         &self,
         archive: &Archive,
         src: &mut dyn Source,
-        big_endian: bool,
+        big: bool,
     ) -> Result<Tensor, FileError> {
         let start = archive.data_start(src, self.entry)?;
         let size = self.storage.dtype.size() as usize;
         let mut crc = Crc32::new();
-        let values = if self.is_whole() {
-            let mut out =
-                Decoded::with_capacity(self.storage.dtype, self.numel).ok_or_else(|| self.oom())?;
-            let mut buf = vec![0; CHUNK.min(self.entry.size as usize)];
-            let mut at = 0u64;
-            while at < self.entry.size {
-                let n = CHUNK.min((self.entry.size - at) as usize);
-                let piece = &mut buf[..n];
-                src.read_at(start + at, piece)?;
-                crc.update(piece);
-                out.extend(self.storage.dtype, piece, size, big_endian);
-                at += n as u64;
-            }
-            zip::check_crc(self.entry, crc)?;
-            out
-        } else {
-            let mut bytes = Vec::new();
-            bytes.try_reserve_exact(self.entry.size as usize).map_err(|_| self.oom())?;
-            bytes.resize(self.entry.size as usize, 0);
-            src.read_at(start, &mut bytes)?;
-            crc.update(&bytes);
-            zip::check_crc(self.entry, crc)?;
-            let (lo, hi) = (self.span.0 as usize * size, self.span.1 as usize * size);
-            let mut span = Decoded::with_capacity(self.storage.dtype, (hi - lo) / size)
-                .ok_or_else(|| self.oom())?;
-            span.extend(self.storage.dtype, &mut bytes[lo..hi], size, big_endian);
-            drop(bytes);
-            span.gather(&self.shape, &self.view.stride)
-        };
-        values.into_tensor(&self.shape).ok_or_else(|| {
-            bad(
-                &self.key,
-                format!("shape {:?} has more elements than can be addressed", self.shape),
-            )
-        })
+        let mut out =
+            Decoded::with_capacity(self.storage.dtype, self.numel).ok_or_else(|| self.oom())?;
+        let mut buf = vec![0; CHUNK.min(self.entry.size as usize)];
+        let mut at = 0u64;
+        while at < self.entry.size {
+            let n = CHUNK.min((self.entry.size - at) as usize);
+            let piece = &mut buf[..n];
+            src.read_at(start + at, piece)?;
+            crc.update(piece);
+            out.extend(self.storage.dtype, piece, size, big);
+            at += n as u64;
+        }
+        zip::check_crc(self.entry, crc)?;
+        out.into_tensor(&self.shape).ok_or_else(|| self.overflow())
+    }
+
+    /// The whole storage, read, CRC-checked and converted (for the views into it).
+    fn read_storage(
+        &self,
+        archive: &Archive,
+        src: &mut dyn Source,
+        big: bool,
+    ) -> Result<Decoded, FileError> {
+        let start = archive.data_start(src, self.entry)?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(self.entry.size as usize).map_err(|_| self.oom())?;
+        bytes.resize(self.entry.size as usize, 0);
+        src.read_at(start, &mut bytes)?;
+        let mut crc = Crc32::new();
+        crc.update(&bytes);
+        zip::check_crc(self.entry, crc)?;
+        let mut all = Decoded::with_capacity(self.storage.dtype, self.storage.numel as usize)
+            .ok_or_else(|| self.oom())?;
+        all.extend(self.storage.dtype, &mut bytes, self.storage.dtype.size() as usize, big);
+        Ok(all)
+    }
+
+    /// The view's elements, gathered from its decoded storage.
+    fn gather_from(&self, storage: &Decoded) -> Result<Tensor, FileError> {
+        let from = self.span.0 as usize;
+        storage
+            .gather(from, &self.shape, &self.view.stride)
+            .into_tensor(&self.shape)
+            .ok_or_else(|| self.overflow())
+    }
+
+    fn overflow(&self) -> FileError {
+        bad(&self.key, format!("shape {:?} has more elements than can be addressed", self.shape))
     }
 
     fn oom(&self) -> FileError {
         bad(&self.key, format!("{} bytes could not be allocated", self.out_bytes()))
     }
+}
+
+/// Read every planned tensor, in the plans' order. The views are read one storage at a time:
+/// each storage that views look into is read once, however many keys view it, so no file
+/// makes the loader read more than its own size for them; a tensor that is its whole storage
+/// is streamed.
+pub(super) fn read_all(
+    plans: &[Planned<'_>],
+    archive: &Archive,
+    src: &mut dyn Source,
+    big: bool,
+) -> Result<Vec<Tensor>, FileError> {
+    let mut out: Vec<Option<Tensor>> = plans.iter().map(|_| None).collect();
+    let mut views: Vec<usize> = (0..plans.len()).filter(|&i| !plans[i].is_whole()).collect();
+    views.sort_by_key(|&i| plans[i].view.storage);
+    for group in views.chunk_by(|&a, &b| plans[a].view.storage == plans[b].view.storage) {
+        let storage = plans[group[0]].read_storage(archive, src, big)?;
+        for &i in group {
+            out[i] = Some(plans[i].gather_from(&storage)?);
+        }
+    }
+    for (p, slot) in plans.iter().zip(&mut out) {
+        if slot.is_none() {
+            *slot = Some(p.stream(archive, src, big)?);
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
 }
 
 /// Values being read: `f32` or `i64`.
@@ -244,12 +285,16 @@ impl Decoded {
         }
     }
 
-    /// The elements of the view of `shape` and `stride` (in elements from the first one
-    /// held), in row-major order.
-    fn gather(&self, shape: &[usize], stride: &[u64]) -> Decoded {
+    /// The elements of the view of `shape` and `stride` starting at element `from`, in
+    /// row-major order.
+    fn gather(&self, from: usize, shape: &[usize], stride: &[u64]) -> Decoded {
         match self {
-            Decoded::F32(v) => Decoded::F32(gather(v, shape, stride)),
-            Decoded::I64(v) => Decoded::I64(gather(v, shape, stride)),
+            Decoded::F32(v) => {
+                Decoded::F32(gather(v.get(from..).unwrap_or_default(), shape, stride))
+            }
+            Decoded::I64(v) => {
+                Decoded::I64(gather(v.get(from..).unwrap_or_default(), shape, stride))
+            }
         }
     }
 

@@ -56,14 +56,22 @@ fn zip(entries: &[(&str, &[u8])], zip64: bool) -> Vec<u8> {
     out
 }
 
-/// `{"w": _rebuild_tensor_v2(storage "0" of `numel` floats, offset, size, stride)}`.
-fn pickle(numel: u8, offset: u8, size: &[u8], stride: &[u8]) -> Vec<u8> {
-    let mut p = b"\x80\x02}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK".to_vec();
+/// `_rebuild_tensor_v2(storage "0" of `numel` floats, offset, size, stride)`.
+fn tensor(numel: u8, offset: u8, size: &[u8], stride: &[u8]) -> Vec<u8> {
+    let mut p = b"ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK".to_vec();
     p.extend([numel, b't', b'Q', b'K', offset, b'(']);
     size.iter().for_each(|&d| p.extend([b'K', d]));
     p.extend(b"t(");
     stride.iter().for_each(|&d| p.extend([b'K', d]));
-    p.extend(b"t\x89ccollections\nOrderedDict\n)RtRs.");
+    p.extend(b"t\x89ccollections\nOrderedDict\n)RtR");
+    p
+}
+
+/// `{"w": tensor(..)}`.
+fn pickle(numel: u8, offset: u8, size: &[u8], stride: &[u8]) -> Vec<u8> {
+    let mut p = b"\x80\x02}X\x01\x00\x00\x00w".to_vec();
+    p.extend(tensor(numel, offset, size, stride));
+    p.extend(b"s.");
     p
 }
 
@@ -137,4 +145,34 @@ fn broken_archives_have_their_errors() {
             "zip archive: entry `a/data/0`: data at {start}..+20 runs into the central directory (at {central})"
         )
     );
+}
+
+#[test]
+fn a_dict_shared_by_many_keys_is_looked_at_once() {
+    // `d` = {"a": t, "a": t, ..., "b": None} (100 000 items, not a state dict: its last value),
+    // and the top-level dict maps 100 000 keys to `d`: looking at `d` once per key would be
+    // 10^10 steps.
+    const N: usize = 100_000;
+    let mut p = b"\x80\x02}(X\x02\x00\x00\x00k0}q\x01(X\x01\x00\x00\x00aq\x03".to_vec();
+    p.extend(tensor(4, 0, &[4], &[1]));
+    p.extend(b"q\x02");
+    p.extend(b"h\x03h\x02".repeat(N - 2));
+    p.extend(b"X\x01\x00\x00\x00bNu");
+    for i in 1..N {
+        let key = format!("k{i}");
+        p.push(b'X');
+        p.extend((key.len() as u32).to_le_bytes());
+        p.extend(key.as_bytes());
+        p.extend(b"h\x01");
+    }
+    p.extend(b"u.");
+    let bytes = zip(&[("a/data.pkl", &p), ("a/data/0", &floats(4))], false);
+    let err = pytorch_from_bytes(&bytes, None).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "no state dict: the top-level dict is not a state dict (`k0` holds a dict)"
+        ),
+        "{err}"
+    );
+    assert!(err.ends_with(", `k11`, and 99988 more"), "{err}");
 }

@@ -6,6 +6,9 @@ use super::Machine;
 use super::value::{Global, Id, Storage, TensorRef, Value, global_name};
 use crate::error::FileError;
 
+/// The most dimensions a tensor may have (PyTorch's own limit for most operations).
+const MAX_DIMS: usize = 64;
+
 impl Machine<'_> {
     /// `callable(*args)`, for the three callables allowed.
     pub(super) fn reduce(&mut self) -> Result<(), FileError> {
@@ -21,20 +24,32 @@ impl Machine<'_> {
                 self.value(args).kind()
             )));
         };
-        let args = args.clone();
-        let made = match g {
-            Global::OrderedDict if args.is_empty() => Value::Dict(Vec::new()),
-            Global::OrderedDict => {
-                return Err(self.err(format!(
-                    "collections.OrderedDict called with {} arguments; torch.save calls it with none",
-                    args.len()
-                )));
-            }
-            Global::RebuildTensorV2 => Value::Tensor(Box::new(self.rebuild_tensor(&args)?)),
-            Global::RebuildParameter => self.rebuild_parameter(&args)?,
+        // The arity first: a tuple fetched again and again from the memo is never copied.
+        let arity_ok = match g {
+            Global::OrderedDict => args.is_empty(),
+            Global::RebuildTensorV2 => (6..=7).contains(&args.len()),
+            Global::RebuildParameter => args.len() == 3,
             Global::Storage(_) | Global::Dtype(_) => {
                 return Err(self.err(format!("{} cannot be called", global_name(g))));
             }
+        };
+        if !arity_ok {
+            let wanted = match g {
+                Global::OrderedDict => "none (torch.save calls it with none)",
+                Global::RebuildTensorV2 => "6 or 7",
+                _ => "3",
+            };
+            return Err(self.err(format!(
+                "{} called with {} arguments, not {wanted}",
+                global_name(g),
+                args.len()
+            )));
+        }
+        let args = args.clone();
+        let made = match g {
+            Global::RebuildTensorV2 => Value::Tensor(Box::new(self.rebuild_tensor(&args)?)),
+            Global::RebuildParameter => self.rebuild_parameter(&args)?,
+            _ => Value::Dict(Vec::new()),
         };
         self.push(made)
     }
@@ -43,9 +58,6 @@ impl Machine<'_> {
     /// backward_hooks[, metadata])`: the view it describes, its types checked.
     fn rebuild_tensor(&self, args: &[Id]) -> Result<TensorRef, FileError> {
         let bad = |what: String| self.err(format!("_rebuild_tensor_v2: {what}"));
-        if !(6..=7).contains(&args.len()) {
-            return Err(bad(format!("{} arguments, not 6 or 7", args.len())));
-        }
         let arg = |i: usize| self.value(args.get(i).copied().unwrap_or(0));
         let Value::Storage(storage) = *arg(0) else {
             return Err(bad(format!("storage is {}, not a storage", arg(0).kind())));
@@ -53,12 +65,12 @@ impl Machine<'_> {
         let offset = self
             .count(arg(1))
             .ok_or_else(|| bad(format!("storage_offset is {}, not an int >= 0", arg(1).kind())))?;
-        let shape = self
-            .counts(arg(2))
-            .ok_or_else(|| bad(format!("size is {}, not a tuple of ints >= 0", arg(2).kind())))?;
-        let stride = self
-            .counts(arg(3))
-            .ok_or_else(|| bad(format!("stride is {}, not a tuple of ints >= 0", arg(3).kind())))?;
+        let shape = self.counts(arg(2)).ok_or_else(|| {
+            bad(format!("size is {}, not a tuple of at most {MAX_DIMS} ints >= 0", arg(2).kind()))
+        })?;
+        let stride = self.counts(arg(3)).ok_or_else(|| {
+            bad(format!("stride is {}, not a tuple of at most {MAX_DIMS} ints >= 0", arg(3).kind()))
+        })?;
         if shape.len() != stride.len() {
             return Err(bad(format!(
                 "size has {} dimensions, stride {}",
@@ -81,9 +93,7 @@ impl Machine<'_> {
     /// `_rebuild_parameter(data, requires_grad, backward_hooks)`: the tensor `data`.
     fn rebuild_parameter(&self, args: &[Id]) -> Result<Value, FileError> {
         let bad = |what: String| self.err(format!("_rebuild_parameter: {what}"));
-        let [data, grad, hooks] = args[..] else {
-            return Err(bad(format!("{} arguments, not 3", args.len())));
-        };
+        let [data, grad, hooks] = args[..] else { return Err(bad("not 3 arguments".into())) };
         let Value::Tensor(t) = self.value(data) else {
             return Err(bad(format!("data is {}, not a tensor", self.value(data).kind())));
         };
@@ -105,9 +115,12 @@ impl Machine<'_> {
         }
     }
 
-    /// A tuple of ints >= 0.
+    /// A tuple of at most [`MAX_DIMS`] ints >= 0.
     fn counts(&self, v: &Value) -> Option<Vec<u64>> {
         let Value::Tuple(items) = v else { return None };
+        if items.len() > MAX_DIMS {
+            return None;
+        }
         items.iter().map(|&i| self.count(self.value(i))).collect()
     }
 
@@ -132,6 +145,9 @@ impl Machine<'_> {
         let Value::Tuple(items) = self.value(pid) else {
             return Err(self.err(format!("{shape}, got {}", self.value(pid).kind())));
         };
+        if items.len() != 5 {
+            return Err(self.err(format!("{shape}, got a tuple of {}", items.len())));
+        }
         let fields: Vec<&Value> = items.iter().map(|&i| self.value(i)).collect();
         let (dtype, key, numel) = match fields[..] {
             [
