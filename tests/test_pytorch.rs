@@ -448,3 +448,16 @@ fn a_directory_and_a_missing_file() {
     let err = load_pytorch(dir().join("no_such.pth")).unwrap_err();
     assert_eq!(err.kind().to_string(), "no such file");
 }
+
+#[test]
+fn a_hostile_file_leaves_the_model_unchanged() {
+    let mut model = small::<2>();
+    model.load_pytorch(dir().join("state_dict.pth")).unwrap();
+    let before = model.state_dict();
+    for case in ["global_os_system", "wrong_crc_data", "expand_bomb", "storage_offset_outside"] {
+        let path = dir().join(format!("hostile/{case}.pth"));
+        let err = model.load_pytorch(&path).unwrap_err();
+        assert_eq!(err.file(), Some(path.as_path()), "{case}");
+        assert_eq!(model.state_dict(), before, "{case}");
+    }
+}
