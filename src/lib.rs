@@ -27,10 +27,10 @@ pub mod __private {
     /// The rules on layers' runtime settings (`eps`, `momentum`, ...), as `const fn`s.
     pub use init_core::spec::settings;
     pub use init_core::spec::{
-        Configure, Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec, ParamTable,
-        Repeated, Setting, bare_buffer, bare_param, chain_in, chain_out, check_args, check_bare,
-        check_config, check_link, check_param, check_tie, math, require_module, reset_buffer,
-        reset_param,
+        Configure, Elements, Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec,
+        ParamTable, Repeated, Setting, SettingFallback, bare_buffer, bare_param, chain_in,
+        chain_out, check_args, check_bare, check_config, check_link, check_param, check_tie, math,
+        require_module, reset_buffer, reset_param,
     };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has

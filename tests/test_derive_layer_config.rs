@@ -118,3 +118,89 @@ fn channel_norm_and_transformer_settings_are_applied() -> Result<(), InitError> 
     assert_eq!(net.inorm.weight().unwrap().as_slice(), &[1.0; 3]);
     Ok(())
 }
+
+const N_LAYER: usize = 3;
+
+/// torchvision's `downsample`, built by `new()` when the block changes resolution.
+#[derive(Module)]
+struct Downsample<const IN: usize, const OUT: usize>(
+    Conv2d<IN, OUT, 1, 2, 0, 1, 1, false>,
+    BatchNorm2d<OUT>,
+);
+
+#[derive(Module)]
+struct ResBlock<const IN: usize, const OUT: usize> {
+    #[module(present = IN != OUT)]
+    #[layer(momentum = 0.01)]
+    bn: Option<BatchNorm2d<OUT>>,
+    #[module(present = IN != OUT)]
+    down: Option<Downsample<IN, OUT>>,
+}
+
+/// `#[layer(...)]` on containers that `new()` builds: every element gets the settings.
+#[derive(Module)]
+struct Stack {
+    #[module(len = N_LAYER)]
+    #[layer(eps = 1e-6, elementwise_affine = false)]
+    norms: Vec<LayerNorm<8>>,
+    #[module(len = 2)]
+    #[layer(p = 0.0)]
+    drops: ModuleList<Dropout>,
+    #[layer(negative_slope = 0.2)]
+    acts: [LeakyReLU; 2],
+    #[module(present = N_LAYER > 1)]
+    #[layer(eps = 1e-3)]
+    head_norm: Option<LayerNorm<8>>,
+    #[module(present = N_LAYER > 5)]
+    #[layer(eps = 1e-3)]
+    absent: Option<LayerNorm<8>>,
+    #[layer(p = 0.25)]
+    boxed: Box<Dropout>,
+    same: ResBlock<4, 4>,
+    changes: ResBlock<4, 8>,
+}
+
+#[test]
+fn container_settings_apply_to_every_element_built() -> Result<(), InitError> {
+    for net in [Stack::new(&mut Seed::new(0))?, <Stack as Zeroed>::zeroed()] {
+        assert_eq!(net.norms.len(), N_LAYER);
+        for ln in &net.norms {
+            assert_eq!(ln.eps(), 1e-6);
+            assert!(ln.named_parameters().is_empty());
+        }
+        assert_eq!(net.drops.len(), 2);
+        assert!(net.drops.iter().all(|d| d.p() == 0.0));
+        assert!(net.acts.iter().all(|a| a.negative_slope() == 0.2));
+        assert_eq!(net.head_norm.as_ref().map(LayerNorm::eps), Some(1e-3));
+        assert!(net.absent.is_none());
+        assert_eq!(net.boxed.p(), 0.25);
+        assert!(net.same.bn.is_none() && net.same.down.is_none());
+        assert_eq!(net.changes.bn.as_ref().and_then(BatchNorm2d::momentum), Some(0.01));
+        assert!(net.changes.down.is_some());
+    }
+    // The layers that kept their affine parameters are initialized; the others have none.
+    let net = Stack::new(&mut Seed::new(0))?;
+    let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert!(!names.iter().any(|n| n.starts_with("norms.")), "{names:?}");
+    assert_eq!(net.head_norm.as_ref().unwrap().weight().unwrap().as_slice(), &[1.0; 8]);
+    Ok(())
+}
+
+/// The same in a struct generic over the width, its settings computed from the parameters.
+#[derive(Module)]
+struct GenericStack<const D: usize, const N: usize> {
+    #[module(len = N)]
+    #[layer(eps = 1.0 / (D as f64 * 1e6))]
+    norms: Vec<LayerNorm<D>>,
+    #[layer(padding = "same", stride = (1, 1))]
+    convs: [Conv2d<D, D, 2>; N],
+}
+
+#[test]
+fn a_generic_container_computes_its_settings_from_its_parameters() -> Result<(), InitError> {
+    let s = GenericStack::<4, 2>::new(&mut Seed::new(0))?;
+    assert_eq!(s.norms.len(), 2);
+    assert!(s.norms.iter().all(|ln| ln.eps() == 1.0 / 4e6));
+    assert!(s.convs.iter().all(|c| c.padding() == Padding::Same));
+    Ok(())
+}

@@ -193,3 +193,22 @@ fn a_nested_target_is_checked_when_the_model_is_built() {
         "head.weight: tied to inner.wte.bias: inner.wte.bias is not a parameter of the model"
     );
 }
+
+/// Construction settles the ties: right after `zeroed()` and `new()` the alias is the
+/// target's storage, before any other operation on the model.
+#[test]
+fn construction_ties_the_alias_to_its_target() {
+    let m = Tiny::zeroed();
+    assert!(m.lm_head.weight().unwrap().shares_storage_with(m.transformer.wte.weight().unwrap()));
+    let m = Tiny::new(&mut Seed::new(3)).unwrap();
+    assert!(m.lm_head.weight().unwrap().shares_storage_with(m.transformer.wte.weight().unwrap()));
+    // A struct holding a tied struct keeps the tie (the storage moves with the value).
+    #[derive(Module)]
+    struct Outer {
+        inner: Tiny,
+    }
+    let o = Outer::zeroed();
+    let (head, wte) =
+        (o.inner.lm_head.weight().unwrap(), o.inner.transformer.wte.weight().unwrap());
+    assert!(head.shares_storage_with(wte));
+}

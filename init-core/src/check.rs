@@ -2,7 +2,6 @@
 //! returns the error that names the rule.
 
 use crate::error::{ErrorKind, InitError, Result};
-use crate::param::Param;
 
 /// `value` must be finite.
 pub(crate) fn finite(
@@ -86,17 +85,14 @@ pub(crate) fn ordered(
 /// The parameter's rank must satisfy `ok`; `expected` says what it needs in words.
 pub(crate) fn rank(
     path: &str,
-    param: &Param,
+    shape: &[usize],
     scheme: &'static str,
     expected: &'static str,
     ok: impl FnOnce(usize) -> bool,
 ) -> Result<()> {
-    if ok(param.ndim()) {
+    if ok(shape.len()) {
         Ok(())
     } else {
-        Err(InitError::new(
-            path,
-            ErrorKind::Rank { scheme, expected, shape: param.shape().to_vec() },
-        ))
+        Err(InitError::new(path, ErrorKind::Rank { scheme, expected, shape: shape.to_vec() }))
     }
 }

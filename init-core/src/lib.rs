@@ -5,6 +5,7 @@
 //! Users depend on `init`, which re-exports everything here.
 
 mod check;
+mod checkpoint;
 mod dtype;
 mod error;
 mod kernels;
@@ -27,6 +28,10 @@ mod state;
 // Every public item has one home: the crate root (and `safetensors` for the file functions).
 // The lists are explicit, so a new public item is a reviewed line here and in
 // docs/public-api/.
+pub use checkpoint::{
+    Checkpoint, DEFAULT_MAX_SHARD_SIZE, Entry, FloatDtype, INDEX_FILE, Plan, Rank, SINGLE_FILE,
+    Shard, Source, TensorParallel, WriteReport, split_range,
+};
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AttendOptions, AttnMask, AvgPool1d, AvgPool2d, AvgPool3d,
@@ -37,6 +42,13 @@ pub use layers::{
     MaxPool3d, ModuleList, MultiheadAttention, PReLU, Padding, RMSNorm, ReLU, Sequential, SiLU,
     Sigmoid, Softmax, Tanh, TransformerDecoderLayer, TransformerEncoderLayer, Upsample,
     UpsampleMode,
+};
+pub use layers::{
+    AvgPool1dConfig, AvgPoolConfig, ChannelNormConfig, ConvConfig, ConvTransposeConfig,
+    DropoutConfig, EmbeddingConfig, FlattenConfig, GELUConfig, GRUConfig, GroupNormConfig,
+    LSTMConfig, LayerNormConfig, LeakyReLUConfig, MaxPoolConfig, MultiheadAttentionConfig,
+    PReLUConfig, PaddingSetting, PerAxis, RMSNormConfig, SoftmaxConfig, TransformerLayerConfig,
+    UpsampleConfig,
 };
 pub use model::ModuleExt;
 pub use module::{

@@ -152,7 +152,7 @@ pub(crate) fn reset(f: &Field<'_>) -> Option<TokenStream> {
     } else {
         quote! {
             if !__ruled(#name) {
-                ::init::__private::reset_param(&mut self.#member);
+                ::init::__private::reset_param(&mut self.#member, __prefix, #name);
             }
         }
     })

@@ -345,14 +345,24 @@ fn zeroed_impl(
         };
         let value = match &f.attrs.bare {
             Some(b) => bare::zeroed(f, b),
-            None => children::build(f, layer_config::configured(f, zeroed)),
+            None => layer_config::configured(f, children::build(f, zeroed)),
         };
         quote!(#member: #value)
     });
-    let zg = with_bounds(&input.original.generics, zeroed_bounds);
-    let (impl_g, ty_g, where_z) = zg.split_for_impl();
     let mut both = module_bounds.to_vec();
     both.extend_from_slice(zeroed_bounds);
+    // A struct with ties settles them in `zeroed()` (its `Module` impl does it), so the
+    // alias shares its target's storage from construction on.
+    let has_ties = input.fields.iter().any(|f| !f.attrs.module.ties.is_empty());
+    let zg = with_bounds(&input.original.generics, if has_ties { &both } else { zeroed_bounds });
+    let (impl_g, ty_g, where_z) = zg.split_for_impl();
+    let settle = has_ties.then(|| {
+        quote! {
+            // A tie that cannot be settled (a deep target of another shape) is the error
+            // of `new()` and `init_weights`; `zeroed()` cannot fail.
+            let _ = ::init::ModuleExt::tie_weights(&mut __module);
+        }
+    });
     let ng = with_bounds(&input.original.generics, &both);
     let (impl_n, _, where_n) = ng.split_for_impl();
     let fallback = fallback_in_scope();
@@ -365,7 +375,10 @@ fn zeroed_impl(
         impl #impl_g ::init::Zeroed for #ident #ty_g #where_z {
             fn zeroed() -> Self {
                 #fallback
-                Self { #(#inits),* }
+                #[allow(unused_mut)]
+                let mut __module = Self { #(#inits),* };
+                #settle
+                __module
             }
         }
         #[automatically_derived]

@@ -3,14 +3,16 @@
 //! (built from `Configure::DEFAULT`, one assignment per key with the user's tokens, so an
 //! unknown key or a wrong type is rustc's error on that token), checked by the config's
 //! `verdict` in a `const` (out of range: a compile error on the attribute), and applied by
-//! `zeroed()`.
+//! `zeroed()`. On a container field that `zeroed()` builds (an `Option`, `Box`, `Vec`,
+//! array or `ModuleList`), the config is the element's, reached through `Elements`, and
+//! applied to every element built.
 
-use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::ParseStream;
-use syn::{Attribute, Token};
+use syn::{Attribute, Token, Type};
 
-use crate::ast::Field;
+use crate::ast::{Field, Shape};
 use crate::bare::verdict;
 use crate::ctxt::Ctxt;
 
@@ -81,30 +83,92 @@ fn names(f: &Field<'_>) -> (Ident, Ident) {
     (format_ident!("__INIT_LAYER_{}", f.name), format_ident!("__INIT_LAYER_CHECK_{}", f.name))
 }
 
+/// How a value is written, which picks the `Setting` method it goes through.
+enum Form {
+    /// `None` or `Some(..)`: assigned as written.
+    Option,
+    /// A string literal: `set_str`.
+    Str,
+    /// A tuple `(a, b)`: `set_tuple([a, b])`, one value per axis.
+    Tuple(Group),
+    /// Anything else: `set`.
+    Plain,
+}
+
+fn form(value: &TokenStream) -> Form {
+    let mut tokens = value.clone().into_iter();
+    let (Some(first), None) = (tokens.next(), tokens.next()) else {
+        return match value.clone().into_iter().next() {
+            Some(TokenTree::Ident(i)) if i == "None" || i == "Some" => Form::Option,
+            _ => Form::Plain,
+        };
+    };
+    match first {
+        TokenTree::Ident(i) if i == "None" => Form::Option,
+        TokenTree::Literal(lit) if lit.to_string().starts_with(['"', 'r']) => Form::Str,
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && has_comma(&g) => {
+            let mut array = Group::new(Delimiter::Bracket, g.stream());
+            array.set_span(g.span());
+            Form::Tuple(array)
+        }
+        _ => Form::Plain,
+    }
+}
+
+/// Whether a group holds a comma at its top level (a tuple, not a parenthesized value).
+fn has_comma(g: &Group) -> bool {
+    g.stream().into_iter().any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+}
+
 /// One assignment: `__c.eps = Setting(__c.eps).set(<value>);` (`None` and `Some(..)` as
-/// written), with the const math in scope.
+/// written, a string literal through `set_str`, a tuple through `set_tuple`), with the
+/// const math in scope.
 fn assign(setting: &Setting) -> TokenStream {
     let Setting { key, value } = setting;
     let span = key.span();
-    let first = value.clone().into_iter().next();
-    let written_as_option =
-        matches!(&first, Some(TokenTree::Ident(i)) if i == "None" || i == "Some");
+    let form = form(value);
+    let value = match &form {
+        Form::Tuple(array) => quote!(#array),
+        _ => value.clone(),
+    };
     let value = quote_spanned! {span=> {
         #[allow(unused_imports)]
         use ::init::__private::math::*;
         #value
     }};
-    if written_as_option {
-        quote_spanned!(span=> __c.#key = #value;)
+    let setting = quote_spanned!(span=> ::init::__private::Setting(__c.#key));
+    match form {
+        Form::Option => quote_spanned!(span=> __c.#key = #value;),
+        Form::Str => quote_spanned!(span=> __c.#key = #setting.set_str(#value);),
+        Form::Tuple(_) => quote_spanned!(span=> __c.#key = #setting.set_tuple(#value);),
+        Form::Plain => quote_spanned!(span=> __c.#key = #setting.set(#value);),
+    }
+}
+
+/// Whether the field holds its layers in a container (`Option`, `Box`, array, or a list
+/// built with `len`), whose every element the settings configure.
+fn is_container(f: &Field<'_>) -> bool {
+    !matches!(f.shape, Shape::Plain)
+        || matches!(f.ty, Type::Array(_))
+        || f.attrs.module.len.is_some()
+}
+
+/// The layer type whose `Configure` the field's settings are: the field's type, or the
+/// element type of its container.
+fn layer_ty(f: &Field<'_>) -> TokenStream {
+    let ty = f.ty;
+    let span = f.span();
+    if is_container(f) {
+        quote_spanned!(span=> <#ty as ::init::__private::Elements>::Element)
     } else {
-        quote_spanned!(span=> __c.#key = ::init::__private::Setting(__c.#key).set(#value);)
+        quote_spanned!(span=> #ty)
     }
 }
 
 /// The associated constants of a configured field: its config and the config's verdict.
 pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
     let layer = f.attrs.layer.as_ref()?;
-    let ty = f.module_ty();
+    let ty = layer_ty(f);
     let (config, check) = names(f);
     let field = &f.name;
     let assigns = layer.settings.iter().map(assign);
@@ -118,6 +182,8 @@ pub(crate) fn consts(f: &Field<'_>) -> Option<TokenStream> {
     Some(quote! {
         #[doc(hidden)]
         const #config: #config_ty = {
+            #[allow(unused_imports)]
+            use ::init::__private::SettingFallback as _;
             let mut __c = #default;
             #(#assigns)*
             __c
@@ -134,16 +200,26 @@ pub(crate) fn free_check(f: &Field<'_>, ident: &Ident) -> Option<TokenStream> {
     Some(quote!(const _: () = #ident::#check;))
 }
 
-/// `zeroed` of a configured field: the zeroed layer with its config applied.
-pub(crate) fn configured(f: &Field<'_>, zeroed: TokenStream) -> TokenStream {
+/// `zeroed` of a configured field: the field as built, its config applied to its layer or
+/// to each layer its container holds.
+pub(crate) fn configured(f: &Field<'_>, built: TokenStream) -> TokenStream {
     if f.attrs.layer.is_none() {
-        return zeroed;
+        return built;
     }
     let (config, check) = names(f);
+    let apply = if is_container(f) {
+        quote! {
+            ::init::__private::Elements::for_each_mut(&mut __layer, &mut |__each| {
+                ::init::__private::Configure::configure(__each, &Self::#config);
+            });
+        }
+    } else {
+        quote!(::init::__private::Configure::configure(&mut __layer, &Self::#config);)
+    };
     quote! {{
         let () = Self::#check;
-        let mut __layer = #zeroed;
-        ::init::__private::Configure::configure(&mut __layer, &Self::#config);
+        let mut __layer = #built;
+        #apply
         __layer
     }}
 }
@@ -159,13 +235,40 @@ mod tests {
                 #[layer(eps = 1e-6, eps = 1e-5)]
                 a: LayerNorm<8>,
                 #[layer(p = 0.1)]
-                b: Option<Dropout>,
+                #[module(filled_later)]
+                b: Vec<Dropout>,
             }
         };
         let out = crate::expand::derive(&input).to_string();
         assert!(out.contains("duplicate setting `eps`"), "{out}");
-        assert!(
-            out.contains("#[layer(...)] configures a layer held directly in the field"),
+        assert!(out.contains("field `b`: #[layer(...)] settings are applied by new() to the layers it builds, but this field is #[module(filled_later)]"), "{out}");
+    }
+
+    #[test]
+    fn container_settings_are_the_element_s_and_apply_to_each() {
+        let input: DeriveInput = parse_quote! {
+            struct Net<const N: usize> {
+                #[module(len = N)]
+                #[layer(eps = 1e-6)]
+                norms: Vec<LayerNorm<8>>,
+                #[module(present = N > 1)]
+                #[layer(p = 0.0)]
+                drop: Option<Dropout>,
+                #[layer(p = 0.0)]
+                drops: [Dropout; 2],
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        for ty in ["Vec < LayerNorm < 8 > >", "Option < Dropout >", "[Dropout ; 2]"] {
+            let config = format!(
+                "< < {ty} as :: init :: __private :: Elements > :: Element as :: init :: __private :: Configure > :: Config"
+            );
+            assert!(out.contains(&config), "{config}: {out}");
+        }
+        assert_eq!(
+            out.matches(":: init :: __private :: Elements :: for_each_mut").count(),
+            3,
             "{out}"
         );
     }
@@ -185,5 +288,21 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("const _ : () = Net :: __INIT_LAYER_CHECK_bn"), "{out}");
+        let input: DeriveInput = parse_quote! {
+            struct Net {
+                #[layer(stride = (2, 1), padding = "same", dilation = (2), padding_mode = r"zeros")]
+                conv: Conv2d<3, 8, 3>,
+            }
+        };
+        let out = crate::expand::derive(&input).to_string();
+        assert!(out.contains(". set_tuple ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; [2 , 1] })"), "{out}");
+        assert!(out.contains(". set_str ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; \"same\" })"), "{out}");
+        assert!(
+            out.contains(
+                ". set ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; (2) })"
+            ),
+            "{out}"
+        );
+        assert!(out.contains(". set_str ({ # [allow (unused_imports)] use :: init :: __private :: math :: * ; r\"zeros\" })"), "{out}");
     }
 }

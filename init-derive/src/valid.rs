@@ -207,13 +207,20 @@ fn check_bare_field(cx: &Ctxt, field: &Field<'_>) {
     }
 }
 
-/// `#[layer(...)]` configures the layer a plain (or boxed) field holds.
+/// `#[layer(...)]` configures the layer a field holds, or each layer of a container that
+/// `new()` builds; a container the user fills is configured by the user.
 fn check_layer_attr(cx: &Ctxt, field: &Field<'_>) {
     let Some(layer) = &field.attrs.layer else { return };
     let at = layer.spans.0;
     if field.attrs.bare.is_some() || field.attrs.skip.is_some() {
         cx.error_at(at, "#[layer(...)] configures a layer field, not a bare or skipped one");
-    } else if !matches!(field.shape, crate::ast::Shape::Plain) {
-        cx.error_at(at, "#[layer(...)] configures a layer held directly in the field (not in an `Option` or `Box`)");
+    } else if field.attrs.module.filled_later.is_some() {
+        cx.error_at(
+            at,
+            format!(
+                "field `{}`: #[layer(...)] settings are applied by new() to the layers it builds, but this field is #[module(filled_later)]: configure the layers you put in it with their builders (`with_eps`, ...)",
+                field.name
+            ),
+        );
     }
 }

@@ -403,6 +403,14 @@ pub enum ErrorKind {
         /// What is wrong.
         rule: String,
     },
+    /// A checkpoint plan or writer was given something it cannot use: a key that names no
+    /// entry, a row out of range, a shard size of 0, a launcher's rank variables that
+    /// disagree.
+    #[error("{rule}")]
+    Checkpoint {
+        /// What is wrong, naming the setting or variable.
+        rule: String,
+    },
     /// Reading or writing a safetensors file failed, or the file is not a safetensors file
     /// this crate can load; [`InitError::file`] gives the file's path.
     #[error(transparent)]

@@ -9,8 +9,9 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Visitor, VisitorMut};
+use crate::module::{Visitor, VisitorMut, join};
 use crate::param::{Buffer, BufferMut, Param, ParamSlot};
+use crate::schemes::planning::set_constant;
 
 use super::norm::{self, moments};
 
@@ -161,13 +162,13 @@ impl ChannelNorm {
     /// PyTorch's `reset_parameters`: `reset_running_stats()`, then weight ones and bias
     /// zeros. No random draw. Parameters for which `ruled(name)` is true are left for their
     /// rule.
-    pub(crate) fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
+    pub(crate) fn reset(&mut self, prefix: &str, ruled: &dyn Fn(&str) -> bool) {
         self.reset_running_stats();
         if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
-            w.as_slice_mut().fill(1.0);
+            set_constant(w, &join(prefix, "weight"), 1.0);
         }
         if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
-            b.as_slice_mut().fill(0.0);
+            set_constant(b, &join(prefix, "bias"), 0.0);
         }
     }
 

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, PoolMode, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
@@ -87,6 +88,8 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Zeroed for AvgPool1d
         Self::new()
     }
 }
+
+pool_configure!(avg1 for AvgPool1d<K, STRIDE, PAD>);
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize> LayerSpec
     for AvgPool1d<K, STRIDE, PAD>

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, PoolMode, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
@@ -118,6 +119,8 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Zeroed for AvgPool2d
     }
 }
 
+pool_configure!(avg for AvgPool2d<K, STRIDE, PAD>);
+
 impl<const K: usize, const STRIDE: usize, const PAD: usize> LayerSpec
     for AvgPool2d<K, STRIDE, PAD>
 {
@@ -151,29 +154,4 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Forward for AvgPool2
 impl<const K: usize, const STRIDE: usize, const PAD: usize> Features for AvgPool2d<K, STRIDE, PAD> {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
-}
-
-/// The settings of [`AvgPool2d`] for `#[layer(...)]`: `#[layer(count_include_pad = false)]`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AvgPool2dConfig {
-    /// Whether zero padding counts in the divisor (default `true`).
-    pub count_include_pad: bool,
-}
-
-impl AvgPool2dConfig {
-    /// Every setting is valid.
-    pub const fn verdict(&self) -> Msg {
-        Rules::new("AvgPool2d").verdict()
-    }
-}
-
-impl<const K: usize, const STRIDE: usize, const PAD: usize> crate::spec::Configure
-    for AvgPool2d<K, STRIDE, PAD>
-{
-    type Config = AvgPool2dConfig;
-    const DEFAULT: AvgPool2dConfig = AvgPool2dConfig { count_include_pad: true };
-
-    fn configure(&mut self, config: &AvgPool2dConfig) {
-        self.mode.count_include_pad = config.count_include_pad;
-    }
 }

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, PoolMode, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
@@ -155,6 +156,8 @@ impl<
         Self::new()
     }
 }
+
+pool_configure!(avg for AvgPool3d<KD, SD, PD, KH, SH, PH, KW, SW, PW>);
 
 impl<
     const KD: usize,

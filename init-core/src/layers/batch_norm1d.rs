@@ -67,7 +67,7 @@ impl<const C: usize> BatchNorm1d<C> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.inner.reset(&|_| false);
+        layer.inner.reset("", &|_| false);
         layer
     }
 
@@ -192,11 +192,11 @@ impl<const C: usize> Module for BatchNorm1d<C> {
     /// random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
-        self.inner.reset(ruled);
+        self.inner.reset(prefix, ruled);
         Ok(())
     }
 }

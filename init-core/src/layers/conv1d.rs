@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_config::conv_configure;
 use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
@@ -147,6 +148,8 @@ impl<
         Self::zeroed()
     }
 }
+
+conv_configure!(ConvConfig<1> for Conv1d<IN: usize, OUT: usize, K: usize, STRIDE: usize, PAD: usize, DIL: usize, GROUPS: usize, BIAS: bool>);
 
 impl<
     const IN: usize,

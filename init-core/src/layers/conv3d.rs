@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_config::conv_configure;
 use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
@@ -152,6 +153,8 @@ impl<
         Self::zeroed()
     }
 }
+
+conv_configure!(ConvConfig<3> for Conv3d<IN: usize, OUT: usize, K: usize, STRIDE: usize, PAD: usize, DIL: usize, GROUPS: usize, BIAS: bool, KH: usize, KW: usize>);
 
 impl<
     const IN: usize,

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_config::conv_configure;
 use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
@@ -161,6 +162,8 @@ impl<
         Self::zeroed()
     }
 }
+
+conv_configure!(ConvTransposeConfig<1> for ConvTranspose1d<IN: usize, OUT: usize, K: usize, STRIDE: usize, PAD: usize, OUT_PAD: usize, DIL: usize, GROUPS: usize, BIAS: bool>);
 
 impl<
     const IN: usize,

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::conv_config::conv_configure;
 use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
@@ -170,6 +171,8 @@ impl<
         Self::zeroed()
     }
 }
+
+conv_configure!(ConvTransposeConfig<2> for ConvTranspose2d<IN: usize, OUT: usize, K: usize, STRIDE: usize, PAD: usize, OUT_PAD: usize, DIL: usize, GROUPS: usize, BIAS: bool, KW: usize>);
 
 impl<
     const IN: usize,

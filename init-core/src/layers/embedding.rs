@@ -7,7 +7,7 @@ use crate::kernels::embedding;
 use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
-use crate::schemes::Init;
+use crate::schemes::{Init, planning};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// A lookup table, PyTorch's `nn.Embedding(NUM, DIM, padding_idx=...)`.
@@ -145,8 +145,11 @@ impl<const NUM: usize, const DIM: usize> Module for Embedding<NUM, DIM> {
     ) -> Result<()> {
         if !ruled("weight") {
             let init = Init::Normal { mean: 0.0, std: 1.0 };
-            init.fill(&mut self.weight, &join(prefix, "weight"), rng)?;
-            self.zero_padding_row();
+            let path = join(prefix, "weight");
+            init.fill(&mut self.weight, &path, rng)?;
+            if let Some(p) = self.padding_idx {
+                planning::zero_row(&mut self.weight, &path, p, DIM);
+            }
         }
         Ok(())
     }

@@ -4,9 +4,12 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
+use crate::schemes::planning::set_constant;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -62,7 +65,7 @@ impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
     /// draw, so no generator is needed).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.reset(&|_| false);
+        layer.reset("", &|_| false);
         layer
     }
 
@@ -85,12 +88,12 @@ impl<const GROUPS: usize, const C: usize> GroupNorm<GROUPS, C> {
         self.eps
     }
 
-    fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
+    fn reset(&mut self, prefix: &str, ruled: &dyn Fn(&str) -> bool) {
         if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
-            w.as_slice_mut().fill(1.0);
+            set_constant(w, &join(prefix, "weight"), 1.0);
         }
         if let Some(b) = self.bias.as_mut().filter(|_| !ruled("bias")) {
-            b.as_slice_mut().fill(0.0);
+            set_constant(b, &join(prefix, "bias"), 0.0);
         }
     }
 }
@@ -143,11 +146,11 @@ impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
     /// PyTorch's `reset_parameters`: weight ones, bias zeros; no random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
-        self.reset(ruled);
+        self.reset(prefix, ruled);
         Ok(())
     }
 }

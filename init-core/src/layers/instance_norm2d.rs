@@ -208,11 +208,11 @@ impl<const C: usize> Module for InstanceNorm2d<C> {
     /// random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
-        self.inner.reset(ruled);
+        self.inner.reset(prefix, ruled);
         Ok(())
     }
 }

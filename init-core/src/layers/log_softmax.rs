@@ -86,3 +86,13 @@ impl Features for LogSoftmax {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
 }
+
+/// `#[layer(dim = -1)]`: the settings of [`Softmax`](crate::Softmax).
+impl crate::spec::Configure for LogSoftmax {
+    type Config = super::softmax::SoftmaxConfig;
+    const DEFAULT: Self::Config = super::softmax::SoftmaxConfig::DEFAULT;
+
+    fn configure(&mut self, config: &Self::Config) {
+        self.dim = config.dim;
+    }
+}

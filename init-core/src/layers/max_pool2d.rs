@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
@@ -104,6 +105,8 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Ze
         Self::default()
     }
 }
+
+pool_configure!(max for MaxPool2d<K, STRIDE, PAD, DIL>);
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> LayerSpec
     for MaxPool2d<K, STRIDE, PAD, DIL>

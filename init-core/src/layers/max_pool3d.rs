@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
+use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
 use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
@@ -151,6 +152,8 @@ impl<
         Self::new()
     }
 }
+
+pool_configure!(max for MaxPool3d<KD, SD, PD, DD, KH, SH, PH, DH, KW, SW, PW, DW>);
 
 impl<
     const KD: usize,

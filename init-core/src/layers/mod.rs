@@ -14,6 +14,7 @@ mod channel_norm_config;
 mod conv1d;
 mod conv2d;
 mod conv3d;
+pub(crate) mod conv_config;
 pub(crate) mod conv_settings;
 mod conv_transpose1d;
 mod conv_transpose2d;
@@ -38,6 +39,7 @@ mod max_pool2d;
 mod max_pool3d;
 mod module_list;
 mod multihead_attention;
+pub(crate) mod pool_config;
 mod prelu;
 mod relu;
 mod rms_norm;
@@ -51,6 +53,7 @@ mod transformer_decoder_layer;
 mod transformer_encoder_layer;
 mod transformer_masks;
 mod upsample;
+mod upsample_config;
 mod weight_bias;
 
 pub use adaptive_avg_pool1d::AdaptiveAvgPool1d;
@@ -101,3 +104,24 @@ pub use transformer_decoder_layer::TransformerDecoderLayer;
 pub use transformer_encoder_layer::TransformerEncoderLayer;
 pub use transformer_masks::{DecoderMasks, EncoderMasks};
 pub use upsample::{Upsample, UpsampleMode};
+
+// The settings of each layer that its type does not carry (`eps`, `momentum`, `padding_idx`,
+// ...): what `#[layer(...)]` fills, and what `Configure::Config` names.
+pub use channel_norm_config::ChannelNormConfig;
+pub use conv_config::{ConvConfig, ConvTransposeConfig, PaddingSetting};
+pub use dropout::DropoutConfig;
+pub use embedding::EmbeddingConfig;
+pub use flatten::FlattenConfig;
+pub use gelu::GELUConfig;
+pub use group_norm::GroupNormConfig;
+pub use gru::GRUConfig;
+pub use layer_norm::LayerNormConfig;
+pub use leaky_relu::LeakyReLUConfig;
+pub use lstm::LSTMConfig;
+pub use multihead_attention::MultiheadAttentionConfig;
+pub use pool_config::{AvgPool1dConfig, AvgPoolConfig, MaxPoolConfig};
+pub use prelu::PReLUConfig;
+pub use rms_norm::RMSNormConfig;
+pub use softmax::SoftmaxConfig;
+pub use transformer_config::TransformerLayerConfig;
+pub use upsample_config::{PerAxis, UpsampleConfig};

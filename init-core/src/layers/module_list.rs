@@ -1,7 +1,7 @@
 //! [`ModuleList`]: an indexed list of modules, named `0`, `1`, ...
 
 use crate::module::{LayerKind, Module, Visitor, VisitorMut, Zeroed};
-use crate::spec::{FilledLater, Repeated};
+use crate::spec::{Elements, FilledLater, Repeated};
 
 /// PyTorch's `nn.ModuleList`: children named `"0"`, `"1"`, ..., no forward pass of its own.
 ///
@@ -87,6 +87,14 @@ impl<M: Module + Zeroed> Repeated for ModuleList<M> {
 impl<M: Module + ?Sized> FilledLater for ModuleList<M> {
     fn empty() -> Self {
         ModuleList::new()
+    }
+}
+
+/// `#[layer(...)]` on a `ModuleList` field: each module configured.
+impl<M: Module + ?Sized> Elements for ModuleList<M> {
+    type Element = M;
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut M)) {
+        self.items.iter_mut().for_each(|b| f(b));
     }
 }
 

@@ -13,6 +13,7 @@ use crate::module::{
 };
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
+use crate::schemes::planning::set_constant;
 use crate::schemes::{FanAxes, Init};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -376,7 +377,8 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
         self.out_proj.reset_parameters(&join(prefix, "out_proj"), rng)?;
         self.init_defaults(prefix, &|_| false, rng)?;
         if let Some(mut out_b) = self.out_proj.get_parameter_mut("bias").filter(|_| BIAS) {
-            out_b.as_slice_mut().fill(0.0);
+            let (out_b, _) = crate::param::target(&mut out_b);
+            set_constant(out_b, &join(prefix, "out_proj.bias"), 0.0);
         }
         Ok(())
     }
@@ -406,7 +408,7 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
             )?;
         }
         if let Some(b) = self.in_proj_bias.as_mut().filter(|_| !ruled("in_proj_bias")) {
-            b.as_slice_mut().fill(0.0);
+            set_constant(b, &join(prefix, "in_proj_bias"), 0.0);
         }
         Ok(())
     }

@@ -4,9 +4,12 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
+use crate::schemes::planning::set_constant;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 
@@ -114,12 +117,12 @@ impl<const N: usize> Module for PReLU<N> {
     /// PyTorch's `reset_parameters`: `constant_(weight, init)`; no random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
         if !ruled("weight") {
-            self.weight.as_slice_mut().fill(self.init);
+            set_constant(&mut self.weight, &join(prefix, "weight"), self.init);
         }
         Ok(())
     }
@@ -144,4 +147,47 @@ impl<const N: usize> Forward for PReLU<N> {
 impl<const N: usize> Features for PReLU<N> {
     const IN: Width = if N == 1 { Width::Any } else { Width::Exactly(N) };
     const OUT: Width = Width::Same;
+}
+
+/// The settings of [`PReLU`] for `#[layer(...)]`: `#[layer(init = 0.1)]` (the number of
+/// parameters is the type's `N`).
+///
+/// ```
+/// use init_core::{Module, PReLU, Seed};
+/// use init_core::spec::Configure;
+/// let mut config = <PReLU<2> as Configure>::DEFAULT;
+/// assert_eq!(config.init, 0.25);
+/// config.init = f64::NAN;
+/// assert_eq!(config.verdict().message(), Some("PReLU: init must be finite"));
+/// config.init = 0.1;
+/// let mut act = PReLU::<2>::zeroed();
+/// act.configure(&config); // the default init now fills 0.1
+/// act.reset_parameters("", &mut Seed::new(0))?;
+/// assert_eq!(act.weight().unwrap().as_slice(), &[0.1, 0.1]);
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PReLUConfig {
+    /// The value the weight is filled with (default `0.25`).
+    pub init: f64,
+}
+
+impl PReLUConfig {
+    /// The rule [`PReLU::with_init`] applies: empty when valid.
+    pub const fn verdict(&self) -> Msg {
+        Rules::new("PReLU").setting(settings::prelu_init(self.init)).verdict()
+    }
+}
+
+impl<const N: usize> crate::spec::Configure for PReLU<N> {
+    type Config = PReLUConfig;
+    const DEFAULT: PReLUConfig = PReLUConfig { init: 0.25 };
+
+    /// Sets `init`, which the default initialization fills the weight with (a zeroed layer
+    /// stays zero until it is initialized).
+    fn configure(&mut self, config: &PReLUConfig) {
+        if settings::prelu_init(config.init).is_ok() {
+            self.init = config.init as f32;
+        }
+    }
 }

@@ -4,9 +4,12 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
+use crate::schemes::planning::set_constant;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -66,7 +69,7 @@ impl<const D0: usize, const D1: usize, const D2: usize> RMSNorm<D0, D1, D2> {
     /// The layer with PyTorch's default initialization: weight ones (no random draw).
     pub fn new() -> Self {
         let mut layer = Self::zeroed();
-        layer.reset(&|_| false);
+        layer.reset("", &|_| false);
         layer
     }
 
@@ -92,9 +95,9 @@ impl<const D0: usize, const D1: usize, const D2: usize> RMSNorm<D0, D1, D2> {
         self.eps
     }
 
-    fn reset(&mut self, ruled: &dyn Fn(&str) -> bool) {
+    fn reset(&mut self, prefix: &str, ruled: &dyn Fn(&str) -> bool) {
         if let Some(w) = self.weight.as_mut().filter(|_| !ruled("weight")) {
-            w.as_slice_mut().fill(1.0);
+            set_constant(w, &join(prefix, "weight"), 1.0);
         }
     }
 }
@@ -141,11 +144,11 @@ impl<const D0: usize, const D1: usize, const D2: usize> Module for RMSNorm<D0, D
     /// PyTorch's `reset_parameters`: weight ones; no random draw.
     fn init_defaults(
         &mut self,
-        _prefix: &str,
+        prefix: &str,
         ruled: &dyn Fn(&str) -> bool,
         _rng: &mut dyn Generator,
     ) -> Result<()> {
-        self.reset(ruled);
+        self.reset(prefix, ruled);
         Ok(())
     }
 }
@@ -187,4 +190,57 @@ impl<const D0: usize, const D1: usize, const D2: usize> Features for RMSNorm<D0,
     } else {
         D0
     });
+}
+
+/// The settings of [`RMSNorm`] for `#[layer(...)]`:
+/// `#[layer(eps = 1e-6, elementwise_affine = false)]` (`eps = None`, the default, is
+/// `f32::EPSILON` at forward).
+///
+/// ```
+/// use init_core::{Module, RMSNorm};
+/// use init_core::spec::Configure;
+/// let mut config = <RMSNorm<4> as Configure>::DEFAULT;
+/// assert_eq!((config.eps, config.elementwise_affine), (None, true));
+/// config.eps = Some(-1.0);
+/// assert_eq!(config.verdict().message(), Some("RMSNorm: eps must be finite and >= 0"));
+/// config.eps = Some(1e-6);
+/// config.elementwise_affine = false;
+/// let mut norm = RMSNorm::<4>::zeroed();
+/// norm.configure(&config);
+/// assert_eq!(norm.eps(), Some(1e-6));
+/// assert!(norm.named_parameters().is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RMSNormConfig {
+    /// Added to the mean square (default `None`: `torch.finfo(float32).eps`).
+    pub eps: Option<f64>,
+    /// Whether the layer has `weight` (default `true`).
+    pub elementwise_affine: bool,
+}
+
+impl RMSNormConfig {
+    /// The rule [`RMSNorm::with_eps`] applies: empty when the settings are valid.
+    pub const fn verdict(&self) -> Msg {
+        let verdict = match self.eps {
+            Some(eps) => crate::spec::settings::eps(eps),
+            None => Ok(()),
+        };
+        Rules::new("RMSNorm").setting(verdict).verdict()
+    }
+}
+
+impl<const D0: usize, const D1: usize, const D2: usize> crate::spec::Configure
+    for RMSNorm<D0, D1, D2>
+{
+    type Config = RMSNormConfig;
+    const DEFAULT: RMSNormConfig = RMSNormConfig { eps: None, elementwise_affine: true };
+
+    fn configure(&mut self, config: &RMSNormConfig) {
+        if config.eps.is_none_or(norm::eps_ok) {
+            self.eps = config.eps;
+        }
+        if !config.elementwise_affine {
+            self.weight = None;
+        }
+    }
 }

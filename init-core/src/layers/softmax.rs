@@ -86,3 +86,41 @@ impl Features for Softmax {
     const IN: Width = Width::Any;
     const OUT: Width = Width::Same;
 }
+
+/// The settings of [`Softmax`] and [`LogSoftmax`](crate::LogSoftmax) for `#[layer(...)]`:
+/// `#[layer(dim = -1)]` (default `None`: PyTorch's implicit axis). An axis out of an
+/// input's range is an error of the forward pass.
+///
+/// ```
+/// use init_core::Softmax;
+/// use init_core::spec::Configure;
+/// let mut config = <Softmax as Configure>::DEFAULT;
+/// config.dim = Some(-1);
+/// let mut softmax = Softmax::new();
+/// softmax.configure(&config);
+/// assert_eq!(softmax, Softmax::new().with_dim(-1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SoftmaxConfig {
+    /// The axis normalized (default `None`).
+    pub dim: Option<isize>,
+}
+
+impl SoftmaxConfig {
+    /// PyTorch's defaults.
+    pub(crate) const DEFAULT: SoftmaxConfig = SoftmaxConfig { dim: None };
+
+    /// Every setting is valid here; the forward pass checks `dim` against each input.
+    pub const fn verdict(&self) -> crate::spec::Msg {
+        crate::spec::config::Rules::new("Softmax").verdict()
+    }
+}
+
+impl crate::spec::Configure for Softmax {
+    type Config = SoftmaxConfig;
+    const DEFAULT: SoftmaxConfig = SoftmaxConfig::DEFAULT;
+
+    fn configure(&mut self, config: &SoftmaxConfig) {
+        self.dim = config.dim;
+    }
+}

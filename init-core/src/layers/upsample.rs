@@ -42,6 +42,23 @@ impl UpsampleMode {
         }
     }
 
+    /// The mode PyTorch names `name` (`"nearest"`, `"bilinear"`), if any.
+    ///
+    /// ```
+    /// use init_core::UpsampleMode;
+    /// assert_eq!(UpsampleMode::from_name("bilinear"), Some(UpsampleMode::Bilinear));
+    /// assert_eq!(UpsampleMode::from_name("bicubic"), None);
+    /// ```
+    pub const fn from_name(name: &str) -> Option<UpsampleMode> {
+        if crate::spec::str_eq(name, "nearest") {
+            Some(UpsampleMode::Nearest)
+        } else if crate::spec::str_eq(name, "bilinear") {
+            Some(UpsampleMode::Bilinear)
+        } else {
+            None
+        }
+    }
+
     /// Whether the mode interpolates (only those accept `align_corners`).
     pub const fn interpolates(self) -> bool {
         matches!(self, UpsampleMode::Bilinear)
@@ -54,18 +71,15 @@ impl fmt::Display for UpsampleMode {
     }
 }
 
+/// The rule on a mode's name.
+pub(crate) const MODE_RULE: &str = r#"mode must be "nearest" or "bilinear""#;
+
 impl FromStr for UpsampleMode {
     type Err = InitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "nearest" => Ok(UpsampleMode::Nearest),
-            "bilinear" => Ok(UpsampleMode::Bilinear),
-            _ => Err(InitError::config(
-                "Upsample",
-                format!(r#"mode must be "nearest" or "bilinear", got {s:?}"#),
-            )),
-        }
+        UpsampleMode::from_name(s)
+            .ok_or_else(|| InitError::config("Upsample", format!("{MODE_RULE}, got {s:?}")))
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::temp_names;
 
 /// A step that failed: what was being done, in words, and the OS's error.
-pub(super) type StepError = (String, io::Error);
+pub(crate) type StepError = (String, io::Error);
 
 /// How many taken names to skip before giving up (names of dead writers with our pid, or of
 /// writers on other machines sharing the directory).
@@ -16,7 +16,7 @@ const ATTEMPTS: usize = 100;
 
 /// The name of a temporary file in the target's directory (none yet for an unnamed file),
 /// removed when dropped unless the file was placed.
-pub(super) struct Temp {
+pub(crate) struct Temp {
     dir: PathBuf,
     /// Its name; `None` while it is unnamed.
     name: Option<PathBuf>,
@@ -25,7 +25,7 @@ pub(super) struct Temp {
 impl Temp {
     /// A new temporary file in `dir`: unnamed if the OS and the file system can (Linux's
     /// `O_TMPFILE`, and `/proc` to name it later), else (or with `named_only`) named.
-    pub(super) fn create(dir: &Path, named_only: bool) -> Result<(Temp, File), StepError> {
+    pub(crate) fn create(dir: &Path, named_only: bool) -> Result<(Temp, File), StepError> {
         #[cfg(target_os = "linux")]
         if !named_only && let Some(file) = unnamed::open(dir) {
             return Ok((Temp { dir: dir.into(), name: None }, file));
@@ -46,7 +46,7 @@ impl Temp {
 
     /// The file, in words: "the temporary file /d/.init-tmp.…" or "the unnamed temporary file
     /// in /d".
-    pub(super) fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.name {
             Some(p) => format!("the temporary file {}", p.display()),
             None => format!("the unnamed temporary file in {}", self.dir.display()),
@@ -56,7 +56,7 @@ impl Temp {
     /// Put `file` (written and synced) in place of `target`: give an unnamed file a short
     /// temporary name, close it, call `before_rename`, rename it over `target`, then sync the
     /// directory where the platform allows. On error the temporary name is removed.
-    pub(super) fn place(
+    pub(crate) fn place(
         mut self,
         file: File,
         target: &Path,

@@ -30,13 +30,13 @@
 //! # Ok::<(), init_core::InitError>(())
 //! ```
 
-mod atomic;
+pub(crate) mod atomic;
 mod checks;
 pub(crate) mod convert;
 mod header;
 mod read;
 mod scan;
-mod temp_names;
+pub(crate) mod temp_names;
 mod walk;
 mod write;
 

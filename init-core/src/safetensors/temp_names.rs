@@ -45,7 +45,7 @@ fn writer(file: &OsStr) -> Option<u32> {
 
 /// Remove the temporary files in `dir` of writers of this host that are no longer alive.
 /// Best effort: a directory that cannot be read, or a file that cannot be removed, is left.
-pub(super) fn remove_dead_writers(dir: &Path) {
+pub(crate) fn remove_dead_writers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let me = std::process::id();
     for entry in entries.flatten() {

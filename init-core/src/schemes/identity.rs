@@ -7,7 +7,7 @@ use crate::param::{Param, ParamTarget};
 
 /// The identity into a 2-D `param` (see [`eye`]).
 pub(crate) fn fill_eye(param: &mut Param, path: &str) -> Result<()> {
-    check::rank(path, param, "eye", "exactly 2 dimensions", |n| n == 2)?;
+    check_eye(path, param.shape())?;
     let (rows, cols) = (param.shape()[0], param.shape()[1]);
     let data = param.as_slice_mut();
     data.fill(0.0);
@@ -19,18 +19,9 @@ pub(crate) fn fill_eye(param: &mut Param, path: &str) -> Result<()> {
 
 /// The Dirac delta into a 3- to 5-D `param` (see [`dirac`]).
 pub(crate) fn fill_dirac(param: &mut Param, path: &str, groups: usize) -> Result<()> {
-    check::rank(path, param, "dirac", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
-    if groups == 0 {
-        return Err(InitError::new(
-            path,
-            ErrorKind::OutOfRange { scheme: "dirac", arg: "groups", rule: ">= 1", value: 0.0 },
-        ));
-    }
+    check_dirac(path, param.shape(), groups)?;
     let shape = param.shape();
     let (out_ch, in_ch) = (shape[0], shape[1]);
-    if out_ch % groups != 0 {
-        return Err(InitError::new(path, ErrorKind::DiracGroups { groups, dim0: out_ch }));
-    }
     let spatial = &shape[2..];
     let taps: usize = spatial.iter().product();
     let centre = spatial.iter().fold(0, |acc, &k| acc * k + k / 2);
@@ -44,6 +35,26 @@ pub(crate) fn fill_dirac(param: &mut Param, path: &str, groups: usize) -> Result
         for d in 0..per_group.min(in_ch) {
             data[((g * per_group + d) * in_ch + d) * taps + centre] = 1.0;
         }
+    }
+    Ok(())
+}
+
+/// The rules of `eye` for a tensor of `shape`.
+pub(crate) fn check_eye(path: &str, shape: &[usize]) -> Result<()> {
+    check::rank(path, shape, "eye", "exactly 2 dimensions", |n| n == 2)
+}
+
+/// The rules of `dirac(groups)` for a tensor of `shape`.
+pub(crate) fn check_dirac(path: &str, shape: &[usize], groups: usize) -> Result<()> {
+    check::rank(path, shape, "dirac", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
+    if groups == 0 {
+        return Err(InitError::new(
+            path,
+            ErrorKind::OutOfRange { scheme: "dirac", arg: "groups", rule: ">= 1", value: 0.0 },
+        ));
+    }
+    if !shape[0].is_multiple_of(groups) {
+        return Err(InitError::new(path, ErrorKind::DiracGroups { groups, dim0: shape[0] }));
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ mod fan;
 mod gain;
 mod identity;
 mod orthogonal;
-mod plan;
+pub(crate) mod plan;
+pub(crate) mod planning;
 mod random;
 mod scaled;
 mod sparse;
@@ -279,7 +280,7 @@ impl Init {
 
     /// The elementwise plan of this scheme for `shape`, or `None` for the schemes that
     /// need the whole tensor (eye, dirac, orthogonal, sparse, delta_orthogonal, values).
-    fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
+    pub(crate) fn plan(&self, path: &str, shape: &[usize]) -> Result<Option<Plan>> {
         let plan = match *self {
             Init::Uniform { a, b } => random::uniform_plan(path, a, b)?,
             Init::Normal { mean, std } => random::normal_plan(path, mean, std)?,
@@ -326,6 +327,25 @@ impl Init {
         Ok(Some(plan))
     }
 
+    /// The argument and shape rules of a scheme that needs the whole tensor (eye, dirac,
+    /// orthogonal, sparse, delta_orthogonal, values), checked without one; nothing for the
+    /// elementwise schemes (their [`plan`](Init::plan) checks them).
+    pub(crate) fn check_whole(&self, path: &str, shape: &[usize]) -> Result<()> {
+        match self {
+            Init::Eye => identity::check_eye(path, shape),
+            Init::Dirac { groups } => identity::check_dirac(path, shape, *groups),
+            Init::Orthogonal { gain } => orthogonal::check_orthogonal(path, shape, *gain),
+            Init::Sparse { sparsity, std } => {
+                sparse::check_sparse(path, shape, *sparsity, *std).map(|_| ())
+            }
+            Init::DeltaOrthogonal { gain } => {
+                orthogonal::check_delta_orthogonal(path, shape, *gain)
+            }
+            Init::Values(v) => values::check_values(path, shape, v).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
     /// Initialize the parameter behind the handle, drawing from `rng` with the stream of the
     /// handle's path. On success its [`origin`](Param::origin) is this scheme's `Display`;
     /// on an error (which names the path and the rule) nothing is written.
@@ -355,7 +375,14 @@ impl Init {
         path: &str,
         rng: &mut dyn Generator,
     ) -> Result<()> {
-        if let Some(plan) = self.plan(path, param.shape())? {
+        let plan = self.plan(path, param.shape())?;
+        if plan.is_none() {
+            self.check_whole(path, param.shape())?;
+        }
+        if planning::planned_fill(path, self) {
+            return Ok(());
+        }
+        if let Some(plan) = plan {
             plan.run(param, path, rng);
             return Ok(());
         }

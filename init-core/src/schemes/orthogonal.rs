@@ -44,6 +44,26 @@ const GAIN_LIMIT: f64 = f32::MAX as f64 / 2.0;
 /// that the result is the same at any thread count (it runs on 1 thread as well as on 64).
 const PAR: Par = Par::Rayon(NonZeroUsize::new(4).unwrap());
 
+/// The rules of `orthogonal(gain)` for a tensor of `shape`.
+pub(crate) fn check_orthogonal(path: &str, shape: &[usize], gain: f64) -> Result<()> {
+    check::rank(path, shape, "orthogonal", "at least 2 dimensions", |n| n >= 2)?;
+    check::finite_f32(path, "orthogonal", "gain", gain)?;
+    crate::rng::overflow(path, "orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)
+}
+
+/// The rules of `delta_orthogonal(gain)` for a tensor of `shape`.
+pub(crate) fn check_delta_orthogonal(path: &str, shape: &[usize], gain: f64) -> Result<()> {
+    let scheme = "delta_orthogonal";
+    check::rank(path, shape, scheme, "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
+    check::finite_f32(path, scheme, "gain", gain)?;
+    crate::rng::overflow(path, scheme, "|gain|", gain.abs(), GAIN_LIMIT)?;
+    if shape[0] < shape[1] {
+        let shape = shape.to_vec();
+        return Err(InitError::new(path, ErrorKind::DeltaOrthogonalChannels { shape }));
+    }
+    Ok(())
+}
+
 /// `gain` times a (semi-)orthogonal matrix into `param` (see [`orthogonal`]).
 pub(crate) fn fill_orthogonal(
     param: &mut Param,
@@ -51,9 +71,7 @@ pub(crate) fn fill_orthogonal(
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    check::rank(path, param, "orthogonal", "at least 2 dimensions", |n| n >= 2)?;
-    check::finite_f32(path, "orthogonal", "gain", gain)?;
-    crate::rng::overflow(path, "orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
+    check_orthogonal(path, param.shape(), gain)?;
     let numel = param.numel();
     if numel == 0 {
         return Ok(());
@@ -74,17 +92,9 @@ pub(crate) fn fill_delta_orthogonal(
     gain: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    check::rank(path, param, "delta_orthogonal", "3, 4 or 5 dimensions", |n| (3..=5).contains(&n))?;
-    check::finite_f32(path, "delta_orthogonal", "gain", gain)?;
-    crate::rng::overflow(path, "delta_orthogonal", "|gain|", gain.abs(), GAIN_LIMIT)?;
+    check_delta_orthogonal(path, param.shape(), gain)?;
     let shape = param.shape();
     let (out_ch, in_ch) = (shape[0], shape[1]);
-    if out_ch < in_ch {
-        return Err(InitError::new(
-            path,
-            ErrorKind::DeltaOrthogonalChannels { shape: shape.to_vec() },
-        ));
-    }
     if param.numel() == 0 {
         return Ok(());
     }

@@ -7,6 +7,17 @@ use crate::error::Result;
 use crate::param::{Param, ParamTarget};
 use crate::rng::{Dist, Generator};
 
+/// The rules of `sparse(sparsity, std)` for a tensor of `shape`; its non-zero values'
+/// distribution.
+pub(crate) fn check_sparse(path: &str, shape: &[usize], sparsity: f64, std: f64) -> Result<Dist> {
+    check::rank(path, shape, "sparse", "exactly 2 dimensions", |n| n == 2)?;
+    let unit = |v: f64| (0.0..1.0).contains(&v);
+    check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;
+    check::non_negative(path, "sparse", "std", std)?;
+    check::finite_f32(path, "sparse", "std", std)?;
+    Dist::checked_normal(path, "sparse", ("mean", 0.0), ("std", std))
+}
+
 /// The sparse matrix into a 2-D `param` (see [`sparse`]).
 pub(crate) fn fill_sparse(
     param: &mut Param,
@@ -15,12 +26,7 @@ pub(crate) fn fill_sparse(
     std: f64,
     rng: &mut dyn Generator,
 ) -> Result<()> {
-    check::rank(path, param, "sparse", "exactly 2 dimensions", |n| n == 2)?;
-    let unit = |v: f64| (0.0..1.0).contains(&v);
-    check::finite_and(path, "sparse", "sparsity", sparsity, "in [0, 1)", unit)?;
-    check::non_negative(path, "sparse", "std", std)?;
-    check::finite_f32(path, "sparse", "std", std)?;
-    let dist = Dist::checked_normal(path, "sparse", ("mean", 0.0), ("std", std))?;
+    let dist = check_sparse(path, param.shape(), sparsity, std)?;
     let (rows, cols) = (param.shape()[0], param.shape()[1]);
     if rows == 0 || cols == 0 {
         return Ok(());

@@ -199,19 +199,25 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], data: &[f32]) -> fm
     f.write_str("]")
 }
 
+/// Whether `values` broadcast to `shape` (numpy's rules); the number of leading dimensions
+/// of `shape` they repeat over.
+pub(crate) fn check_values(path: &str, shape: &[usize], values: &Values) -> Result<usize> {
+    let lead = shape.len().checked_sub(values.shape.len());
+    let fits = lead.is_some_and(|lead| {
+        values.shape.iter().zip(&shape[lead..]).all(|(&v, &t)| v == t || v == 1)
+    });
+    lead.filter(|_| fits).ok_or_else(|| {
+        InitError::new(
+            path,
+            ErrorKind::Broadcast { values: values.shape.clone(), param: shape.to_vec() },
+        )
+    })
+}
+
 /// Copy `values` into `param`, broadcast (see [`Values::fill`]).
 pub(crate) fn fill_values(param: &mut Param, path: &str, values: &Values) -> Result<()> {
+    let lead = check_values(path, param.shape(), values)?;
     let target = param.shape();
-    let lead = target.len().checked_sub(values.shape.len());
-    let fits = lead.is_some_and(|lead| {
-        values.shape.iter().zip(&target[lead..]).all(|(&v, &t)| v == t || v == 1)
-    });
-    let Some(lead) = lead.filter(|_| fits) else {
-        return Err(InitError::new(
-            path,
-            ErrorKind::Broadcast { values: values.shape.clone(), param: target.to_vec() },
-        ));
-    };
     if param.numel() == 0 {
         return Ok(());
     }

@@ -81,7 +81,8 @@ fn try_bare_buffer(shape: &[usize], init: &Init, persistent: bool) -> Result<Buf
     let mut values = Param::try_zeros(shape)?;
     if !matches!(init, Init::Zeros) {
         // Deterministic schemes draw nothing; the generator is never used.
-        init.fill(&mut values, "", &mut Seed::new(0))?;
+        // Values made now, never planned: a plan copies buffers once they are reset.
+        crate::schemes::planning::paused(|| init.fill(&mut values, "", &mut Seed::new(0)))?;
     }
     let buffer = Buffer::from_f32(values.view().to_owned());
     Ok(if persistent { buffer } else { buffer.non_persistent() })
@@ -97,10 +98,11 @@ pub fn reset_buffer(buffer: &mut Buffer, init: &Init, prefix: &str, name: &str) 
     Ok(())
 }
 
-/// Zero a bare parameter unless a rule fills it (the derive's `init_defaults` for a bare
-/// parameter without `#[init]`: PyTorch's `nn.Parameter(torch.zeros(...))`).
-pub fn reset_param(param: &mut Param) {
-    param.as_slice_mut().fill(0.0);
+/// Zero the bare parameter `name` of the module at `prefix` (the derive's `init_defaults`
+/// for a bare parameter without `#[init]` that no rule fills: PyTorch's
+/// `nn.Parameter(torch.zeros(...))`).
+pub fn reset_param(param: &mut Param, prefix: &str, name: &str) {
+    crate::schemes::planning::set_constant(param, &crate::module::join(prefix, name), 0.0);
 }
 
 #[cfg(test)]

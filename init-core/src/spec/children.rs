@@ -1,6 +1,7 @@
 //! How `new()` builds a derived struct's container fields: a `Vec` or `ModuleList` of one
-//! module type with a declared length ([`Repeated`]), and a container the user fills after
-//! `new()` ([`FilledLater`]). Nothing else starts empty: `Vec`, `Sequential` and
+//! module type with a declared length ([`Repeated`]), a container the user fills after
+//! `new()` ([`FilledLater`]), and the layers a built container holds, which a
+//! `#[layer(...)]` on the field configures ([`Elements`]). Nothing else starts empty: `Vec`, `Sequential` and
 //! `ModuleList` are not [`Zeroed`], so a field of one of them without `#[module(len = N)]`
 //! or `#[module(filled_later)]` does not compile.
 
@@ -60,5 +61,56 @@ impl<M: Module> FilledLater for Vec<M> {
 impl<M: Module> FilledLater for Option<M> {
     fn empty() -> Self {
         None
+    }
+}
+
+/// The layers a container field holds, each of which a `#[layer(...)]` on the field
+/// configures after `zeroed()` has built them: every element of a `Vec`, array or
+/// `ModuleList`, the module in an `Option` (when present) or a `Box`.
+///
+/// ```
+/// use init_core::LayerNorm;
+/// use init_core::spec::Elements;
+/// let mut norms = vec![LayerNorm::<4>::zeroed(), LayerNorm::<4>::zeroed()];
+/// norms.for_each_mut(&mut |ln| *ln = ln.clone().with_eps(1e-6).unwrap());
+/// assert!(norms.iter().all(|ln| ln.eps() == 1e-6));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a container of layers",
+    label = "`#[layer(...)]` on this field configures each layer it holds",
+    note = "`#[layer(...)]` configures a layer field, or each layer of an `Option`, `Box`, `Vec`, array or `ModuleList` field that new() builds"
+)]
+pub trait Elements {
+    /// The layer type held.
+    type Element: ?Sized;
+    /// Call `f` on each layer held, in order.
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut Self::Element));
+}
+
+impl<M> Elements for Vec<M> {
+    type Element = M;
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut M)) {
+        self.iter_mut().for_each(f);
+    }
+}
+
+impl<M, const N: usize> Elements for [M; N] {
+    type Element = M;
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut M)) {
+        self.iter_mut().for_each(f);
+    }
+}
+
+impl<M> Elements for Option<M> {
+    type Element = M;
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut M)) {
+        self.iter_mut().for_each(f);
+    }
+}
+
+impl<M: ?Sized> Elements for Box<M> {
+    type Element = M;
+    fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut M)) {
+        f(self);
     }
 }

@@ -117,6 +117,14 @@ impl Rules {
         self
     }
 
+    /// A rule of `spec/settings.rs` on a runtime setting: its words when broken.
+    pub(crate) const fn setting(mut self, verdict: super::settings::Verdict) -> Self {
+        if let (false, Err(rule)) = (self.broken(), verdict) {
+            self.verdict = self.start().str(rule);
+        }
+        self
+    }
+
     /// The verdict: empty when every rule holds.
     pub(crate) const fn verdict(self) -> Msg {
         self.verdict

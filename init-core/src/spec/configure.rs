@@ -42,7 +42,9 @@ pub trait Configure {
 
 /// A setting being written: `Setting(c.eps).set(1e-6)` checks the value's type against
 /// the setting's, and lets `padding_idx = 0` set an `Option<i64>` setting (the derive
-/// writes `None` as it is).
+/// writes `None` as it is). The derive calls `set_str` for a string literal and
+/// `set_tuple([a, b])` for a tuple `(a, b)`, so a per-axis setting takes one number (every
+/// axis) or a tuple (one per axis), as PyTorch's `stride = 2` and `stride = (2, 1)`.
 pub struct Setting<T>(pub T);
 
 macro_rules! plain_settings {
@@ -53,15 +55,64 @@ macro_rules! plain_settings {
                 value
             }
         }
+
+        impl Setting<Option<$ty>> {
+            /// The new value, present.
+            pub const fn set(self, value: $ty) -> Option<$ty> {
+                Some(value)
+            }
+        }
     )*};
 }
 
 plain_settings!(f64, f32, bool, i64, usize, isize, &'static str);
 
-impl<T: Copy> Setting<Option<T>> {
-    /// The new value, present.
-    pub const fn set(self, value: T) -> Option<T> {
+impl Setting<&'static str> {
+    /// A string literal.
+    pub const fn set_str(self, value: &'static str) -> &'static str {
+        value
+    }
+}
+
+impl Setting<Option<&'static str>> {
+    /// A string literal, present.
+    pub const fn set_str(self, value: &'static str) -> Option<&'static str> {
         Some(value)
+    }
+}
+
+impl<const D: usize> Setting<[usize; D]> {
+    /// One number for every axis (`stride = 2`).
+    pub const fn set(self, value: usize) -> [usize; D] {
+        [value; D]
+    }
+
+    /// One number per axis (`stride = (2, 1)`).
+    pub const fn set_tuple(self, value: [usize; D]) -> [usize; D] {
+        value
+    }
+}
+
+/// What a string literal or a tuple is checked against when the setting takes neither: the
+/// setting's own type, so `batch_first = "yes"` is rustc's "expected `bool`, found `&str`"
+/// on the value. Only inherent methods of [`Setting`] are `const`, so nothing compiles
+/// through this trait.
+pub trait SettingFallback {
+    /// The setting's type.
+    type Value;
+    /// A string literal given to a setting that takes no string.
+    fn set_str(self, value: Self::Value) -> Self::Value;
+    /// A tuple given to a setting that takes no tuple.
+    fn set_tuple(self, value: Self::Value) -> Self::Value;
+}
+
+impl<T> SettingFallback for Setting<T> {
+    type Value = T;
+    fn set_str(self, value: T) -> T {
+        value
+    }
+    fn set_tuple(self, value: T) -> T {
+        value
     }
 }
 
@@ -104,6 +155,111 @@ mod tests {
         assert_eq!(
             gelu.verdict().message(),
             Some("GELU: approximate must be \"none\" or \"tanh\"")
+        );
+    }
+
+    /// The new configs refuse exactly what the layers' builders refuse, over a grid of
+    /// values around each rule's edge.
+    #[test]
+    fn new_verdicts_agree_with_the_builders() {
+        use super::Setting;
+        use crate::{
+            AvgPool2d, Conv2d, ConvTranspose1d, PReLU, Padding, PaddingMode, RMSNorm, Upsample,
+            UpsampleMode,
+        };
+        let modes = ["zeros", "reflect", "replicate", "circular"];
+        for stride in [[1, 1], [2, 1], [0, 1]] {
+            for same in [false, true] {
+                for mode in modes {
+                    let mut c = <Conv2d<2, 2, 3> as Configure>::DEFAULT;
+                    c.stride = stride;
+                    if same {
+                        c.padding = Setting(c.padding).set_str("same");
+                    }
+                    c.padding_mode = mode;
+                    let padding = if same { Padding::Same } else { Padding::Explicit([0, 0]) };
+                    let built = Conv2d::<2, 2, 3>::zeroed()
+                        .with_padding_mode(mode.parse::<PaddingMode>().unwrap())
+                        .and_then(|l| l.with_stride(stride))
+                        .and_then(|l| l.with_padding(padding));
+                    let verdict = c.verdict();
+                    assert_eq!(
+                        verdict.message().is_none(),
+                        built.is_ok(),
+                        "{stride:?} {same} {mode}"
+                    );
+                    if let Err(e) = built {
+                        assert_eq!(verdict.message(), Some(e.to_string().as_str()));
+                    }
+                }
+            }
+        }
+        for (stride, output_padding, dilation) in [(1, 0, 1), (2, 1, 1), (2, 2, 1), (1, 1, 2)] {
+            let mut c = <ConvTranspose1d<2, 2, 3> as Configure>::DEFAULT;
+            (c.stride, c.output_padding, c.dilation) = ([stride], [output_padding], [dilation]);
+            let built = ConvTranspose1d::<2, 2, 3>::zeroed()
+                .with_stride([stride])
+                .and_then(|l| l.with_dilation([dilation]))
+                .and_then(|l| l.with_output_padding([output_padding]));
+            assert_eq!(c.verdict().message().is_none(), built.is_ok(), "{output_padding}");
+        }
+        let mut c = <ConvTranspose1d<2, 2, 3> as Configure>::DEFAULT;
+        c.padding_mode = "reflect";
+        assert!(c.verdict().message().is_some());
+        for divisor in [None, Some(0), Some(1)] {
+            let mut c = <AvgPool2d<2> as Configure>::DEFAULT;
+            c.divisor_override = divisor;
+            let built = AvgPool2d::<2>::new().with_divisor_override(divisor);
+            assert_eq!(c.verdict().message().is_none(), built.is_ok(), "{divisor:?}");
+        }
+        for init in [0.25, -3.0, f64::NAN, f64::INFINITY] {
+            let mut c = <PReLU<2> as Configure>::DEFAULT;
+            c.init = init;
+            let built = PReLU::<2>::new().with_init(init);
+            assert_eq!(c.verdict().message().is_none(), built.is_ok(), "{init}");
+        }
+        for eps in [None, Some(0.0), Some(-1e-9), Some(f64::NAN)] {
+            let mut c = <RMSNorm<2> as Configure>::DEFAULT;
+            c.eps = eps;
+            let built = RMSNorm::<2>::new().with_eps(eps);
+            assert_eq!(c.verdict().message().is_none(), built.is_ok(), "{eps:?}");
+        }
+        let sizes: [&[usize]; 4] = [&[4], &[4, 0], &[1, 2, 3], &[1, 2, 3, 4]];
+        for size in sizes {
+            for mode in [UpsampleMode::Nearest, UpsampleMode::Bilinear] {
+                for align in [None, Some(true)] {
+                    let mut c = <Upsample as Configure>::DEFAULT;
+                    c.size = Some(match size.len() {
+                        1 => Setting(c.size).set(size[0]).unwrap(),
+                        2 => Setting(c.size).set_tuple([size[0], size[1]]).unwrap(),
+                        3 => Setting(c.size).set_tuple([size[0], size[1], size[2]]).unwrap(),
+                        _ => Setting(c.size).set_tuple([1, 2, 3, 4]).unwrap(),
+                    });
+                    (c.mode, c.align_corners) = (mode.name(), align);
+                    let mut built = Upsample::new().with_mode(mode);
+                    if let Some(a) = align {
+                        built = built.and_then(|u| u.with_align_corners(a));
+                    }
+                    let built = built.and_then(|u| u.with_size(size));
+                    let ok = c.verdict().message().is_none();
+                    assert_eq!(ok, built.is_ok(), "{size:?} {mode} {align:?}");
+                }
+            }
+        }
+        let mut c = <Upsample as Configure>::DEFAULT;
+        c.scale_factor = Setting(c.scale_factor).set(2.0);
+        c.recompute_scale_factor = Some(true);
+        assert!(c.verdict().message().is_none());
+        c.size = Setting(c.size).set(4);
+        assert_eq!(
+            c.verdict().message(),
+            Some("Upsample: only one of size or scale_factor should be defined")
+        );
+        c.mode = "bicubic";
+        c.size = None;
+        assert_eq!(
+            c.verdict().message(),
+            Some("Upsample: mode must be \"nearest\" or \"bilinear\"")
         );
     }
 

@@ -61,6 +61,25 @@ impl PaddingMode {
             PaddingMode::Circular => "circular",
         }
     }
+
+    /// The mode PyTorch names `name`, if any (what `FromStr` and the derive's
+    /// `padding_mode = "..."` accept).
+    ///
+    /// ```
+    /// use init_core::PaddingMode;
+    /// assert_eq!(PaddingMode::from_name("circular"), Some(PaddingMode::Circular));
+    /// assert_eq!(PaddingMode::from_name("mirror"), None);
+    /// ```
+    pub const fn from_name(name: &str) -> Option<PaddingMode> {
+        let mut i = 0;
+        while i < PaddingMode::ALL.len() {
+            if super::str_eq(PaddingMode::ALL[i].name(), name) {
+                return Some(PaddingMode::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
 }
 
 impl fmt::Display for PaddingMode {
@@ -73,7 +92,7 @@ impl FromStr for PaddingMode {
     type Err = InitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        PaddingMode::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+        PaddingMode::from_name(s).ok_or_else(|| {
             let names: Vec<String> =
                 PaddingMode::ALL.iter().map(|m| format!("\"{}\"", m.name())).collect();
             InitError::config("padding_mode", format!("\"{s}\" is not one of {}", names.join(", ")))
@@ -186,6 +205,53 @@ pub const fn conv_output_padding(
         i += 1;
     }
     Msg::new()
+}
+
+/// A `padding_mode` written by name must be one of PyTorch's four (the message of
+/// `PaddingMode`'s `FromStr`).
+///
+/// ```
+/// use init_core::spec::conv_padding_mode_name;
+/// assert_eq!(conv_padding_mode_name("Conv2d", "reflect").message(), None);
+/// assert_eq!(
+///     conv_padding_mode_name("Conv2d", "mirror").message(),
+///     Some("Conv2d: padding_mode: \"mirror\" is not one of \"zeros\", \"reflect\", \"replicate\", \"circular\"")
+/// );
+/// ```
+pub const fn conv_padding_mode_name(layer: &str, name: &str) -> Msg {
+    if PaddingMode::from_name(name).is_some() {
+        return Msg::new();
+    }
+    let mut msg = start(layer).str("padding_mode: \"").str(name).str("\" is not one of ");
+    let mut i = 0;
+    while i < PaddingMode::ALL.len() {
+        if i > 0 {
+            msg = msg.str(", ");
+        }
+        msg = msg.str("\"").str(PaddingMode::ALL[i].name()).str("\"");
+        i += 1;
+    }
+    msg
+}
+
+/// A `padding` written by name must be PyTorch's `"same"` or `"valid"`.
+///
+/// ```
+/// use init_core::spec::conv_padding_name;
+/// assert_eq!(conv_padding_name("Conv1d", "same").message(), None);
+/// assert_eq!(
+///     conv_padding_name("Conv1d", "full").message(),
+///     Some("Conv1d: padding must be a number, a tuple, \"same\" or \"valid\", got \"full\"")
+/// );
+/// ```
+pub const fn conv_padding_name(layer: &str, name: &str) -> Msg {
+    if super::str_eq(name, "same") || super::str_eq(name, "valid") {
+        return Msg::new();
+    }
+    start(layer)
+        .str("padding must be a number, a tuple, \"same\" or \"valid\", got \"")
+        .str(name)
+        .str("\"")
 }
 
 /// Every rule on a convolution's runtime settings, in order; the first broken one speaks.

@@ -25,12 +25,12 @@ pub use args::check_args;
 pub use bare::{bare_buffer, bare_param, check_bare, reset_buffer, reset_param};
 pub use chain::{Link, chain_in, chain_out, check_link};
 pub use check::{check_config, check_has_params, check_param};
-pub use children::{FilledLater, Repeated};
+pub use children::{Elements, FilledLater, Repeated};
 pub use config::{eps, keyword_verdict, probability, transformer_activation};
-pub use configure::{Configure, Setting};
+pub use configure::{Configure, Setting, SettingFallback};
 pub use conv::{
     PaddingMode, conv_axes_positive, conv_output_padding, conv_padding_fits, conv_padding_mode,
-    conv_same_padding, conv_settings,
+    conv_padding_mode_name, conv_padding_name, conv_same_padding, conv_settings,
 };
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;

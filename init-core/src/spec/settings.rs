@@ -52,10 +52,33 @@ pub const fn divisor_override(divisor: Option<usize>) -> Verdict {
 /// The most spatial axes a pooling or upsampling setting can name.
 pub const MAX_SPATIAL: usize = 3;
 
+/// How many values Upsample's `size` or `scale_factor` has: one (every axis) or one per
+/// spatial axis, at most 3. `what` names the setting.
+pub const fn upsample_count(what: UpsampleTarget, count: usize) -> Verdict {
+    if count >= 1 && count <= MAX_SPATIAL {
+        return Ok(());
+    }
+    match what {
+        UpsampleTarget::Size => Err("size must have 1 to 3 values (one, or one per spatial axis)"),
+        UpsampleTarget::ScaleFactor => {
+            Err("scale_factor must have 1 to 3 values (one, or one per spatial axis)")
+        }
+    }
+}
+
+/// Which of Upsample's two targets a rule is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpsampleTarget {
+    /// `size`.
+    Size,
+    /// `scale_factor`.
+    ScaleFactor,
+}
+
 /// Upsample's `size`: one value (every axis) or one per spatial axis (at most 3), each `> 0`.
 pub const fn upsample_size(size: &[usize]) -> Verdict {
-    if size.is_empty() || size.len() > MAX_SPATIAL {
-        return Err("size must have 1 to 3 values (one, or one per spatial axis)");
+    if let Err(rule) = upsample_count(UpsampleTarget::Size, size.len()) {
+        return Err(rule);
     }
     let mut i = 0;
     while i < size.len() {
@@ -70,8 +93,8 @@ pub const fn upsample_size(size: &[usize]) -> Verdict {
 /// Upsample's `scale_factor`: one value (every axis) or one per spatial axis (at most 3),
 /// each finite and `> 0`.
 pub const fn upsample_scale_factor(scale: &[f64]) -> Verdict {
-    if scale.is_empty() || scale.len() > MAX_SPATIAL {
-        return Err("scale_factor must have 1 to 3 values (one, or one per spatial axis)");
+    if let Err(rule) = upsample_count(UpsampleTarget::ScaleFactor, scale.len()) {
+        return Err(rule);
     }
     let mut i = 0;
     while i < scale.len() {
