@@ -373,6 +373,38 @@ def hostile_cases():
     cases["int_key"] = archive(p.op(b"u").stop(), {"0": FOUR_F32})
     cases["value_not_a_tensor"] = archive(P().op(b"}").s("w").s("text").op(b"s").stop())
     cases["ambiguous_state_dicts"] = ambiguous()
+    # Central directory entries edited one field at a time: data.pkl, byteorder, then data/0,
+    # the third, whose fields are changed.
+    cd0 = good.find(b"PK\x01\x02")
+    cd1 = good.find(b"PK\x01\x02", good.find(b"PK\x01\x02", cd0 + 4) + 4)
+    # Its local header offset moved 1 byte on: no local header there.
+    local = struct.unpack("<I", good[cd1 + 42 : cd1 + 46])[0]
+    cases["local_header_moved"] = good[: cd1 + 42] + struct.pack("<I", local + 1) + good[cd1 + 46 :]
+    # Its sizes (compressed and not) claim 1 GiB, as does the pickle (a storage of 2^28
+    # floats, of which the tensor views 4): the data would run into the directory.
+    claims = archive(one_tensor(numel=1 << 28), {"0": FOUR_F32})
+    c1 = claims.find(b"PK\x01\x02", claims.find(b"PK\x01\x02", claims.find(b"PK\x01\x02") + 4) + 4)
+    big = struct.pack("<II", 1 << 30, 1 << 30)
+    cases["entry_size_past_directory"] = claims[: c1 + 20] + big + claims[c1 + 28 :]
+    # Its sizes differ although it is stored.
+    cases["stored_sizes_differ"] = good[: cd1 + 20] + struct.pack("<I", 8) + good[cd1 + 24 :]
+    # The end record's entry count is 0xffff (zip64's marker) with no zip64 locator.
+    cases["zip64_locator_missing"] = good[: eocd + 8] + struct.pack("<HH", 0xFFFF, 0xFFFF) + good[eocd + 12 :]
+    # The same storage key named as FloatStorage of 4, then LongStorage of 2.
+    p = P().op(b"}(").s("a")
+    p.tensor("0")
+    p.s("b")
+    p.tensor("0", storage="LongStorage", numel=2, size=(2,))
+    cases["storage_named_twice"] = archive(p.op(b"u").stop(), {"0": FOUR_F32})
+    # _rebuild_tensor_v2 given an int where the storage goes.
+    p = P().op(b"}").s("w").glob("torch._utils", "_rebuild_tensor_v2").op(b"(")
+    p.i(1).i(0).ints((4,)).ints((1,)).op(b"\x89")
+    p.glob("collections", "OrderedDict").op(b")R")
+    cases["storage_not_a_storage"] = archive(p.op(b"tRs").stop(), {"0": FOUR_F32})
+    # _rebuild_parameter around a string instead of a tensor.
+    p = P().op(b"}").s("w").glob("torch._utils", "_rebuild_parameter").op(b"(").s("data").op(b"\x88")
+    p.glob("collections", "OrderedDict").op(b")R")
+    cases["parameter_of_a_string"] = archive(p.op(b"tRs").stop())
     cases["missing_named_entry"] = good
     return cases
 

@@ -381,6 +381,31 @@ const HOSTILE: &[(&str, &str)] = &[
         "ambiguous_state_dicts",
         "no state dict: several entries of the top-level dict are dicts of tensors (`model`, `ema`); name the one to load",
     ),
+    (
+        "local_header_moved",
+        "zip archive: entry `archive/data/0`: no local header signature at offset 237",
+    ),
+    (
+        "entry_size_past_directory",
+        "zip archive: entry `archive/data/0`: data at 283..+1073741824 runs into the central directory (at 346)",
+    ),
+    (
+        "stored_sizes_differ",
+        "zip archive: entry `archive/data/0`: is stored uncompressed but its compressed size 8 differs from its size 16",
+    ),
+    ("zip64_locator_missing", "zip archive: a 32-bit field is full but there is no zip64 locator"),
+    (
+        "storage_named_twice",
+        "data.pkl, byte 224: storage `0` is named twice with different types or sizes",
+    ),
+    (
+        "storage_not_a_storage",
+        "data.pkl, byte 84: _rebuild_tensor_v2: storage is the int 1, not a storage",
+    ),
+    (
+        "parameter_of_a_string",
+        "data.pkl, byte 81: _rebuild_parameter: data is a string, not a tensor",
+    ),
 ];
 
 #[test]
@@ -460,4 +485,36 @@ fn a_hostile_file_leaves_the_model_unchanged() {
         assert_eq!(err.file(), Some(path.as_path()), "{case}");
         assert_eq!(model.state_dict(), before, "{case}");
     }
+}
+
+#[test]
+fn module_load_pytorch_lists_missing_unexpected_and_mismatched_keys_at_once() {
+    // state_dict.pth is Linear(3, 4), BatchNorm1d(4), Linear(4, 2). This model has a
+    // LayerNorm where the file has a BatchNorm (its running stats are unexpected), a wider
+    // last Linear (mismatched) and one more Linear (missing).
+    let mut model = Sequential::new()
+        .push(Linear::<3, 4>::new(&mut Seed::new(1)).unwrap())
+        .push(LayerNorm::<4>::new())
+        .push(Linear::<4, 3>::new(&mut Seed::new(2)).unwrap())
+        .push(Linear::<3, 1>::new(&mut Seed::new(3)).unwrap());
+    let before = model.state_dict();
+    let path = dir().join("state_dict.pth");
+    let err = model.load_pytorch(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Error(s) in loading state_dict for Sequential (nothing was loaded):\n\t\
+         Missing key(s) in state_dict: \"3.weight\", \"3.bias\".\n\t\
+         Unexpected key(s) in state_dict: \"1.running_mean\", \"1.running_var\", \"1.num_batches_tracked\".\n\t\
+         size mismatch for 2.weight: copying a param with shape [2, 4] from checkpoint, the shape in current model is [3, 4].\n\t\
+         size mismatch for 2.bias: copying a param with shape [2] from checkpoint, the shape in current model is [3]."
+    );
+    let ErrorKind::LoadStateDict { report, .. } = err.kind() else { panic!("{err:?}") };
+    assert_eq!(report.missing, ["3.weight", "3.bias"]);
+    assert_eq!(report.unexpected.len(), 3);
+    assert_eq!(report.mismatched.len(), 2);
+    // Atomic: 0.weight and 1.weight fit, and were not written either.
+    assert_eq!(model.state_dict(), before);
+    let err = model.load_pytorch_key(dir().join("checkpoint.pth"), "state_dict").unwrap_err();
+    assert_eq!(err.to_string().lines().count(), 5, "{err}");
+    assert_eq!(model.state_dict(), before);
 }
