@@ -275,11 +275,16 @@ impl Decoded {
             bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
         }
         match (self, d) {
-            (Decoded::F32(v), StorageDtype::Float) => v.extend(convert::f32s(bytes)),
+            // The two common cases without a temporary vector.
+            (Decoded::F32(v), StorageDtype::Float) => {
+                v.extend(bytes.as_chunks::<4>().0.iter().map(|b| f32::from_le_bytes(*b)));
+            }
             (Decoded::F32(v), StorageDtype::Half) => v.extend(convert::f16s(bytes)),
             (Decoded::F32(v), StorageDtype::BFloat16) => v.extend(convert::bf16s(bytes)),
             (Decoded::F32(v), StorageDtype::Double) => v.extend(convert::f64s(bytes)),
-            (Decoded::I64(v), StorageDtype::Long) => v.extend(convert::i64s(bytes)),
+            (Decoded::I64(v), StorageDtype::Long) => {
+                v.extend(bytes.as_chunks::<8>().0.iter().map(|b| i64::from_le_bytes(*b)));
+            }
             (Decoded::I64(v), StorageDtype::Bool) => v.extend(convert::bools(bytes)),
             _ => {}
         }
