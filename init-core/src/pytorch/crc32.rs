@@ -80,7 +80,8 @@ mod tests {
     #[test]
     fn sixteen_bytes_at_a_time_is_the_bytewise_crc() {
         // Against the definition, bit by bit, for every length 0..=80 and every split.
-        let data: Vec<u8> = (0u32..80).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let data: Vec<u8> =
+            (0u32..80).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         let bitwise = |d: &[u8]| {
             let mut c = !0u32;
             for &b in d {

@@ -13,6 +13,7 @@
 //! The legacy format (before PyTorch 1.6) is recognized and refused with how to convert it.
 
 mod crc32;
+mod decode;
 mod find;
 mod pickle;
 mod rebuild;

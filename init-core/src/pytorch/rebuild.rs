@@ -8,14 +8,15 @@
 //! storage's entry is read whole, once for all the views into it, and each view gathers its
 //! elements in row-major order.
 
-use ndarray::{ArrayD, IxDyn};
+use std::collections::HashMap;
 
 use super::crc32::Crc32;
+use super::decode::{self, Decoded};
 use super::pickle::value::{Storage, StorageDtype, TensorRef};
 use super::source::Source;
 use super::zip::{self, Archive, CHUNK, Entry};
 use crate::error::FileError;
-use crate::safetensors::convert;
+use crate::param::try_zeroed;
 use crate::safetensors::{Conversion, SourceDtype};
 use crate::state::Tensor;
 
@@ -165,6 +166,9 @@ impl Planned<'_> {
         big: bool,
     ) -> Result<Tensor, FileError> {
         let start = archive.data_start(src, self.entry)?;
+        if self.storage.dtype == StorageDtype::Float && !big && cfg!(target_endian = "little") {
+            return self.read_in_place(start, src);
+        }
         let size = self.storage.dtype.size() as usize;
         let mut crc = Crc32::new();
         let mut out =
@@ -181,6 +185,25 @@ impl Planned<'_> {
         }
         zip::check_crc(self.entry, crc)?;
         out.into_tensor(&self.shape).ok_or_else(|| self.overflow())
+    }
+
+    /// A little-endian `f32` storage on a little-endian machine: its bytes are the values, read
+    /// straight into the tensor's memory (zeroed pages, so written once), CRC-checked there.
+    fn read_in_place(&self, start: u64, src: &mut dyn Source) -> Result<Tensor, FileError> {
+        let mut array = try_zeroed(&self.shape).map_err(|_| self.oom())?;
+        let values = array.as_slice_mut().ok_or_else(|| self.overflow())?;
+        let bytes = decode::f32_bytes_mut(values);
+        // `plan` checked: numel elements of 4 bytes are the entry's size.
+        if bytes.len() as u64 != self.entry.size {
+            return Err(self.overflow());
+        }
+        let mut crc = Crc32::new();
+        for (i, piece) in bytes.chunks_mut(CHUNK).enumerate() {
+            src.read_at(start + (i * CHUNK) as u64, piece)?;
+            crc.update(piece);
+        }
+        zip::check_crc(self.entry, crc)?;
+        Ok(Tensor::F32(array))
     }
 
     /// The whole storage, read, CRC-checked and converted (for the views into it).
@@ -241,98 +264,21 @@ pub(super) fn read_all(
             out[i] = Some(plans[i].gather_from(&storage)?);
         }
     }
-    for (p, slot) in plans.iter().zip(&mut out) {
-        if slot.is_none() {
-            *slot = Some(p.stream(archive, src, big)?);
+    // A storage under several keys (a tied weight) is read once; the others are copies.
+    let mut first_of: HashMap<u32, usize> = HashMap::new();
+    for i in 0..plans.len() {
+        if out[i].is_some() {
+            continue;
         }
+        let p = &plans[i];
+        let same = first_of.get(&p.view.storage).copied().filter(|&j| plans[j].shape == p.shape);
+        out[i] = Some(match same.and_then(|j| out[j].clone()) {
+            Some(tensor) => tensor,
+            None => {
+                first_of.entry(p.view.storage).or_insert(i);
+                p.stream(archive, src, big)?
+            }
+        });
     }
     Ok(out.into_iter().flatten().collect())
-}
-
-/// Values being read: `f32` or `i64`.
-enum Decoded {
-    F32(Vec<f32>),
-    I64(Vec<i64>),
-}
-
-impl Decoded {
-    fn with_capacity(d: StorageDtype, n: usize) -> Option<Decoded> {
-        Some(if matches!(d, StorageDtype::Long | StorageDtype::Bool) {
-            let mut v = Vec::new();
-            v.try_reserve_exact(n).ok()?;
-            Decoded::I64(v)
-        } else {
-            let mut v = Vec::new();
-            v.try_reserve_exact(n).ok()?;
-            Decoded::F32(v)
-        })
-    }
-
-    /// Append the elements of `bytes` (whole elements of `size` bytes, in the file's byte
-    /// order).
-    fn extend(&mut self, d: StorageDtype, bytes: &mut [u8], size: usize, big_endian: bool) {
-        if big_endian && size > 1 {
-            bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
-        }
-        match (self, d) {
-            // The two common cases without a temporary vector.
-            (Decoded::F32(v), StorageDtype::Float) => {
-                v.extend(bytes.as_chunks::<4>().0.iter().map(|b| f32::from_le_bytes(*b)));
-            }
-            (Decoded::F32(v), StorageDtype::Half) => v.extend(convert::f16s(bytes)),
-            (Decoded::F32(v), StorageDtype::BFloat16) => v.extend(convert::bf16s(bytes)),
-            (Decoded::F32(v), StorageDtype::Double) => v.extend(convert::f64s(bytes)),
-            (Decoded::I64(v), StorageDtype::Long) => {
-                v.extend(bytes.as_chunks::<8>().0.iter().map(|b| i64::from_le_bytes(*b)));
-            }
-            (Decoded::I64(v), StorageDtype::Bool) => v.extend(convert::bools(bytes)),
-            _ => {}
-        }
-    }
-
-    /// The elements of the view of `shape` and `stride` starting at element `from`, in
-    /// row-major order.
-    fn gather(&self, from: usize, shape: &[usize], stride: &[u64]) -> Decoded {
-        match self {
-            Decoded::F32(v) => {
-                Decoded::F32(gather(v.get(from..).unwrap_or_default(), shape, stride))
-            }
-            Decoded::I64(v) => {
-                Decoded::I64(gather(v.get(from..).unwrap_or_default(), shape, stride))
-            }
-        }
-    }
-
-    fn into_tensor(self, shape: &[usize]) -> Option<Tensor> {
-        Some(match self {
-            Decoded::F32(v) => Tensor::F32(ArrayD::from_shape_vec(IxDyn(shape), v).ok()?),
-            Decoded::I64(v) => Tensor::I64(ArrayD::from_shape_vec(IxDyn(shape), v).ok()?),
-        })
-    }
-}
-
-/// The view's elements in row-major order (its span was checked to lie in `src`).
-fn gather<T: Copy + Default>(src: &[T], shape: &[usize], stride: &[u64]) -> Vec<T> {
-    let numel: usize = shape.iter().product();
-    let mut out = Vec::with_capacity(numel);
-    if numel == 0 {
-        return out;
-    }
-    let mut index = vec![0usize; shape.len()];
-    let mut at = 0usize;
-    for _ in 0..numel {
-        out.push(src.get(at).copied().unwrap_or_default());
-        // The odometer: the last axis turns fastest.
-        for k in (0..shape.len()).rev() {
-            let s = stride[k] as usize;
-            if index[k] + 1 < shape[k] {
-                index[k] += 1;
-                at += s;
-                break;
-            }
-            at -= index[k] * s;
-            index[k] = 0;
-        }
-    }
-    out
 }
