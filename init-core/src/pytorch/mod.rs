@@ -78,8 +78,7 @@ pub fn load_pytorch_key(path: impl AsRef<Path>, key: &str) -> Result<Loaded> {
 /// assert!(err.to_string().starts_with("a PyTorch file in the legacy format (a raw pickle)"));
 /// ```
 pub fn pytorch_from_bytes(bytes: &[u8], key: Option<&str>) -> Result<Loaded> {
-    let mut src = bytes;
-    load_from(&mut src, key).map_err(InitError::from)
+    load_from(&bytes, key).map_err(InitError::from)
 }
 
 fn load_file(path: &Path, key: Option<&str>) -> Result<Loaded> {
@@ -94,8 +93,8 @@ fn load_file(path: &Path, key: Option<&str>) -> Result<Loaded> {
     let file = File::open(path).map_err(|e| at(io("open the file", e)))?;
     let meta = file.metadata().map_err(|e| at(io("read the file's metadata", e)))?;
     check_kind(&meta).map_err(at)?;
-    let mut src = FileSource { file, len: meta.len() };
-    load_from(&mut src, key).map_err(at)
+    let src = FileSource::new(file, meta.len());
+    load_from(&src, key).map_err(at)
 }
 
 fn check_kind(meta: &std::fs::Metadata) -> Result<(), FileError> {
@@ -110,7 +109,7 @@ fn check_kind(meta: &std::fs::Metadata) -> Result<(), FileError> {
 }
 
 /// The whole load, from any source.
-fn load_from(src: &mut dyn Source, key: Option<&str>) -> Result<Loaded, FileError> {
+fn load_from(src: &dyn Source, key: Option<&str>) -> Result<Loaded, FileError> {
     recognize(src)?;
     let archive = Archive::read(src)?;
     let prefix = prefix(&archive)?;
@@ -146,7 +145,7 @@ fn load_from(src: &mut dyn Source, key: Option<&str>) -> Result<Loaded, FileErro
 }
 
 /// A zip archive, or an error saying what the file is instead.
-fn recognize(src: &mut dyn Source) -> Result<(), FileError> {
+fn recognize(src: &dyn Source) -> Result<(), FileError> {
     let len = src.len();
     let mut head = vec![0; len.min(512) as usize];
     src.read_at(0, &mut head)?;
@@ -191,7 +190,7 @@ fn prefix(archive: &Archive) -> Result<String, FileError> {
 
 /// Whether the storages are big-endian (the `byteorder` entry; little-endian without one, as
 /// files from before PyTorch 1.10 are).
-fn byteorder(archive: &Archive, src: &mut dyn Source, prefix: &str) -> Result<bool, FileError> {
+fn byteorder(archive: &Archive, src: &dyn Source, prefix: &str) -> Result<bool, FileError> {
     let Some(e) = archive.get(&format!("{prefix}/byteorder")) else { return Ok(false) };
     if e.size > 16 {
         return Err(FileError::Zip {

@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::crc32::Crc32;
 use super::decode::{self, Decoded};
 use super::pickle::value::{Storage, StorageDtype, TensorRef};
@@ -159,12 +161,7 @@ impl Planned<'_> {
     }
 
     /// Stream the tensor, which is its whole storage in order, from its entry in pieces.
-    fn stream(
-        &self,
-        archive: &Archive,
-        src: &mut dyn Source,
-        big: bool,
-    ) -> Result<Tensor, FileError> {
+    fn stream(&self, archive: &Archive, src: &dyn Source, big: bool) -> Result<Tensor, FileError> {
         let start = archive.data_start(src, self.entry)?;
         if self.storage.dtype == StorageDtype::Float && !big && cfg!(target_endian = "little") {
             return self.read_in_place(start, src);
@@ -189,7 +186,7 @@ impl Planned<'_> {
 
     /// A little-endian `f32` storage on a little-endian machine: its bytes are the values, read
     /// straight into the tensor's memory (zeroed pages, so written once), CRC-checked there.
-    fn read_in_place(&self, start: u64, src: &mut dyn Source) -> Result<Tensor, FileError> {
+    fn read_in_place(&self, start: u64, src: &dyn Source) -> Result<Tensor, FileError> {
         let mut array = try_zeroed(&self.shape).map_err(|_| self.oom())?;
         let values = array.as_slice_mut().ok_or_else(|| self.overflow())?;
         let bytes = decode::f32_bytes_mut(values);
@@ -210,7 +207,7 @@ impl Planned<'_> {
     fn read_storage(
         &self,
         archive: &Archive,
-        src: &mut dyn Source,
+        src: &dyn Source,
         big: bool,
     ) -> Result<Decoded, FileError> {
         let start = archive.data_start(src, self.entry)?;
@@ -247,12 +244,12 @@ impl Planned<'_> {
 
 /// Read every planned tensor, in the plans' order. The views are read one storage at a time:
 /// each storage that views look into is read once, however many keys view it, so no file
-/// makes the loader read more than its own size for them; a tensor that is its whole storage
-/// is streamed.
+/// makes the loader read more than its own size for them; the tensors that are their whole
+/// storage are streamed, several at once (rayon), each storage once.
 pub(super) fn read_all(
     plans: &[Planned<'_>],
     archive: &Archive,
-    src: &mut dyn Source,
+    src: &dyn Source,
     big: bool,
 ) -> Result<Vec<Tensor>, FileError> {
     let mut out: Vec<Option<Tensor>> = plans.iter().map(|_| None).collect();
@@ -266,19 +263,26 @@ pub(super) fn read_all(
     }
     // A storage under several keys (a tied weight) is read once; the others are copies.
     let mut first_of: HashMap<u32, usize> = HashMap::new();
-    for i in 0..plans.len() {
-        if out[i].is_some() {
-            continue;
-        }
-        let p = &plans[i];
-        let same = first_of.get(&p.view.storage).copied().filter(|&j| plans[j].shape == p.shape);
-        out[i] = Some(match same.and_then(|j| out[j].clone()) {
-            Some(tensor) => tensor,
-            None => {
+    let mut copies = Vec::new();
+    let mut streamed = Vec::new();
+    for (i, p) in plans.iter().enumerate().filter(|(i, _)| out[*i].is_none()) {
+        match first_of.get(&p.view.storage) {
+            Some(&j) if plans[j].shape == p.shape => copies.push((i, j)),
+            _ => {
                 first_of.entry(p.view.storage).or_insert(i);
-                p.stream(archive, src, big)?
+                streamed.push(i);
             }
-        });
+        }
+    }
+    // The tensors are read in parallel; the error reported is the first in the file's order,
+    // whatever the threads' timing.
+    let read: Vec<Result<Tensor, FileError>> =
+        streamed.par_iter().map(|&i| plans[i].stream(archive, src, big)).collect();
+    for (&i, tensor) in streamed.iter().zip(read) {
+        out[i] = Some(tensor?);
+    }
+    for (i, j) in copies {
+        out[i] = out[j].clone();
     }
     Ok(out.into_iter().flatten().collect())
 }

@@ -176,3 +176,34 @@ fn a_dict_shared_by_many_keys_is_looked_at_once() {
     );
     assert!(err.ends_with(", `k11`, and 99988 more"), "{err}");
 }
+
+#[test]
+fn the_first_broken_tensor_in_the_files_order_is_reported() {
+    // Ten tensors `w0`..`w9` on storages `0`..`9`, read in parallel; storages 3, 6 and 9 are
+    // corrupt, and the error is always about the first of them.
+    let mut p = b"\x80\x02}(".to_vec();
+    for k in 0..10u8 {
+        p.extend(b"X\x02\x00\x00\x00w");
+        p.push(b'0' + k);
+        let mut t = tensor(4, 0, &[4], &[1]);
+        let key = t.windows(6).position(|w| w == b"X\x01\x00\x00\x000").unwrap() + 5;
+        t[key] = b'0' + k;
+        p.extend(t);
+    }
+    p.extend(b"u.");
+    let names: Vec<String> = (0..10).map(|k| format!("a/data/{k}")).collect();
+    let data = floats(4);
+    let mut entries: Vec<(&str, &[u8])> = vec![("a/data.pkl", &p)];
+    entries.extend(names.iter().map(|n| (n.as_str(), &data[..])));
+    let good = zip(&entries, false);
+    assert_eq!(pytorch_from_bytes(&good, None).unwrap().state.len(), 10);
+    let mut bad = good.clone();
+    for k in [9, 6, 3] {
+        let at = bad.windows(8).position(|w| w == format!("a/data/{k}").as_bytes()).unwrap();
+        bad[at + 8 + 5] ^= 0x40;
+    }
+    for _ in 0..20 {
+        let err = pytorch_from_bytes(&bad, None).unwrap_err().to_string();
+        assert!(err.starts_with("zip archive: entry `a/data/3`: CRC-32 is "), "{err}");
+    }
+}

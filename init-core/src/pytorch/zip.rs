@@ -59,7 +59,7 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 
 impl Archive {
     /// The central directory of the archive in `src`.
-    pub fn read(src: &mut dyn Source) -> Result<Archive, FileError> {
+    pub fn read(src: &dyn Source) -> Result<Archive, FileError> {
         let len = src.len();
         let (count, cd_len, cd_start) = end_record(src)?;
         let cd_end = cd_start.checked_add(cd_len).filter(|&e| e <= len).ok_or_else(|| {
@@ -102,7 +102,7 @@ impl Archive {
     }
 
     /// Where `e`'s data starts in the file, its local header checked.
-    pub fn data_start(&self, src: &mut dyn Source, e: &Entry) -> Result<u64, FileError> {
+    pub fn data_start(&self, src: &dyn Source, e: &Entry) -> Result<u64, FileError> {
         let err = |rule: String| zip_err(&e.name, rule);
         if e.flags & 1 != 0 {
             return Err(err("is encrypted".into()));
@@ -159,7 +159,7 @@ impl Archive {
     }
 
     /// The whole of entry `e`, its CRC checked.
-    pub fn read_entry(&self, src: &mut dyn Source, e: &Entry) -> Result<Vec<u8>, FileError> {
+    pub fn read_entry(&self, src: &dyn Source, e: &Entry) -> Result<Vec<u8>, FileError> {
         let start = self.data_start(src, e)?;
         let mut buf = Vec::new();
         buf.try_reserve_exact(e.size as usize)
@@ -187,7 +187,7 @@ pub(super) fn check_crc(e: &Entry, crc: Crc32) -> Result<(), FileError> {
 
 /// The end-of-central-directory record (zip64's where it says so): entry count, directory
 /// length and start.
-fn end_record(src: &mut dyn Source) -> Result<(u64, u64, u64), FileError> {
+fn end_record(src: &dyn Source) -> Result<(u64, u64, u64), FileError> {
     let len = src.len();
     if len < EOCD_LEN {
         return Err(zip_err(
