@@ -110,3 +110,23 @@ pub(super) fn f32_bytes_mut(values: &mut [f32]) -> &mut [u8] {
 pub(super) fn f32_bytes_mut(_: &mut [f32]) -> &mut [u8] {
     &mut []
 }
+
+/// Have Linux map every page of `bytes` at once (`MADV_POPULATE_WRITE`, Linux 5.14), before a
+/// storage is read into them: one call instead of a page fault per 4 KiB. Advice only: on an
+/// older kernel the pages fault in one by one as before.
+#[cfg(target_os = "linux")]
+pub(super) fn populate(bytes: &mut [u8]) {
+    const PAGE: usize = 4096;
+    let start = bytes.as_mut_ptr() as usize;
+    let from = start.next_multiple_of(PAGE);
+    let to = (start + bytes.len()) / PAGE * PAGE;
+    if to > from {
+        // SAFETY: `from..to` lies inside `bytes`, memory this process owns; populating it
+        // maps its pages, never changes what it holds.
+        unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_POPULATE_WRITE) };
+    }
+}
+
+/// Elsewhere the pages fault in as they are written.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn populate(_: &mut [u8]) {}

@@ -185,11 +185,13 @@ impl Planned<'_> {
     }
 
     /// A little-endian `f32` storage on a little-endian machine: its bytes are the values, read
-    /// straight into the tensor's memory (zeroed pages, so written once), CRC-checked there.
+    /// straight into the tensor's memory (zeroed pages, mapped in one call, written once),
+    /// CRC-checked there.
     fn read_in_place(&self, start: u64, src: &dyn Source) -> Result<Tensor, FileError> {
         let mut array = try_zeroed(&self.shape).map_err(|_| self.oom())?;
         let values = array.as_slice_mut().ok_or_else(|| self.overflow())?;
         let bytes = decode::f32_bytes_mut(values);
+        decode::populate(bytes);
         // `plan` checked: numel elements of 4 bytes are the entry's size.
         if bytes.len() as u64 != self.entry.size {
             return Err(self.overflow());
