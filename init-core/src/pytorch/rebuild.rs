@@ -205,6 +205,21 @@ impl Planned<'_> {
         Ok(Tensor::F32(array))
     }
 
+    /// A copy of `tensor`, the same storage under this key: its pages mapped at once.
+    fn copy_of(&self, tensor: &Tensor) -> Result<Tensor, FileError> {
+        Ok(match tensor {
+            Tensor::F32(a) => {
+                let mut copy = try_zeroed(a.shape()).map_err(|_| self.oom())?;
+                if let Some(values) = copy.as_slice_mut() {
+                    decode::populate(decode::f32_bytes_mut(values));
+                }
+                copy.assign(a);
+                Tensor::F32(copy)
+            }
+            other => other.clone(),
+        })
+    }
+
     /// The whole storage, read, CRC-checked and converted (for the views into it).
     fn read_storage(
         &self,
@@ -263,28 +278,38 @@ pub(super) fn read_all(
             out[i] = Some(plans[i].gather_from(&storage)?);
         }
     }
-    // A storage under several keys (a tied weight) is read once; the others are copies.
+    // A storage under several keys (a tied weight) is read once; the others are copies, made
+    // by the thread that read it.
     let mut first_of: HashMap<u32, usize> = HashMap::new();
-    let mut copies = Vec::new();
+    let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut streamed = Vec::new();
     for (i, p) in plans.iter().enumerate().filter(|(i, _)| out[*i].is_none()) {
         match first_of.get(&p.view.storage) {
-            Some(&j) if plans[j].shape == p.shape => copies.push((i, j)),
+            Some(&j) if plans[j].shape == p.shape => copies.entry(j).or_default().push(i),
             _ => {
                 first_of.entry(p.view.storage).or_insert(i);
                 streamed.push(i);
             }
         }
     }
+    let copies_of = |i: usize| copies.get(&i).map_or(&[][..], Vec::as_slice);
     // The tensors are read in parallel; the error reported is the first in the file's order,
     // whatever the threads' timing.
-    let read: Vec<Result<Tensor, FileError>> =
-        streamed.par_iter().map(|&i| plans[i].stream(archive, src, big)).collect();
-    for (&i, tensor) in streamed.iter().zip(read) {
-        out[i] = Some(tensor?);
-    }
-    for (i, j) in copies {
-        out[i] = out[j].clone();
+    let read: Vec<Result<(Tensor, Vec<Tensor>), FileError>> = streamed
+        .par_iter()
+        .map(|&i| {
+            let tensor = plans[i].stream(archive, src, big)?;
+            let dups: Result<Vec<Tensor>, FileError> =
+                copies_of(i).iter().map(|&k| plans[k].copy_of(&tensor)).collect();
+            Ok((tensor, dups?))
+        })
+        .collect();
+    for (&i, result) in streamed.iter().zip(read) {
+        let (tensor, dups) = result?;
+        out[i] = Some(tensor);
+        for (&k, dup) in copies_of(i).iter().zip(dups) {
+            out[k] = Some(dup);
+        }
     }
     Ok(out.into_iter().flatten().collect())
 }
