@@ -14,6 +14,7 @@ mod math;
 mod model;
 mod module;
 mod param;
+mod pytorch;
 mod report;
 mod rng;
 mod rules;
@@ -55,6 +56,7 @@ pub use module::{
     Tie, Visitor, VisitorMut, Width, Zeroed,
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
+pub use pytorch::{load_pytorch, load_pytorch_key, pytorch_from_bytes};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator, TruncNormalAlgorithm};
 pub use rules::{Rule, Rules, Target, TorchLoop};
 pub use schemes::{

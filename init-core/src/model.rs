@@ -13,6 +13,7 @@ use ndarray::ArrayViewD;
 
 use crate::error::Result;
 use crate::module::{Module, tie};
+use crate::pytorch;
 use crate::rng::Generator;
 use crate::rules::{Fallback, TorchLoop, run, run_torch};
 use crate::safetensors::{self, Conversion};
@@ -209,6 +210,35 @@ pub trait ModuleExt: Module {
     /// ```
     fn load_safetensors(&mut self, path: impl AsRef<Path>)
     -> Result<(LoadReport, Vec<Conversion>)>;
+
+    /// Load a PyTorch file (`torch.save(model.state_dict(), path)`) strictly and atomically,
+    /// as [`load_safetensors`](ModuleExt::load_safetensors) does: the file is read whole and
+    /// checked ([`load_pytorch`](crate::load_pytorch): a restricted unpickler that runs
+    /// nothing), then every key is checked against the model before any value is written.
+    /// Returns the load report and the tensors converted on load.
+    ///
+    /// ```
+    /// use init_core::{Linear, ModuleExt};
+    /// let mut fc = Linear::<3, 2>::zeroed();
+    /// let err = fc.load_pytorch("no/such/model.pth").unwrap_err();
+    /// assert_eq!(err.to_string(), "no/such/model.pth: no such file");
+    /// ```
+    fn load_pytorch(&mut self, path: impl AsRef<Path>) -> Result<(LoadReport, Vec<Conversion>)>;
+
+    /// [`load_pytorch`](ModuleExt::load_pytorch) from the entry `key` of the pickled dict
+    /// (`torch.save({"model": model.state_dict(), "epoch": 3}, path)`).
+    ///
+    /// ```
+    /// use init_core::{Linear, ModuleExt};
+    /// let mut fc = Linear::<3, 2>::zeroed();
+    /// let err = fc.load_pytorch_key("no/such/checkpoint.pt", "model").unwrap_err();
+    /// assert_eq!(err.to_string(), "no/such/checkpoint.pt: no such file");
+    /// ```
+    fn load_pytorch_key(
+        &mut self,
+        path: impl AsRef<Path>,
+        key: &str,
+    ) -> Result<(LoadReport, Vec<Conversion>)>;
 }
 
 impl<M: Module + ?Sized> ModuleExt for M {
@@ -249,6 +279,22 @@ impl<M: Module + ?Sized> ModuleExt for M {
         path: impl AsRef<Path>,
     ) -> Result<(LoadReport, Vec<Conversion>)> {
         let loaded = safetensors::load(path)?;
+        let report = load::load(self.as_module_mut(), &loaded.state, Mode::Strict)?;
+        Ok((report, loaded.conversions))
+    }
+
+    fn load_pytorch(&mut self, path: impl AsRef<Path>) -> Result<(LoadReport, Vec<Conversion>)> {
+        let loaded = pytorch::load_pytorch(path)?;
+        let report = load::load(self.as_module_mut(), &loaded.state, Mode::Strict)?;
+        Ok((report, loaded.conversions))
+    }
+
+    fn load_pytorch_key(
+        &mut self,
+        path: impl AsRef<Path>,
+        key: &str,
+    ) -> Result<(LoadReport, Vec<Conversion>)> {
+        let loaded = pytorch::load_pytorch_key(path, key)?;
         let report = load::load(self.as_module_mut(), &loaded.state, Mode::Strict)?;
         Ok((report, loaded.conversions))
     }

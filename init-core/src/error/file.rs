@@ -1,4 +1,5 @@
-//! [`FileError`]: the ways reading or writing a safetensors file goes wrong.
+//! [`FileError`]: the ways reading or writing a safetensors file, or reading a PyTorch file,
+//! goes wrong.
 
 /// What is wrong with a safetensors file, or with reading or writing one: an
 /// [`ErrorKind::File`](crate::ErrorKind::File).
@@ -103,6 +104,78 @@ pub enum FileError {
     BadHeader {
         /// What is wrong, naming the tensor when there is one.
         rule: String,
+    },
+    /// A file that is not a PyTorch archive: neither a zip archive (what `torch.save` writes
+    /// since PyTorch 1.6) nor a legacy PyTorch file.
+    #[error("not a PyTorch file: {reason}")]
+    NotPytorch {
+        /// What the file is instead, in words.
+        reason: String,
+    },
+    /// A file in the legacy format of `torch.save` (PyTorch before 1.6, or
+    /// `_use_new_zipfile_serialization=False`), which is not read.
+    #[error(
+        "a PyTorch file in the legacy format ({format}), written before PyTorch 1.6 or with _use_new_zipfile_serialization=False, is not read; convert it once with PyTorch: torch.save(torch.load(path, weights_only=True), new_path)"
+    )]
+    LegacyPytorch {
+        /// Which legacy format ("a raw pickle", "a tar archive").
+        format: &'static str,
+    },
+    /// A zip archive that breaks a rule of the zip format or of `torch.save`'s archives.
+    #[error("zip archive: {}{rule}", if entry.is_empty() { String::new() } else { format!("entry `{entry}`: ") })]
+    Zip {
+        /// The entry's name, `""` for the archive as a whole.
+        entry: String,
+        /// The rule broken.
+        rule: String,
+    },
+    /// A `data.pkl` pickle that the restricted unpickler refuses: an opcode it does not run,
+    /// a broken stack, a limit passed.
+    #[error("data.pkl, byte {at}: {rule}")]
+    Pickle {
+        /// The offset of the opcode in the pickle.
+        at: u64,
+        /// The rule broken.
+        rule: String,
+    },
+    /// A pickle that names a global outside the allow-list (`os.system`, `builtins.eval`):
+    /// nothing is imported or called.
+    #[error(
+        "data.pkl, byte {at}: global `{global}` is not allowed (only collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter, torch storages and dtypes are; nothing is imported or run)"
+    )]
+    ForbiddenGlobal {
+        /// The offset of the opcode in the pickle.
+        at: u64,
+        /// `module.name`, as written.
+        global: String,
+    },
+    /// A tensor of a PyTorch file whose storage or view does not fit: a storage missing from
+    /// the archive or of the wrong size, a view outside its storage, a shape that overflows.
+    #[error("tensor `{key}`: {rule}")]
+    BadTensor {
+        /// The tensor's key.
+        key: String,
+        /// The rule broken.
+        rule: String,
+    },
+    /// A PyTorch file whose pickle holds no state dict where one was looked for.
+    #[error("no state dict: {rule}")]
+    NoStateDict {
+        /// What was found instead.
+        rule: String,
+    },
+    /// Tensors that would take more memory than the file justifies (views repeating their
+    /// storage's elements, many keys on one storage).
+    #[error(
+        "the tensors would take {bytes} bytes, more than the {limit} bytes a file of {file_len} bytes justifies (4 times its size plus 64 MiB)"
+    )]
+    TooMuchData {
+        /// The bytes the tensors would take.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+        /// The file's size.
+        file_len: u64,
     },
     /// A tensor name that appears twice in a header.
     #[error("tensor `{key}` appears more than once in the header")]
@@ -232,7 +305,8 @@ impl FileError {
             | FileError::ShapeOverflow { key, .. }
             | FileError::ByteCount { key, .. }
             | FileError::ReversedOffsets { key, .. }
-            | FileError::OffsetsOutOfData { key, .. } => Some(key),
+            | FileError::OffsetsOutOfData { key, .. }
+            | FileError::BadTensor { key, .. } => Some(key),
             FileError::Io { .. }
             | FileError::NotFound
             | FileError::IsDirectory
@@ -249,7 +323,14 @@ impl FileError {
             | FileError::BadHeader { .. }
             | FileError::OverlappingTensors { .. }
             | FileError::UncoveredData { .. }
-            | FileError::ReservedKey => None,
+            | FileError::ReservedKey
+            | FileError::NotPytorch { .. }
+            | FileError::LegacyPytorch { .. }
+            | FileError::Zip { .. }
+            | FileError::Pickle { .. }
+            | FileError::ForbiddenGlobal { .. }
+            | FileError::NoStateDict { .. }
+            | FileError::TooMuchData { .. } => None,
         }
     }
 }

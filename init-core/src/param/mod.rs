@@ -14,6 +14,7 @@ mod zeroed;
 pub use buffer::{Buffer, BufferData, BufferMut};
 pub(crate) use handle::target;
 pub use handle::{ParamMut, ParamSlot, ParamTarget};
+pub(crate) use zeroed::try_zeroed;
 
 /// A trainable `f32` tensor.
 ///
@@ -89,7 +90,7 @@ impl Param {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn try_zeros(shape: &[usize]) -> Result<Self> {
-        let value = zeroed::try_zeroed(shape)?.into_shared();
+        let value = try_zeroed(shape)?.into_shared();
         Ok(Param { value, requires_grad: true, origin: None })
     }
 

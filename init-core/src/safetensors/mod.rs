@@ -32,7 +32,7 @@
 
 pub(crate) mod atomic;
 mod checks;
-mod convert;
+pub(crate) mod convert;
 mod header;
 mod read;
 mod scan;
@@ -47,6 +47,7 @@ mod tests_atomic;
 
 use std::fmt;
 
+use crate::dtype::Dtype;
 use crate::state::StateDict;
 
 pub use read::{from_bytes, load};
@@ -73,7 +74,8 @@ pub struct Loaded {
     pub conversions: Vec<Conversion>,
 }
 
-/// One tensor converted to `f32` on load.
+/// One tensor converted on load: a float type to `f32`, or (from a PyTorch file) `bool` to
+/// `i64`.
 ///
 /// ```
 /// use init_core::safetensors::{Conversion, SourceDtype};
@@ -90,11 +92,13 @@ pub struct Conversion {
 
 impl fmt::Display for Conversion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} converted to F32", self.key, self.from)
+        write!(f, "{}: {} converted to {}", self.key, self.from, self.from.target())
     }
 }
 
-/// A float type that [`load`] and [`from_bytes`] convert to `f32`.
+/// A dtype converted on load: the float types that [`load`], [`from_bytes`] and
+/// [`load_pytorch`](crate::load_pytorch) convert to `f32`, and `bool`, which
+/// [`load_pytorch`](crate::load_pytorch) converts to `i64` (`0` and `1`).
 ///
 /// `F16` and `BF16` convert exactly (NaN payloads kept); `F64` rounds to the nearest `f32`
 /// (values beyond `f32::MAX` become infinities).
@@ -111,6 +115,26 @@ pub enum SourceDtype {
     BF16,
     /// IEEE double precision.
     F64,
+    /// PyTorch's `bool` (one byte per value), converted to `i64`.
+    Bool,
+}
+
+impl SourceDtype {
+    /// The dtype it is converted to: [`Dtype::F32`] for the float types, [`Dtype::I64`] for
+    /// `Bool`.
+    ///
+    /// ```
+    /// use init_core::Dtype;
+    /// use init_core::safetensors::SourceDtype;
+    /// assert_eq!(SourceDtype::F16.target(), Dtype::F32);
+    /// assert_eq!(SourceDtype::Bool.target(), Dtype::I64);
+    /// ```
+    pub fn target(self) -> Dtype {
+        match self {
+            SourceDtype::F16 | SourceDtype::BF16 | SourceDtype::F64 => Dtype::F32,
+            SourceDtype::Bool => Dtype::I64,
+        }
+    }
 }
 
 impl fmt::Display for SourceDtype {
@@ -119,6 +143,7 @@ impl fmt::Display for SourceDtype {
             SourceDtype::F16 => "F16",
             SourceDtype::BF16 => "BF16",
             SourceDtype::F64 => "F64",
+            SourceDtype::Bool => "BOOL",
         })
     }
 }
