@@ -74,11 +74,12 @@ impl<'f> DirectOut<'f> {
     /// the write (`EINVAL`) gets it again buffered, and every later block too.
     fn write_block(&mut self) -> io::Result<()> {
         let block = &self.buf[self.start..self.start + self.len];
-        match (&mut &*self.file).write_all(block) {
+        match put(self.file, block, self.offset) {
             Err(e) if self.direct && e.raw_os_error() == Some(EINVAL) => {
                 set_direct(self.file, false);
                 self.direct = false;
-                (&mut &*self.file).write_all(block)?;
+                // At the block's own offset: whatever part of it went through is rewritten.
+                put(self.file, block, self.offset)?;
             }
             other => other?,
         }
@@ -107,6 +108,20 @@ impl Write for DirectOut<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Write `block` at `offset` of `file`, whole.
+#[cfg(unix)]
+fn put(file: &File, block: &[u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(block, offset)
+}
+
+/// Write `block` at the end of what was written (`O_DIRECT` is never on here, so a block is
+/// never written twice).
+#[cfg(not(unix))]
+fn put(mut file: &File, block: &[u8], _offset: u64) -> io::Result<()> {
+    file.write_all(block)
 }
 
 #[cfg(target_os = "linux")]
