@@ -70,6 +70,15 @@ fn settings(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<LayerAttr>>
             cx.error_spanned_by(&key, format!("duplicate setting `{key}`"));
             ok = false;
         }
+        if let Some(in_type) = in_the_type(&key.to_string()) {
+            cx.error_spanned_by(
+                &key,
+                format!(
+                    "`{key}` is part of the layer's type, not a #[layer] setting: write it among the type's const generics, {in_type}"
+                ),
+            );
+            ok = false;
+        }
         out.push(Setting { key, value });
     }
     if out.is_empty() {
@@ -151,6 +160,21 @@ fn is_container(f: &Field<'_>) -> bool {
     !matches!(f.shape, Shape::Plain)
         || matches!(f.ty, Type::Array(_))
         || f.attrs.module.len.is_some()
+}
+
+/// PyTorch constructor arguments that are const generics here (so a `#[layer]` key would be
+/// rustc's bare "no field" error), with where they go.
+fn in_the_type(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "in_features" | "out_features" => "`Linear<IN, OUT>`",
+        "in_channels" | "out_channels" | "kernel_size" | "groups" => {
+            "`Conv2d<IN, OUT, K, STRIDE, PAD, DIL, GROUPS>` (a depthwise conv of C channels: `Conv2d<C, C, K, 1, PAD, 1, C>`)"
+        }
+        "num_features" => "`BatchNorm2d<C>`",
+        "num_embeddings" | "embedding_dim" => "`Embedding<NUM, DIM>`",
+        "normalized_shape" => "`LayerNorm<D>`",
+        _ => return None,
+    })
 }
 
 /// The layer type whose `Configure` the field's settings are: the field's type, or the
