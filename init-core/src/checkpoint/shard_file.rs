@@ -17,6 +17,7 @@ use super::shards::{Shard, stored_size};
 use crate::error::{FileError, InitError, Result};
 use crate::rng::Seed;
 use crate::safetensors::atomic::Temp;
+use crate::safetensors::write::FailAfter;
 use crate::state::{Dtype, Tensor};
 
 /// Elements computed at a time: 16 MiB of `f32`. With the chunk being computed, two
@@ -119,7 +120,9 @@ impl ShardFile<'_> {
         };
         let (tmp, file) = Temp::create(dir, false).map_err(|(op, e)| io(op, e))?;
         let shown = tmp.describe();
-        let mut out = Limited { inner: DirectOut::new(&file), left: fail_after };
+        let storage_full = || io::Error::from(io::ErrorKind::StorageFull);
+        let mut out =
+            FailAfter { inner: DirectOut::new(&file), left: fail_after, fail: storage_full };
         out.write_all(&header).map_err(|e| io(format!("write {shown}"), e))?;
         self.stream_data(&mut out, progress).map_err(|e| match e {
             Failure::Io(e) => io(format!("write {shown}"), e),
@@ -227,29 +230,6 @@ fn is_complete(path: &Path, header: &[u8], total: u64) -> bool {
 enum Failure {
     Io(io::Error),
     Values(InitError),
-}
-
-/// A writer that fails with `ENOSPC` once `left` bytes have gone through (never when `None`).
-struct Limited<W> {
-    inner: W,
-    left: Option<u64>,
-}
-
-impl<W: Write> Write for Limited<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = match self.left {
-            None => return self.inner.write(buf),
-            Some(0) => return Err(io::Error::from(io::ErrorKind::StorageFull)),
-            Some(left) => buf.len().min(usize::try_from(left).unwrap_or(usize::MAX)),
-        };
-        let n = self.inner.write(&buf[..n])?;
-        self.left = self.left.map(|l| l - n as u64);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 #[cfg(test)]

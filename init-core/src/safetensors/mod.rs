@@ -38,7 +38,7 @@ mod read;
 mod scan;
 pub(crate) mod temp_names;
 mod walk;
-mod write;
+pub(crate) mod write;
 
 #[cfg(test)]
 mod tests;

@@ -144,8 +144,14 @@ pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()
             .map_err(|e| io(format!("copy the permissions to {shown}"), e))?;
     }
     {
-        let mut w =
-            BufWriter::with_capacity(1 << 20, FailAfter { inner: &file, left: hooks.fail_after });
+        let mut w = BufWriter::with_capacity(
+            1 << 20,
+            FailAfter {
+                inner: &file,
+                left: hooks.fail_after,
+                fail: || io::Error::other("injected failure"),
+            },
+        );
         plan.write(&mut w).and_then(|()| w.flush()).map_err(|e| io(format!("write {shown}"), e))?;
     }
     (hooks.at)(Stage::Written);
@@ -153,17 +159,19 @@ pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()
     tmp.place(file, path, || (hooks.at)(Stage::BeforeRename)).map_err(|(op, e)| io(op, e))
 }
 
-/// A writer that fails once `left` bytes have gone through (never, when `left` is `None`).
-struct FailAfter<W> {
-    inner: W,
-    left: Option<u64>,
+/// A writer that fails with `fail()` once `left` bytes have gone through (never, when `left`
+/// is `None`): the failures the file writers' tests inject.
+pub(crate) struct FailAfter<W> {
+    pub(crate) inner: W,
+    pub(crate) left: Option<u64>,
+    pub(crate) fail: fn() -> io::Error,
 }
 
 impl<W: Write> Write for FailAfter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match self.left {
             None => return self.inner.write(buf),
-            Some(0) => return Err(io::Error::other("injected failure")),
+            Some(0) => return Err((self.fail)()),
             Some(left) => buf.len().min(usize::try_from(left).unwrap_or(usize::MAX)),
         };
         let n = self.inner.write(&buf[..n])?;
