@@ -15,6 +15,7 @@ mod model;
 mod module;
 mod param;
 mod pytorch;
+mod recipes;
 mod report;
 mod rng;
 mod rules;
@@ -57,6 +58,10 @@ pub use module::{
 };
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use pytorch::{load_pytorch, load_pytorch_key, pytorch_from_bytes};
+pub use recipes::{
+    DeepNet, DeepNetArch, Fixup, FixupBlock, Gpt2Residual, Recipe, ResNetBlock, TFixup, TimmVit,
+    Torchtitan, TorchvisionResNet, ZerO, hadamard,
+};
 pub use rng::{Bits, Dist, Generator, Seed, SeedStream, TorchGenerator, TruncNormalAlgorithm};
 pub use rules::{Rule, Rules, Target, TorchLoop};
 pub use schemes::{

@@ -3,7 +3,7 @@
 mod audit;
 mod engine;
 mod frame;
-mod glob;
+pub(crate) mod glob;
 mod replay;
 
 use std::borrow::Cow;

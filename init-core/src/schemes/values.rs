@@ -175,9 +175,20 @@ impl TryFrom<ArrayD<f32>> for Values {
     }
 }
 
+impl Values {
+    /// The most numbers [`Display`](fmt::Display) writes out; a larger literal (a matrix a
+    /// recipe computed, such as ZerO's Hadamard block) prints as its shape, so that a
+    /// parameter's [`origin`](crate::Param::origin) stays a line.
+    pub const DISPLAY_MAX: usize = 256;
+}
+
 impl fmt::Display for Values {
-    /// `values = ` and the nested literal, each number with `{:?}` (`1.0`, not `1`).
+    /// `values = ` and the nested literal, each number with `{:?}` (`1.0`, not `1`); above
+    /// [`Values::DISPLAY_MAX`] numbers, `values of shape [..]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.data.len() > Values::DISPLAY_MAX {
+            return write!(f, "values of shape {:?}", self.shape);
+        }
         f.write_str("values = ")?;
         write_nested(f, &self.shape, &self.data)
     }
