@@ -577,3 +577,88 @@ fn recipes_are_rules_like_any_other() {
         Some("normal(std = 0.014142135623730949) by gpt2_residual: residual output (b.weight)")
     );
 }
+
+// --- As a struct attribute -------------------------------------------------------------------
+
+mod attr {
+    use init::prelude::*;
+    use init::{Gpt2Residual, ZerO};
+
+    pub const N_LAYER: usize = 3;
+
+    #[derive(Module)]
+    pub struct Block {
+        pub c_fc: Linear<16, 64>,
+        pub c_proj: Linear<64, 16>,
+    }
+
+    /// GPT-2's recipe on a struct, with an explicit rule that wins over it.
+    #[derive(Module)]
+    #[init(recipe = Gpt2Residual::new(N_LAYER), "h.0.c_fc.bias" = ones)]
+    pub struct Gpt {
+        pub wte: Embedding<32, 16>,
+        #[module(len = N_LAYER)]
+        pub h: Vec<Block>,
+        pub ln_f: LayerNorm<16>,
+    }
+
+    /// A recipe whose rules do not fit the struct: no `c_proj` here.
+    #[derive(Module)]
+    #[init(recipe = Gpt2Residual::new(2))]
+    pub struct NoProj {
+        pub fc: Linear<4, 4>,
+    }
+
+    /// A recipe whose arguments are refused.
+    #[derive(Module)]
+    #[init(recipe = Gpt2Residual::new(0).residual(["fc.weight"]))]
+    pub struct ZeroLayers {
+        pub fc: Linear<4, 4>,
+    }
+
+    /// A recipe that reads the struct's shapes.
+    #[derive(Module)]
+    #[init(recipe = ZerO::new())]
+    pub struct Deterministic {
+        pub a: Linear<4, 8>,
+        pub b: Linear<8, 4>,
+    }
+}
+
+#[test]
+fn a_recipe_on_a_struct_is_its_rules() {
+    let net = attr::Gpt::new(&mut Seed::new(0)).unwrap();
+    let origin = |k: &str| net.get_parameter(k).unwrap().origin().unwrap().to_string();
+    let scaled = 0.02 / 6f64.sqrt();
+    assert_eq!(
+        origin("h.2.c_proj.weight"),
+        format!("normal(std = {scaled}) by gpt2_residual: residual output (*c_proj.weight)")
+    );
+    assert_eq!(
+        origin("h.1.c_fc.weight"),
+        "normal(std = 0.02) by gpt2_residual: weight (Linear.weight)"
+    );
+    assert_eq!(
+        origin("wte.weight"),
+        "normal(std = 0.02) by gpt2_residual: embedding (Embedding.weight)"
+    );
+    assert_eq!(origin("ln_f.weight"), "ones by gpt2_residual: norm (LayerNorm.weight)");
+    // The struct's own rule wins over the recipe's, wherever the recipe is written: a
+    // recipe's rules come after the struct's kind and pattern rules.
+    assert_eq!(origin("h.0.c_fc.bias"), "ones by #[init(\"h.0.c_fc.bias\" = ...)] on Gpt");
+    // Same values as the recipe applied at run time to the struct without it.
+    let mut plain = attr::Gpt::zeroed();
+    Gpt2Residual::new(attr::N_LAYER).apply(&mut plain, &mut Seed::new(0)).unwrap();
+    let w = |m: &attr::Gpt| m.get_parameter("h.2.c_proj.weight").unwrap().as_slice().to_vec();
+    assert_eq!(w(&net), w(&plain));
+
+    let err = attr::NoProj::new(&mut Seed::new(0)).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "1 rule would set no parameter, so nothing was initialized (a rule meant to be optional can say so with Rule::optional):\n\tnormal(std = 0.01) by gpt2_residual: residual output (*c_proj.weight): matches no parameter"
+    );
+    let err = attr::ZeroLayers::new(&mut Seed::new(0)).err().unwrap();
+    assert_eq!(err.to_string(), "gpt2_residual: n_layer must be at least 1, got 0");
+    let d = attr::Deterministic::new(&mut Seed::new(0)).unwrap();
+    assert_eq!(&d.a.weight().unwrap().as_slice()[..4], &[0.5, 0.5, 0.5, 0.5]);
+}

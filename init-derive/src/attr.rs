@@ -37,6 +37,9 @@ pub(crate) enum ItemKind {
     /// `each(i) "path.weight" = scheme` on a `Vec`/array field: one rule per element, `i`
     /// bound to its index in the scheme's expressions.
     Each { index: Ident, path: LitStr, scheme: Scheme },
+    /// `recipe = <expr>` (struct only): a value implementing `init::Recipe`, whose rules
+    /// join the struct's.
+    Recipe { expr: syn::Expr },
 }
 
 /// The parameter an item sets: the one it names, or the layer's `weight` when it names none
@@ -149,6 +152,12 @@ fn item_kind(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<ItemKind>>
         let path: LitStr = input.parse()?;
         input.parse::<Token![=]>()?;
         return Ok(scheme::parse(cx, input)?.map(|scheme| ItemKind::Each { index, path, scheme }));
+    }
+    if text == "recipe" && input.peek2(Token![=]) {
+        // recipe = Gpt2Residual::new(N_LAYER)
+        input.parse::<Ident>()?;
+        input.parse::<Token![=]>()?;
+        return Ok(Some(ItemKind::Recipe { expr: input.parse()? }));
     }
     let is_kind = text.starts_with(|c: char| c.is_ascii_uppercase());
     if input.peek2(Token![.]) {

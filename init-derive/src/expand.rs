@@ -93,6 +93,7 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
     let visits = modules.iter().map(|f| visit(f, false, generic(f.module_ty())));
     let visits_mut = modules.iter().map(|f| visit(f, true, generic(f.module_ty())));
     let init_defaults = init_defaults(input);
+    let check_rules = check_rules(input);
     let layer_consts: Vec<TokenStream> =
         input.fields.iter().filter_map(layer_config::consts).collect();
     let layer_impl = (!layer_consts.is_empty()).then(|| {
@@ -110,10 +111,14 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
     };
     let field_checks = modules.iter().filter(|f| !generic(f.module_ty())).map(|f| field_check(f));
     let fallback = fallback_in_scope();
-    let rules = input
-        .attrs
-        .items
+    // A recipe's rules come after the struct's own kind and pattern rules, wherever it is
+    // written, so that an explicit rule overrides the recipe.
+    let is_recipe = |item: &&Item| matches!(item.kind, ItemKind::Recipe { .. });
+    let items = &input.attrs.items;
+    let rules = items
         .iter()
+        .filter(|i| !is_recipe(i))
+        .chain(items.iter().filter(is_recipe))
         .map(|item| struct_rules(&name, item))
         .chain(input.fields.iter().map(|f| field_rules(&name, f)));
 
@@ -160,6 +165,7 @@ fn impl_struct(input: &Input<'_>) -> TokenStream {
             }
             #ties_fn
             #init_defaults
+            #check_rules
             fn init_rules(&self) -> ::std::vec::Vec<::init::Rule> {
                 #(#assoc_refs)*
                 let mut __rules = ::std::vec::Vec::new();
@@ -240,7 +246,9 @@ fn field_rules(struct_name: &str, f: &Field<'_>) -> TokenStream {
             }
         }
         ItemKind::Each { index, path, scheme } => each_rules(struct_name, f, index, path, scheme),
-        ItemKind::Kind { .. } | ItemKind::Glob { .. } => TokenStream::new(),
+        ItemKind::Kind { .. } | ItemKind::Glob { .. } | ItemKind::Recipe { .. } => {
+            TokenStream::new()
+        }
     });
     quote!(#default #(#rules)*)
 }
@@ -318,8 +326,37 @@ fn struct_rules(struct_name: &str, item: &Item) -> TokenStream {
             let init = scheme.to_init();
             quote!(__rules.push(::init::Rule::glob(#pattern, #init).with_origin(#origin));)
         }
+        // A recipe refused here is reported by `check_rules`, which the engine runs first.
+        ItemKind::Recipe { expr } => quote! {
+            if let ::core::result::Result::Ok(__r) = ::init::Recipe::rules(&(#expr), self) {
+                __rules.extend(__r.as_slice().iter().cloned());
+            }
+        },
         ItemKind::Param { .. } | ItemKind::Each { .. } => TokenStream::new(),
     }
+}
+
+/// `check_rules` for a struct that names recipes: each one's arguments, and its rules
+/// against the struct.
+fn check_rules(input: &Input<'_>) -> Option<TokenStream> {
+    let recipes: Vec<&syn::Expr> = input
+        .attrs
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Recipe { expr } => Some(expr),
+            _ => None,
+        })
+        .collect();
+    if recipes.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn check_rules(&self) -> ::core::result::Result<(), ::init::InitError> {
+            #(::init::__private::check_recipe(&(#recipes), self)?;)*
+            ::core::result::Result::Ok(())
+        }
+    })
 }
 
 /// `impl Zeroed` and `new`, unless a field is `Box<dyn ...>` (which has no zeroed value).

@@ -118,7 +118,7 @@ fn check_no_duplicate_rules(cx: &Ctxt, input: &Input<'_>) {
                 assigns.iter().map(|(t, _)| format!("{kind}.{}", t.name)).collect()
             }
             ItemKind::Glob { pattern, .. } => vec![format!("\"{}\"", pattern.value())],
-            ItemKind::Param { .. } | ItemKind::Each { .. } => continue,
+            ItemKind::Param { .. } | ItemKind::Each { .. } | ItemKind::Recipe { .. } => continue,
         };
         for key in keys {
             if seen.insert(key.clone(), ()).is_some() {
@@ -144,7 +144,15 @@ fn check_skip_has_no_init(cx: &Ctxt, field: &Field<'_>) {
 /// Layer-kind rules and patterns go on the struct.
 fn check_field_items_are_targets(cx: &Ctxt, field: &Field<'_>) {
     for item in &field.attrs.items {
-        if !matches!(item.kind, ItemKind::Param { .. } | ItemKind::Each { .. }) {
+        if let ItemKind::Recipe { .. } = item.kind {
+            cx.error_spanned_by(
+                &item.tokens,
+                format!(
+                    "field `{}`: a recipe initializes a whole struct: put `recipe = ...` in the struct's #[init(...)] (above `struct`)",
+                    field.name
+                ),
+            );
+        } else if !matches!(item.kind, ItemKind::Param { .. } | ItemKind::Each { .. }) {
             cx.error_spanned_by(
                 &item.tokens,
                 format!(

@@ -225,6 +225,14 @@ pub trait Module: AsModule {
         Vec::new()
     }
 
+    /// The errors of the rules this module declares that [`init_rules`](Module::init_rules)
+    /// cannot return: a recipe named in `#[init(recipe = ...)]` whose arguments are refused
+    /// or whose rules match no parameter of the struct. The rule engine calls it on every
+    /// module of a tree before writing anything; the provided method finds none.
+    fn check_rules(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The parameters of this module's subtree that are other ones (weight tying), paths
     /// relative to this module: `#[module(tie(weight = transformer.wte.weight))]` on the
     /// `lm_head` field declares `Tie::new("lm_head.weight", "transformer.wte.weight")`. The

@@ -28,6 +28,9 @@ pub(crate) fn run(
     fallback: Fallback,
     rng: &mut dyn Generator,
 ) -> Result<Vec<String>> {
+    if fallback == Fallback::Default {
+        super::check_declared(model.as_module())?;
+    }
     audit::check(model.as_module(), rules, fallback)?;
     let root = Frame { base: String::new(), rules, parent: None };
     let mut written = Vec::new();

@@ -184,4 +184,19 @@ impl Rules {
 }
 
 pub(crate) use engine::{Fallback, run};
+
+/// Every module's [`Module::check_rules`], in `named_modules` order: the first error, with
+/// the module's path in front of its message.
+pub(crate) fn check_declared(model: &dyn Module) -> Result<()> {
+    for (path, m) in model.named_modules() {
+        m.check_rules().map_err(|e| if path.is_empty() { e } else { e.at(path) })?;
+    }
+    Ok(())
+}
+
+/// `rules` checked as [`Rules::apply`] checks its own on `model` (the module-declared rules
+/// left out): each must set at least one parameter unless optional.
+pub(crate) fn check_sets_something(model: &dyn Module, rules: &Rules) -> Result<()> {
+    audit::check(model, &rules.rules, Fallback::Keep)
+}
 pub(crate) use replay::run as run_torch;

@@ -60,6 +60,9 @@ pub(crate) fn run(
     if !rng.is_sequential() {
         return engine::run(model, rules, fallback, rng);
     }
+    if fallback == Fallback::Default {
+        super::check_declared(model.as_module())?;
+    }
     audit::check(model.as_module(), rules, fallback)?;
     if fallback == Fallback::Default {
         model.reset_parameters("", rng)?;

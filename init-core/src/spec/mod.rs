@@ -17,6 +17,7 @@ pub(crate) mod conv;
 mod field;
 pub mod math;
 mod message;
+mod recipe;
 mod recurrent_names;
 pub mod settings;
 mod tie;
@@ -35,6 +36,7 @@ pub use conv::{
 pub use field::{Field, NotAModule, require_module};
 pub use message::Msg;
 pub(crate) use message::str_eq;
+pub use recipe::check_recipe;
 pub use tie::check_tie;
 
 use crate::module::LayerKind;
