@@ -2,8 +2,6 @@
 //! and offsets, then the layout of all of them (no overlap, no gap), as the `safetensors`
 //! crate makes them, each broken rule with its own error.
 
-use ::safetensors::Dtype;
-
 use super::header::Entry;
 use crate::error::FileError;
 
@@ -43,7 +41,7 @@ pub(super) fn check_entry(e: &Entry, shape: &[u64], data_len: u64) -> Result<(),
     if e.end - e.start != expected {
         return Err(FileError::ByteCount {
             key: e.key.to_string(),
-            dtype: dtype_name(e.dtype),
+            dtype: e.dtype.name(),
             shape: shape.to_vec(),
             expected,
             start: e.start,
@@ -92,34 +90,4 @@ pub(super) fn check_layout(entries: &[Entry], data_len: u64) -> Result<(), FileE
         return Err(FileError::UncoveredData { start: covered, end: data_len });
     }
     Ok(())
-}
-
-/// The name of a dtype, as written in files.
-fn dtype_name(d: Dtype) -> &'static str {
-    const NAMES: [&str; 22] = [
-        "BOOL",
-        "F4",
-        "F6_E2M3",
-        "F6_E3M2",
-        "U8",
-        "I8",
-        "F8_E5M2",
-        "F8_E4M3",
-        "F8_E8M0",
-        "F8_E4M3FNUZ",
-        "F8_E5M2FNUZ",
-        "I16",
-        "U16",
-        "F16",
-        "BF16",
-        "I32",
-        "U32",
-        "F32",
-        "C64",
-        "F64",
-        "I64",
-        "U64",
-    ];
-    let name = d.to_string();
-    NAMES.iter().find(|n| **n == name).copied().unwrap_or("(a dtype of a newer safetensors)")
 }

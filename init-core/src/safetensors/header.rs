@@ -37,7 +37,7 @@ impl Header<'_> {
 #[derive(Debug)]
 pub(super) struct Entry<'a> {
     pub key: Cow<'a, str>,
-    pub dtype: ::safetensors::Dtype,
+    pub dtype: super::file_dtype::FileDtype,
     /// Its shape's range in [`Header::dims`].
     pub dims: (u32, u32),
     pub start: u64,
@@ -54,7 +54,7 @@ impl<'a> Entry<'a> {
     /// An entry that only holds its key (for a value that broke a rule: the header is
     /// rejected, the key still takes part in the search for keys written twice).
     pub fn placeholder(key: Cow<'a, str>) -> Self {
-        Entry { key, dtype: ::safetensors::Dtype::F32, dims: (0, 0), start: 0, end: 0 }
+        Entry { key, dtype: super::file_dtype::FileDtype::F32, dims: (0, 0), start: 0, end: 0 }
     }
 }
 

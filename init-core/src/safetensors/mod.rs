@@ -33,6 +33,7 @@
 pub(crate) mod atomic;
 mod checks;
 pub(crate) mod convert;
+mod file_dtype;
 mod header;
 mod read;
 mod scan;

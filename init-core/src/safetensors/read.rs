@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use ::safetensors::Dtype;
+use super::file_dtype::FileDtype as Dtype;
 use ndarray::{ArrayD, IxDyn};
 
 use super::header::{self, Entry, Header};

@@ -10,8 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use ::safetensors::Dtype;
-use serde_core::Deserialize;
+use super::file_dtype::FileDtype as Dtype;
 use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::header::{Broken, Entry, Quoted, bad};
@@ -226,9 +225,9 @@ impl Handler<'_> for DtypeField {
         DtypeField::NotString
     }
     fn string(self, s: &str) -> DtypeField {
-        match Dtype::deserialize(de::value::StrDeserializer::<de::value::Error>::new(s)) {
-            Ok(d) => DtypeField::Known(d),
-            Err(_) => DtypeField::Unknown(s.to_owned()),
+        match Dtype::from_name(s) {
+            Some(d) => DtypeField::Known(d),
+            None => DtypeField::Unknown(s.to_owned()),
         }
     }
 }
