@@ -6,7 +6,7 @@ use std::fmt;
 
 /// One dtype a safetensors header can name, with its width in bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)] // the format's own spellings
 pub(crate) enum FileDtype {
     BOOL,
     F4,
