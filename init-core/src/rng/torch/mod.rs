@@ -208,9 +208,7 @@ impl Generator for TorchGenerator {
     /// The next `out.len()` words of [`random`](TorchGenerator::random), as `torch.randperm`
     /// consumes them; `path` and `offset` are ignored.
     fn fill_bits(&mut self, _path: &str, _offset: u64, out: &mut [u32]) {
-        for o in out {
-            *o = self.random();
-        }
+        self.mt.fill_u32(out);
     }
 
     /// `true`: every value depends on the draws made before it.

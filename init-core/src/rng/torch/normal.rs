@@ -20,6 +20,8 @@ const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
 const TWO_POW_M53: f64 = 1.0 / 9_007_199_254_740_992.0;
 /// Below this many elements `normal_` takes Path S.
 const PATH_F_MIN: usize = 16;
+/// Words drawn per block by the bulk fills (4 KiB on the stack).
+const WORDS: usize = 1024;
 
 impl TorchGenerator {
     /// `uniform_real_distribution<float>(0, 1)`: the low 24 bits of one word times `2^-24`.
@@ -54,9 +56,28 @@ impl TorchGenerator {
         let from = low as f32;
         let to = high as f32;
         let range = to - from;
-        for o in out {
-            let v = self.uniform24().mul_add(range, from);
-            *o = if v == to { from } else { v };
+        let mut words = [0u32; WORDS];
+        for chunk in out.chunks_mut(WORDS) {
+            let words = &mut words[..chunk.len()];
+            self.mt.fill_u32(words);
+            for (o, &w) in chunk.iter_mut().zip(words.iter()) {
+                let v = ((w & 0xff_ffff) as f32 * TWO_POW_M24).mul_add(range, from);
+                *o = if v == to { from } else { v };
+            }
+        }
+    }
+
+    /// `out.len()` draws of [`uniform24`](TorchGenerator::uniform24), words taken a block at
+    /// a time.
+    #[inline(always)]
+    fn uniform24_fill(&mut self, out: &mut [f32]) {
+        let mut words = [0u32; WORDS];
+        for chunk in out.chunks_mut(WORDS) {
+            let words = &mut words[..chunk.len()];
+            self.mt.fill_u32(words);
+            for (o, &w) in chunk.iter_mut().zip(words.iter()) {
+                *o = (w & 0xff_ffff) as f32 * TWO_POW_M24;
+            }
         }
     }
 
@@ -107,17 +128,13 @@ impl TorchGenerator {
     #[inline(always)]
     fn normal_fill(&mut self, mean: f32, std: f32, out: &mut [f32]) {
         let n = out.len();
-        for o in out.iter_mut() {
-            *o = self.uniform24();
-        }
+        self.uniform24_fill(out);
         for block in out.chunks_exact_mut(PATH_F_MIN) {
             box_muller_16(block, mean, std);
         }
         if !n.is_multiple_of(PATH_F_MIN) {
             let tail = &mut out[n - PATH_F_MIN..];
-            for o in tail.iter_mut() {
-                *o = self.uniform24();
-            }
+            self.uniform24_fill(tail);
             box_muller_16(tail, mean, std);
         }
     }
