@@ -24,11 +24,6 @@ const PATH_F_MIN: usize = 16;
 const WORDS: usize = 1024;
 
 impl TorchGenerator {
-    /// `uniform_real_distribution<float>(0, 1)`: the low 24 bits of one word times `2^-24`.
-    #[inline]
-    pub(super) fn uniform24(&mut self) -> f32 {
-        (self.random() & 0xff_ffff) as f32 * TWO_POW_M24
-    }
 
     /// `uniform_real_distribution<double>(0, 1)`: the low 53 bits of `random64()` times `2^-53`.
     #[inline]
@@ -67,8 +62,8 @@ impl TorchGenerator {
         }
     }
 
-    /// `out.len()` draws of [`uniform24`](TorchGenerator::uniform24), words taken a block at
-    /// a time.
+    /// `out.len()` draws of `uniform_real_distribution<float>(0, 1)` (the low 24 bits of one
+    /// word times `2^-24`), words taken a block at a time.
     #[inline(always)]
     fn uniform24_fill(&mut self, out: &mut [f32]) {
         let mut words = [0u32; WORDS];
