@@ -32,6 +32,13 @@ fn cases() -> Vec<(&'static str, Init, Vec<usize>)> {
         ("uniform", Init::Uniform { a: -1.0, b: 1.0 }, n.clone()),
         ("normal", Init::Normal { mean: 0.0, std: 1.0 }, n.clone()),
         ("trunc_normal", Init::TruncNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 }, n.clone()),
+        // A window of 38% mass: the inverse-CDF path (scripts/torch_bench_extra.py times
+        // torch's narrow-window branch on the same call).
+        (
+            "trunc_normal_narrow",
+            Init::TruncNormal { mean: 0.0, std: 1.0, a: -0.5, b: 0.5 },
+            n.clone(),
+        ),
         (
             "kaiming_uniform",
             Init::KaimingUniform {

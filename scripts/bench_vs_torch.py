@@ -7,7 +7,8 @@ Usage (from the repository root, PyTorch installed in a venv outside git):
     .venv-torch/bin/python scripts/bench_vs_torch.py --gpt2 [--repeat 3]            # W2
     .venv-torch/bin/python scripts/bench_vs_torch.py --kernels avx2,avx512          # W1 per build
 
-Both benchmarks fill one 4096x4096 float32 tensor per scheme (orthogonal: 1024x1024 and
+Both benchmarks (and scripts/torch_bench_extra.py, PyTorch's side of `sparse`, `lecun_normal`
+and `trunc_normal_narrow`) fill one 4096x4096 float32 tensor per scheme (orthogonal: 1024x1024 and
 2048x2048), best of 5 after a warm-up, in the same run on the same machine. The table
 lists seconds and `speedup = torch seconds / our seconds` (all threads), plus our 1-thread time.
 With --kernels, ours runs once per named build of `Seed`'s fill kernels (`INIT_KERNEL`), each
@@ -91,8 +92,10 @@ def main():
 
     kernels = args.kernels.split(",") if args.kernels else [None]
     torch_out = run([sys.executable, args.torch_bench])
+    # The cases torch_bench.py does not time (sparse, the inverse-CDF comparison).
+    extra = run([sys.executable, os.path.join(HERE, "torch_bench_extra.py")])
     ours = {k: parse(run_kernel(["cargo", "bench", "--quiet", "--bench", "schemes"], k), "ours") for k in kernels}
-    torch = {k: float(v[0][1]) for k, v in parse(torch_out, "torch").items()}
+    torch = {k: float(v[0][1]) for k, v in parse(torch_out + extra, "torch").items()}
 
     print(torch_out.splitlines()[0])
     print()

@@ -24,7 +24,6 @@ const PATH_F_MIN: usize = 16;
 const WORDS: usize = 1024;
 
 impl TorchGenerator {
-
     /// `uniform_real_distribution<double>(0, 1)`: the low 53 bits of `random64()` times `2^-53`.
     #[inline]
     fn uniform53(&mut self) -> f64 {
