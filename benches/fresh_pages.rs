@@ -20,8 +20,8 @@ fn main() {
     const BYTES: usize = 124_439_808 * 4; // GPT-2 small's parameters, f32
     const ALIGN: usize = 2 << 20;
     const MADV_POPULATE_WRITE: i32 = 23;
-    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
-        .unwrap_or_default();
+    let thp =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
     let defrag =
         std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/defrag").unwrap_or_default();
     println!("# THP enabled: {} defrag: {}", thp.trim(), defrag.trim());

@@ -5,6 +5,8 @@
 //! cargo bench --bench gpt2 -- default   # PyTorch's default init of every layer
 //! cargo bench --bench gpt2 -- hf        # Hugging Face's _init_weights, as struct rules: one pass
 //! cargo bench --bench gpt2 -- reinit    # default init, then the same rules applied at run time
+//! cargo bench --bench gpt2 -- torch_default  # PyTorch's own draws: TorchGenerator
+//! cargo bench --bench gpt2 -- torch_reinit   # ... then apply(hf_init), PyTorch's draws
 //! ```
 //!
 //! Prints `ours gpt2_<case> <elements> <seconds> <Melem/s> peak_rss_MiB=<n> param_MiB=<n>`,
@@ -13,6 +15,7 @@
 use std::time::Instant;
 
 use init::prelude::*;
+use init::{TorchGenerator, TorchLoop};
 
 #[derive(Module)]
 struct Block {
@@ -84,8 +87,19 @@ fn main() -> Result<(), InitError> {
             hf_rules().apply(&mut g, &mut rng)?;
             g.num_parameters()
         }
+        // PyTorch's own draws (`torch.manual_seed(0); GPT2()`, then `apply(hf_init)`):
+        // TorchGenerator, the same values as torch_bench.py's `default` and `reinit`.
+        "torch_default" => Gpt2::new(&mut TorchGenerator::new(0))?.num_parameters(),
+        "torch_reinit" => {
+            let mut g = TorchGenerator::new(0);
+            let mut m = Gpt2::new(&mut g)?;
+            hf_rules().apply_torch(&mut m, &mut g, TorchLoop::Apply)?;
+            m.num_parameters()
+        }
         other => {
-            eprintln!("unknown case {other}: expected default, hf or reinit");
+            eprintln!(
+                "unknown case {other}: expected default, hf, reinit, torch_default or torch_reinit"
+            );
             std::process::exit(2);
         }
     };

@@ -63,7 +63,7 @@ def gpt2(args):
         for case in ("default", "reinit", "meta"):
             line = run([sys.executable, args.torch_bench, case]).strip().splitlines()[-1]
             keep(best, line)
-        for case in ("default", "hf", "reinit"):
+        for case in ("default", "hf", "reinit", "torch_default", "torch_reinit"):
             out = run(["cargo", "bench", "--quiet", "--bench", "gpt2", "--", case])
             keep(best, out.strip().splitlines()[-1])
     print("| who | case | parameters | seconds (best of %d) | Melem/s | peak RSS MiB |" % args.repeat)
