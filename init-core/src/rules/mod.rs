@@ -183,5 +183,17 @@ impl Rules {
     }
 }
 
+/// The rule of `rules` (one runtime set, as [`Rules::apply`] ranks it) that fills parameter
+/// `name` of the module at `module_path`, of kind `kind`.
+pub(crate) fn winner(
+    rules: &[Rule],
+    module_path: &str,
+    kind: LayerKind,
+    name: &str,
+) -> Option<Rule> {
+    let frame = frame::Frame { base: String::new(), rules, parent: None };
+    frame.lookup(module_path, kind, name).cloned()
+}
+
 pub(crate) use engine::{Fallback, run};
 pub(crate) use replay::run as run_torch;
