@@ -145,6 +145,17 @@ PROGRAMS = {
             "proj.weight": ("xavier_normal_", {}),
         },
     },
+    "trunc_normal": {
+        "mlp": {
+            "fc1.weight": ("trunc_normal_", {"std": 0.02, "a": -0.04, "b": 0.04}),
+            "fc2.weight": ("trunc_normal_", {"std": 0.02, "a": -0.04, "b": 0.04}),
+            "out.weight": ("trunc_normal_", {"mean": 0.01, "std": 0.02, "a": -0.03, "b": 0.05}),
+        },
+        "tiny": {
+            "q.weight": ("trunc_normal_", {}),
+            "fc.weight": ("trunc_normal_", {"std": 0.02, "a": -0.04, "b": 0.04}),
+        },
+    },
     "kaiming": {
         "mlp": {
             "fc1.weight": ("kaiming_normal_", {"nonlinearity": "relu"}),
@@ -171,21 +182,39 @@ class Record:
 
     def __enter__(self):
         self.normal, self.uniform = torch.Tensor.normal_, torch.Tensor.uniform_
+        self.trunc = I._no_grad_trunc_normal_
+        self.inside = False
         rec = self
 
         def normal_(t, mean=0.0, std=1.0, *, generator=None):
-            rec.calls.append({"op": "normal_", "mean": fbits(mean), "std": fbits(std)})
+            if not rec.inside:
+                rec.calls.append({"op": "normal_", "mean": fbits(mean), "std": fbits(std)})
             return rec.normal(t, mean, std, generator=generator)
 
         def uniform_(t, a=0.0, b=1.0, *, generator=None):
-            rec.calls.append({"op": "uniform_", "a": fbits(a), "b": fbits(b)})
+            if not rec.inside:
+                rec.calls.append({"op": "uniform_", "a": fbits(a), "b": fbits(b)})
             return rec.uniform(t, a, b, generator=generator)
 
+        def trunc(t, mean, std, a, b, *args, **kwargs):
+            rec.calls.append({
+                "op": "trunc_normal_", "mean": fbits(mean), "std": fbits(std),
+                "a": fbits(a), "b": fbits(b),
+            })
+            rec.inside = True
+            try:
+                return rec.trunc(t, mean, std, a, b, *args, **kwargs)
+            finally:
+                rec.inside = False
+
         torch.Tensor.normal_, torch.Tensor.uniform_ = normal_, uniform_
+        # mup.init's sampler calls the name it imported from torch.nn.init.
+        I._no_grad_trunc_normal_ = trunc
         return self
 
     def __exit__(self, *exc):
         torch.Tensor.normal_, torch.Tensor.uniform_ = self.normal, self.uniform
+        I._no_grad_trunc_normal_ = self.trunc
 
 
 def run(model_name, width, program):
@@ -252,6 +281,8 @@ def main():
         for width in WIDTHS:
             case = {"model": model_name, "width": width, "programs": {}}
             for program in PROGRAMS:
+                if program != "set_base_shapes" and not PROGRAMS[program][model_name]:
+                    continue
                 model, calls, tensors = run(model_name, width, program)
                 case["programs"][program] = {"calls": calls, "tensors": tensors}
             case["params"] = shapes_and_multipliers(model)

@@ -83,6 +83,12 @@ fn sp_init(call: &Value) -> Init {
         "kaiming_uniform_" => {
             Init::KaimingUniform { a: num("a", 0.0), mode: mode(), nonlinearity: nl(), axes }
         }
+        "trunc_normal_" => Init::TruncNormal {
+            mean: num("mean", 0.0),
+            std: num("std", 1.0),
+            a: num("a", -2.0),
+            b: num("b", 2.0),
+        },
         other => panic!("unknown call {other}"),
     }
 }
@@ -141,6 +147,11 @@ fn run_program<M: Module + Zeroed>(
             (Some("normal_"), Init::Normal { mean, std }) => {
                 mean.to_bits() == f(&call["mean"]).to_bits()
                     && std.to_bits() == f(&call["std"]).to_bits()
+            }
+            (Some("trunc_normal_"), Init::TruncNormal { mean, std, a, b }) => {
+                [(mean, "mean"), (std, "std"), (a, "a"), (b, "b")]
+                    .iter()
+                    .all(|(v, k)| v.to_bits() == f(&call[*k]).to_bits())
             }
             (Some("uniform_"), Init::Uniform { a, b }) => {
                 a.to_bits() == f(&call["a"]).to_bits() && b.to_bits() == f(&call["b"]).to_bits()
@@ -202,15 +213,19 @@ fn check_shapes(c: &Value, model: &dyn Module, mup: &Mup) -> Vec<String> {
     bad
 }
 
-const PROGRAMS: [&str; 5] = ["set_base_shapes", "normal", "uniform", "xavier", "kaiming"];
+/// The programs the script ran for this case (one that calls nothing is left out).
+fn programs(c: &Value) -> Vec<String> {
+    c["programs"].as_object().unwrap().keys().cloned().collect()
+}
 
 fn check_mlp<const W: usize>(fx: &Value) -> Vec<String> {
     let (base, delta) = (Mlp::<32>::zeroed(), Mlp::<64>::zeroed());
     let c = case(fx, "mlp", W as u64);
     let mup = Mup::new(&base).delta(&delta).unwrap().readout("out");
     let mut bad = check_shapes(c, &Mlp::<W>::zeroed(), &mup);
-    for program in PROGRAMS {
-        bad.extend(run_program::<Mlp<W>>(fx, c, program, &base, &delta, "out"));
+    assert_eq!(programs(c).len(), 6);
+    for program in programs(c) {
+        bad.extend(run_program::<Mlp<W>>(fx, c, &program, &base, &delta, "out"));
     }
     bad
 }
@@ -220,8 +235,9 @@ fn check_tiny<const W: usize, const F: usize>(fx: &Value) -> Vec<String> {
     let c = case(fx, "tiny", W as u64);
     let mup = Mup::new(&base).delta(&delta).unwrap().readout("head");
     let mut bad = check_shapes(c, &Tiny::<W, F>::zeroed(), &mup);
-    for program in PROGRAMS {
-        bad.extend(run_program::<Tiny<W, F>>(fx, c, program, &base, &delta, "head"));
+    assert_eq!(programs(c).len(), 5);
+    for program in programs(c) {
+        bad.extend(run_program::<Tiny<W, F>>(fx, c, &program, &base, &delta, "head"));
     }
     bad
 }
