@@ -25,6 +25,7 @@ and records per parameter `hash` (`bits_hash`, as scripts/torch_models.py) and `
 bits of the first 8 values, hex), and for each mup.init call the arguments of the one
 `normal_`/`uniform_` it made (`mean`, `std` or `a`, `b`). Every float is written as the hex of
 its IEEE-754 bits (`fbits`), so that no JSON reader can round it.
+Per model, `bsh`: the text of mup's `.bsh` file of base and delta (`make_base_shapes`).
 Per model and width (not per program): the infshapes (`base`: base dims with null for finite
 ones, `shape`), `ninf`, `width_mult`, and the param groups of MuAdam/MuAdamW/MuSGD built with
 lr = 1 and weight_decay = 1 (their lr and wd are then the multipliers) and with lr = 0.003,
@@ -36,6 +37,7 @@ import math
 import os
 import struct
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -287,7 +289,15 @@ def main():
                 case["programs"][program] = {"calls": calls, "tensors": tensors}
             case["params"] = shapes_and_multipliers(model)
             cases.append(case)
+    bsh = {}
+    for model_name, ctor in MODELS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "base.bsh")
+            mup.make_base_shapes(ctor(BASE), ctor(DELTA), savefile=path)
+            with open(path) as f:
+                bsh[model_name] = f.read()
     doc = {
+        "bsh": bsh,
         "versions": {"torch": torch.__version__, "mup": importlib.metadata.version("mup"), "numpy": np.__version__},
         "seed": SEED,
         "base_width": BASE,

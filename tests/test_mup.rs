@@ -455,3 +455,20 @@ fn an_init_mup_has_no_form_of_is_an_error_naming_the_parameter() {
     let sp = Rules::new().module("out", "bias", Init::Orthogonal { gain: 1.0 });
     assert!(mup.rules(&model, &sp).is_ok());
 }
+
+#[test]
+fn base_shape_files_are_mups_byte_for_byte() {
+    let fx = fixture();
+    let mlp = Mup::new(&Mlp::<32>::zeroed()).delta(&Mlp::<64>::zeroed()).unwrap();
+    let tiny = Mup::new(&Tiny::<32, 128>::zeroed()).delta(&Tiny::<64, 256>::zeroed()).unwrap();
+    assert_eq!(mlp.base_shapes().to_bsh().unwrap(), fx["bsh"]["mlp"].as_str().unwrap());
+    assert_eq!(tiny.base_shapes().to_bsh().unwrap(), fx["bsh"]["tiny"].as_str().unwrap());
+    // Read back, the same infshapes.
+    let read = BaseShapes::from_bsh(fx["bsh"]["tiny"].as_str().unwrap()).unwrap();
+    let model = Tiny::<128, 512>::zeroed();
+    let from_file = Mup::from_base_shapes(read).readout("head").infshapes(&model).unwrap();
+    assert_eq!(from_file, tiny.readout("head").infshapes(&model).unwrap());
+    // Base shapes from a base model alone have no file.
+    let err = Mup::new(&Mlp::<32>::zeroed()).base_shapes().to_bsh().unwrap_err();
+    assert!(err.to_string().starts_with("μP: base shapes made from a base model alone"), "{err}");
+}

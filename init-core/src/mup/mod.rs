@@ -2,6 +2,7 @@
 //! μP form of each init, the readout and bias rescaling of `set_base_shapes`, and the
 //! optimizers' per-parameter multipliers as data. Documented on [`Mup`].
 
+mod bsh;
 mod lr;
 mod scale;
 mod shape;

@@ -294,6 +294,12 @@ impl BaseShapes {
         self.params.iter().map(|(p, dims)| (p.clone(), dims.iter().map(base).collect())).collect()
     }
 
+    /// Whether every dimension is decided (a width or finite), as in a `.bsh` file: not
+    /// when made by [`of`](BaseShapes::of) without a delta.
+    pub(super) fn is_decided(&self) -> bool {
+        self.params.iter().all(|(_, dims)| !dims.iter().any(|d| matches!(d, BaseDim::Plain(_))))
+    }
+
     /// The number of parameters.
     ///
     /// ```
