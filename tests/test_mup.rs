@@ -472,3 +472,25 @@ fn base_shape_files_are_mups_byte_for_byte() {
     let err = Mup::new(&Mlp::<32>::zeroed()).base_shapes().to_bsh().unwrap_err();
     assert!(err.to_string().starts_with("μP: base shapes made from a base model alone"), "{err}");
 }
+
+#[derive(Module)]
+struct Lm<const W: usize> {
+    emb: Embedding<50, W>,
+    #[module(tie(weight = emb.weight))]
+    head: Linear<W, 50, false>,
+}
+
+#[test]
+fn a_readout_tied_to_the_embedding_rescales_the_shared_weight_as_mup_does() {
+    let mup = Mup::new(&Lm::<32>::zeroed()).readout("head");
+    let mut model = Lm::<128>::new(&mut Seed::new(1)).unwrap();
+    let before = model.get_parameter("emb.weight").unwrap().as_slice().to_vec();
+    assert_eq!(mup.rescale(&mut model).unwrap(), ["emb.weight"]);
+    let after = model.get_parameter("emb.weight").unwrap().as_slice();
+    assert_eq!(after[5], before[5] * 2.0);
+    assert_eq!(model.get_parameter("head.weight").unwrap().as_slice()[5], after[5]);
+    assert_eq!(mup.metadata(&model).unwrap()["mup.readout"], "output_mult=1.0 width_mult=4.0");
+    // Not declared a readout: the shared weight maps a width to 50 outputs.
+    let err = Mup::new(&Lm::<32>::zeroed()).infshapes(&model).unwrap_err();
+    assert_eq!(err.path(), "head");
+}

@@ -7,7 +7,7 @@ mod lr;
 mod scale;
 mod shape;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 pub use lr::{LrRow, LrTable};
@@ -245,6 +245,7 @@ impl Mup {
     pub fn infshapes(&self, model: &dyn Module) -> Result<InfShapes> {
         let shapes = InfShapes { rows: self.base.resolve(model)? };
         let modules = model.named_modules();
+        let tied = tie::aliases(model);
         for r in &self.readouts {
             match modules.iter().find(|(p, _)| p == r) {
                 Some((_, m)) if m.weight().is_some() => {}
@@ -269,7 +270,7 @@ impl Mup {
             if m.kind() != LayerKind::Linear || self.readouts.contains(path) {
                 continue;
             }
-            let Some(s) = shapes.get(&join(path, "weight")) else { continue };
+            let Some(s) = shapes.get(&weight_path(&tied, path)) else { continue };
             if let [fan_out, fan_in] = s.dims()
                 && !fan_out.is_inf()
                 && fan_in.is_inf()
@@ -340,8 +341,10 @@ impl Mup {
     /// bias of every other `Linear` and convolution times `fanin_mult ** 0.5`, where
     /// `fanin_mult` is the width multiplier of its weight's dimension 1. The factor is
     /// computed in `f64` as mup does and applied as PyTorch's `tensor *= float` is (the factor
-    /// rounded to `f32`, one `f32` product per value). Not idempotent, as mup's. Returns the
-    /// paths rescaled, in module order; each one's origin says so.
+    /// rounded to `f32`, one `f32` product per value). Not idempotent, as mup's. A readout
+    /// whose weight is tied to another parameter (mup's `MuSharedReadout`) rescales that
+    /// parameter, as mup does. Returns the paths rescaled, in module order; each one's
+    /// origin says so.
     ///
     /// ```
     /// use init_core::{Linear, Module, Mup, Sequential, TorchGenerator};
@@ -358,9 +361,10 @@ impl Mup {
     /// ```
     pub fn rescale(&self, model: &mut dyn Module) -> Result<Vec<String>> {
         let shapes = self.infshapes(model.as_module())?;
+        let tied = tie::aliases(model.as_module());
         let mut plan: Vec<(String, f64)> = Vec::new();
         for (path, m) in model.named_modules() {
-            let (weight, bias) = (join(&path, "weight"), join(&path, "bias"));
+            let (weight, bias) = (weight_path(&tied, &path), join(&path, "bias"));
             let has_bias = m.bias().is_some() && shapes.get(&bias).is_some();
             if self.readouts.contains(&path) {
                 let Some(w) = shapes.get(&weight) else { continue };
@@ -433,9 +437,10 @@ impl Mup {
     /// ```
     pub fn metadata(&self, model: &dyn Module) -> Result<BTreeMap<String, String>> {
         let shapes = self.infshapes(model)?;
+        let tied = tie::aliases(model);
         let mut meta = self.lr_table(model)?.to_metadata();
         let readout = |path: &str| {
-            let wm = shapes.get(&join(path, "weight")).map_or(1.0, InfShape::width_mult);
+            let wm = shapes.get(&weight_path(&tied, path)).map_or(1.0, InfShape::width_mult);
             format!("output_mult={:?} width_mult={wm:?}", self.output_mult)
         };
         if !self.readouts.is_empty() {
@@ -472,6 +477,13 @@ impl Mup {
         }
         out
     }
+}
+
+/// The path of the weight of the module at `path`: its own, or the parameter it is tied to
+/// (a readout sharing the embedding's weight, mup's `MuSharedReadout`).
+fn weight_path(tied: &HashMap<String, String>, path: &str) -> String {
+    let own = join(path, "weight");
+    tied.get(&own).cloned().unwrap_or(own)
 }
 
 fn is_linear_or_conv(kind: LayerKind) -> bool {
