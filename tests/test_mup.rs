@@ -97,18 +97,16 @@ fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('.').unwrap_or(("", path))
 }
 
-/// The program of one fixture case, with `TorchGenerator`: construction, `rescale`, the μP
-/// rules of the recorded calls in `named_parameters` order. Returns the mismatches.
-fn run_program<M: Module + Zeroed>(
-    fx: &Value,
+/// The `Mup` and the SP rules of a program's recorded calls (zeros: `zero_init`, or
+/// `readout_zero_init` for the readout's).
+fn mup_and_sp(
     c: &Value,
     program: &str,
     base: &dyn Module,
     delta: &dyn Module,
     readout: &str,
-) -> Vec<String> {
-    let p = &c["programs"][program];
-    let calls = p["calls"].as_object().unwrap();
+) -> (Mup, Rules) {
+    let calls = c["programs"][program]["calls"].as_object().unwrap();
     let mut mup = Mup::new(base).delta(delta).unwrap().readout(readout);
     let mut sp = Rules::new();
     for (path, call) in calls {
@@ -123,6 +121,22 @@ fn run_program<M: Module + Zeroed>(
             sp = sp.module(m.to_string(), name.to_string(), sp_init(call));
         }
     }
+    (mup, sp)
+}
+
+/// The program of one fixture case, with `TorchGenerator`: construction, `rescale`, the μP
+/// rules of the recorded calls in `named_parameters` order. Returns the mismatches.
+fn run_program<M: Module + Zeroed>(
+    fx: &Value,
+    c: &Value,
+    program: &str,
+    base: &dyn Module,
+    delta: &dyn Module,
+    readout: &str,
+) -> Vec<String> {
+    let p = &c["programs"][program];
+    let calls = p["calls"].as_object().unwrap();
+    let (mup, sp) = mup_and_sp(c, program, base, delta, readout);
     let mut g = TorchGenerator::new(fx["seed"].as_u64().unwrap());
     let mut model = M::zeroed();
     model.init_weights_torch(&mut g, TorchLoop::Modules).unwrap();
@@ -493,4 +507,56 @@ fn a_readout_tied_to_the_embedding_rescales_the_shared_weight_as_mup_does() {
     // Not declared a readout: the shared weight maps a width to 50 outputs.
     let err = Mup::new(&Lm::<32>::zeroed()).infshapes(&model).unwrap_err();
     assert_eq!(err.path(), "head");
+}
+
+/// `init_rules` with `Seed` against mup's own values (the `TorchGenerator` program, which is
+/// mup's bit for bit): the same distribution for every parameter, program and model at width
+/// 256, judged by the sample std (within 8 standard errors) and the largest value.
+#[test]
+fn init_rules_with_seed_draw_mups_distributions() {
+    let fx = fixture();
+    let mut bad = Vec::new();
+    let mut compare = |c: &Value, program: &str, ours: &dyn Module, mups: &dyn Module| {
+        for ((path, a), (_, b)) in ours.named_parameters().into_iter().zip(mups.named_parameters())
+        {
+            let (sa, sb) = (std_of(a.as_slice()), std_of(b.as_slice()));
+            let n = a.numel() as f64;
+            let tol = 8.0 / (2.0 * n).sqrt() * sb + 1e-12;
+            let max = |v: &[f32]| v.iter().fold(0f32, |m, x| m.max(x.abs()));
+            if (sa - sb).abs() > tol || max(a.as_slice()) > 1.5 * max(b.as_slice()) + 1e-6 {
+                bad.push(format!("{} {program} {path}: std {sa} vs mup's {sb}", c["model"]));
+            }
+        }
+    };
+    let (base, delta) = (Mlp::<32>::zeroed(), Mlp::<64>::zeroed());
+    let c = case(&fx, "mlp", 256);
+    for program in programs(c) {
+        let (mup, sp) = mup_and_sp(c, &program, &base, &delta, "out");
+        let mut ours = Mlp::<256>::zeroed();
+        let rng = &mut Seed::new(5);
+        sp.init_weights(&mut ours, rng).unwrap();
+        mup.init_rules(&ours, &sp).unwrap().apply(&mut ours, rng).unwrap();
+        let mut mups = Mlp::<256>::zeroed();
+        let g = &mut TorchGenerator::new(7);
+        mups.init_weights_torch(g, TorchLoop::Modules).unwrap();
+        mup.rescale(&mut mups).unwrap();
+        mup.rules(&mups, &sp).unwrap().apply_torch(&mut mups, g, TorchLoop::Modules).unwrap();
+        compare(c, &program, &ours, &mups);
+    }
+    let (base, delta) = (Tiny::<32, 128>::zeroed(), Tiny::<64, 256>::zeroed());
+    let c = case(&fx, "tiny", 256);
+    for program in programs(c) {
+        let (mup, sp) = mup_and_sp(c, &program, &base, &delta, "head");
+        let mut ours = Tiny::<256, 1024>::zeroed();
+        let rng = &mut Seed::new(5);
+        sp.init_weights(&mut ours, rng).unwrap();
+        mup.init_rules(&ours, &sp).unwrap().apply(&mut ours, rng).unwrap();
+        let mut mups = Tiny::<256, 1024>::zeroed();
+        let g = &mut TorchGenerator::new(7);
+        mups.init_weights_torch(g, TorchLoop::Modules).unwrap();
+        mup.rescale(&mut mups).unwrap();
+        mup.rules(&mups, &sp).unwrap().apply_torch(&mut mups, g, TorchLoop::Modules).unwrap();
+        compare(c, &program, &ours, &mups);
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

@@ -3,6 +3,7 @@
 //! optimizers' per-parameter multipliers as data. Documented on [`Mup`].
 
 mod bsh;
+mod complete;
 mod lr;
 mod scale;
 mod shape;
@@ -361,24 +362,7 @@ impl Mup {
     /// ```
     pub fn rescale(&self, model: &mut dyn Module) -> Result<Vec<String>> {
         let shapes = self.infshapes(model.as_module())?;
-        let tied = tie::aliases(model.as_module());
-        let mut plan: Vec<(String, f64)> = Vec::new();
-        for (path, m) in model.named_modules() {
-            let (weight, bias) = (weight_path(&tied, &path), join(&path, "bias"));
-            let has_bias = m.bias().is_some() && shapes.get(&bias).is_some();
-            if self.readouts.contains(&path) {
-                let Some(w) = shapes.get(&weight) else { continue };
-                let f = if self.readout_zero_init { 0.0 } else { w.width_mult().powf(0.5) };
-                if has_bias {
-                    plan.push((bias, f));
-                }
-                plan.push((weight, f));
-            } else if is_linear_or_conv(m.kind()) && has_bias {
-                let Some(w) = shapes.get(&weight) else { continue };
-                let fanin_mult = w.dims().get(1).map_or(1.0, InfDim::width_mult);
-                plan.push((bias, fanin_mult.powf(0.5)));
-            }
-        }
+        let plan = self.rescale_plan(model.as_module(), &shapes);
         for (path, f) in &plan {
             // Read before writing: a write through a handle clears the origin.
             let before =
@@ -400,6 +384,31 @@ impl Mup {
         }
         tie::settle(model, &|_| false)?;
         Ok(plan.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// What `set_base_shapes`' rescale multiplies, and by how much, in mup's order: each
+    /// readout's bias then weight (its tied target, if tied) by `width_mult ** 0.5` (0 with
+    /// `readout_zero_init`), every other Linear or convolution bias by `fanin_mult ** 0.5`.
+    fn rescale_plan(&self, model: &dyn Module, shapes: &InfShapes) -> Vec<(String, f64)> {
+        let tied = tie::aliases(model);
+        let mut plan: Vec<(String, f64)> = Vec::new();
+        for (path, m) in model.named_modules() {
+            let (weight, bias) = (weight_path(&tied, &path), join(&path, "bias"));
+            let has_bias = m.bias().is_some() && shapes.get(&bias).is_some();
+            if self.readouts.contains(&path) {
+                let Some(w) = shapes.get(&weight) else { continue };
+                let f = if self.readout_zero_init { 0.0 } else { w.width_mult().powf(0.5) };
+                if has_bias {
+                    plan.push((bias, f));
+                }
+                plan.push((weight, f));
+            } else if is_linear_or_conv(m.kind()) && has_bias {
+                let Some(w) = shapes.get(&weight) else { continue };
+                let fanin_mult = w.dims().get(1).map_or(1.0, InfDim::width_mult);
+                plan.push((bias, fanin_mult.powf(0.5)));
+            }
+        }
+        plan
     }
 
     /// Every parameter's optimizer multipliers ([`LrTable`]), from its infshape.

@@ -114,6 +114,55 @@ pub(super) fn mu_init(path: &str, init: &Init, s: &InfShape) -> Result<MuInit> {
     }
 }
 
+/// `init` on a tensor of `shape`, its values times `f` (as a distribution): what
+/// `set_base_shapes`' rescale makes of a parameter initialized by `init`. The fan-scaled
+/// schemes become a concrete `normal`/`uniform` (PyTorch's std or bound, times `f`).
+pub(super) fn times(path: &str, init: &Init, shape: &[usize], f: f64) -> Result<Init> {
+    let out = match *init {
+        Init::Normal { mean, std } => Init::Normal { mean: mean * f, std: std * f },
+        Init::Uniform { a, b } => Init::Uniform { a: a * f, b: b * f },
+        Init::TruncNormal { mean, std, a, b } => {
+            Init::TruncNormal { mean: mean * f, std: std * f, a: a * f, b: b * f }
+        }
+        Init::Zeros => Init::Zeros,
+        Init::Ones => Init::Constant { value: f },
+        Init::Constant { value } => Init::Constant { value: value * f },
+        Init::XavierUniform { gain, axes } | Init::XavierNormal { gain, axes } => {
+            let fans = Fans::compute(init.name(), shape, axes).map_err(|e| e.at(path))?;
+            let std = gain * (2.0 / (fans.fan_in + fans.fan_out) as f64).sqrt() * f;
+            symmetric(matches!(init, Init::XavierUniform { .. }), std)
+        }
+        Init::KaimingUniform { a, mode, nonlinearity, axes }
+        | Init::KaimingNormal { a, mode, nonlinearity, axes } => {
+            let fans = Fans::compute(init.name(), shape, axes).map_err(|e| e.at(path))?;
+            if mode == FanMode::FanAvg {
+                let rule = format!("{} takes mode fan_in or fan_out, not fan_avg", init.name());
+                return Err(mup_error(path, rule));
+            }
+            let std = calculate_gain(nonlinearity, Some(a)) / fans.select(mode).sqrt() * f;
+            symmetric(matches!(init, Init::KaimingUniform { .. }), std)
+        }
+        _ => {
+            let rule = format!(
+                "μP rescales this parameter by {f}, and {} cannot be scaled as a distribution; give it a rule",
+                init.name()
+            );
+            return Err(mup_error(path, rule));
+        }
+    };
+    Ok(out)
+}
+
+/// A centred uniform or normal of this std.
+fn symmetric(uniform: bool, std: f64) -> Init {
+    if uniform {
+        let bound = 3.0f64.sqrt() * std;
+        Init::Uniform { a: -bound, b: bound }
+    } else {
+        Init::Normal { mean: 0.0, std }
+    }
+}
+
 /// PyTorch's fans of the parameter (with a receptive field), for [`FanAxes::TORCH`] only:
 /// mup's adjustments read dimensions 0 and 1 as fan-out and fan-in.
 fn torch_fans(path: &str, init: &Init, s: &InfShape, axes: FanAxes) -> Result<Fans> {
