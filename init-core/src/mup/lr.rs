@@ -398,6 +398,6 @@ impl fmt::Display for LrTable {
                 r.sgd_weight_decay.to_string(),
             ]);
         }
-        super::write_table(f, &lines)
+        super::infshapes::write_table(f, &lines)
     }
 }

@@ -4,13 +4,15 @@
 
 mod bsh;
 mod complete;
+mod infshapes;
 mod lr;
+mod rescale;
 mod scale;
 mod shape;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 
+pub use infshapes::InfShapes;
 pub use lr::{LrRow, LrTable};
 pub use shape::{BaseShapes, InfDim, InfShape};
 
@@ -244,7 +246,7 @@ impl Mup {
     /// );
     /// ```
     pub fn infshapes(&self, model: &dyn Module) -> Result<InfShapes> {
-        let shapes = InfShapes { rows: self.base.resolve(model)? };
+        let shapes = InfShapes::new(self.base.resolve(model)?);
         let modules = model.named_modules();
         let tied = tie::aliases(model);
         for r in &self.readouts {
@@ -336,81 +338,6 @@ impl Mup {
         Ok(out)
     }
 
-    /// `set_base_shapes`' `rescale_params` on `model`, which holds PyTorch's default init (or
-    /// any init that scales like it): each readout's bias and weight times
-    /// `width_mult ** 0.5` (zeros with [`readout_zero_init`](Mup::readout_zero_init)); the
-    /// bias of every other `Linear` and convolution times `fanin_mult ** 0.5`, where
-    /// `fanin_mult` is the width multiplier of its weight's dimension 1. The factor is
-    /// computed in `f64` as mup does and applied as PyTorch's `tensor *= float` is (the factor
-    /// rounded to `f32`, one `f32` product per value). Not idempotent, as mup's. A readout
-    /// whose weight is tied to another parameter (mup's `MuSharedReadout`) rescales that
-    /// parameter, as mup does. Returns the paths rescaled, in module order; each one's
-    /// origin says so.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Mup, Sequential, TorchGenerator};
-    /// let base = Sequential::new().push(Linear::<4, 8>::zeroed()).push(Linear::<8, 8>::zeroed()).push(Linear::<8, 2>::zeroed());
-    /// let mut net = Sequential::new()
-    ///     .push(Linear::<4, 32>::new(&mut TorchGenerator::new(0))?)
-    ///     .push(Linear::<32, 32>::new(&mut TorchGenerator::new(1))?)
-    ///     .push(Linear::<32, 2>::new(&mut TorchGenerator::new(2))?);
-    /// let before = net.get_parameter("1.bias").unwrap().as_slice().to_vec();
-    /// let done = Mup::new(&base).readout("2").rescale(&mut net)?;
-    /// assert_eq!(done, ["0.bias", "1.bias", "2.bias", "2.weight"]);
-    /// assert_eq!(net.get_parameter("1.bias").unwrap().as_slice()[0], before[0] * 2.0);
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    pub fn rescale(&self, model: &mut dyn Module) -> Result<Vec<String>> {
-        let shapes = self.infshapes(model.as_module())?;
-        let plan = self.rescale_plan(model.as_module(), &shapes);
-        for (path, f) in &plan {
-            // Read before writing: a write through a handle clears the origin.
-            let before =
-                model.get_parameter(path).and_then(|p| p.origin()).unwrap_or("").to_string();
-            let Some(mut p) = model.get_parameter_mut(path) else { continue };
-            let f32_factor = *f as f32;
-            for v in p.as_slice_mut() {
-                *v *= f32_factor;
-            }
-            let origin = if *f == 0.0 {
-                "zeros by μP readout_zero_init".to_string()
-            } else {
-                let sep = if before.is_empty() { "" } else { ", " };
-                format!("{before}{sep}times {f} by μP set_base_shapes")
-            };
-            if let Some(mut p) = model.get_parameter_mut(path) {
-                p.set_origin(origin);
-            }
-        }
-        tie::settle(model, &|_| false)?;
-        Ok(plan.into_iter().map(|(p, _)| p).collect())
-    }
-
-    /// What `set_base_shapes`' rescale multiplies, and by how much, in mup's order: each
-    /// readout's bias then weight (its tied target, if tied) by `width_mult ** 0.5` (0 with
-    /// `readout_zero_init`), every other Linear or convolution bias by `fanin_mult ** 0.5`.
-    fn rescale_plan(&self, model: &dyn Module, shapes: &InfShapes) -> Vec<(String, f64)> {
-        let tied = tie::aliases(model);
-        let mut plan: Vec<(String, f64)> = Vec::new();
-        for (path, m) in model.named_modules() {
-            let (weight, bias) = (weight_path(&tied, &path), join(&path, "bias"));
-            let has_bias = m.bias().is_some() && shapes.get(&bias).is_some();
-            if self.readouts.contains(&path) {
-                let Some(w) = shapes.get(&weight) else { continue };
-                let f = if self.readout_zero_init { 0.0 } else { w.width_mult().powf(0.5) };
-                if has_bias {
-                    plan.push((bias, f));
-                }
-                plan.push((weight, f));
-            } else if is_linear_or_conv(m.kind()) && has_bias {
-                let Some(w) = shapes.get(&weight) else { continue };
-                let fanin_mult = w.dims().get(1).map_or(1.0, InfDim::width_mult);
-                plan.push((bias, fanin_mult.powf(0.5)));
-            }
-        }
-        plan
-    }
-
     /// Every parameter's optimizer multipliers ([`LrTable`]), from its infshape.
     ///
     /// ```
@@ -422,7 +349,7 @@ impl Mup {
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     pub fn lr_table(&self, model: &dyn Module) -> Result<LrTable> {
-        let rows = self.infshapes(model)?.rows.into_iter().map(|(p, s)| LrRow::new(p, s));
+        let rows = self.infshapes(model)?.into_rows().into_iter().map(|(p, s)| LrRow::new(p, s));
         LrTable::new(rows.collect::<Result<_>>()?)
     }
 
@@ -507,108 +434,6 @@ fn is_linear_or_conv(kind: LayerKind) -> bool {
             | K::ConvTranspose2d
             | K::ConvTranspose3d
     )
-}
-
-/// Every parameter of a model with its [`InfShape`], in `named_parameters` order
-/// ([`Mup::infshapes`]); prints as a table.
-///
-/// ```
-/// use init_core::{Linear, Module, Mup};
-/// let s = Mup::new(&Linear::<32, 32>::zeroed()).infshapes(&Linear::<64, 64>::zeroed())?;
-/// assert_eq!(s.to_string(), "\
-/// parameter  base      shape     ninf  width_mult
-/// weight     [32, 32]  [64, 64]  2     2
-/// bias       [32]      [64]      1     2
-/// ");
-/// # Ok::<(), init_core::InitError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct InfShapes {
-    rows: Vec<(String, InfShape)>,
-}
-
-impl InfShapes {
-    /// The infshape of the parameter at `path`.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Mup};
-    /// let s = Mup::new(&Linear::<2, 2>::zeroed()).infshapes(&Linear::<2, 2>::zeroed())?;
-    /// assert!(s.get("nothing").is_none());
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    pub fn get(&self, path: &str) -> Option<&InfShape> {
-        self.rows.iter().find(|(p, _)| p == path).map(|(_, s)| s)
-    }
-
-    /// Every parameter's path and infshape, in order.
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Mup};
-    /// let s = Mup::new(&Linear::<2, 2>::zeroed()).infshapes(&Linear::<2, 2>::zeroed())?;
-    /// assert_eq!(s.iter().map(|(p, _)| p).collect::<Vec<_>>(), ["weight", "bias"]);
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &InfShape)> {
-        self.rows.iter().map(|(p, s)| (p.as_str(), s))
-    }
-
-    /// The base shapes these infshapes were made from, as a [`BaseShapes`] that decides the
-    /// widths by itself (a `.bsh` file's content).
-    ///
-    /// ```
-    /// use init_core::{Linear, Module, Mup};
-    /// let s = Mup::new(&Linear::<2, 2>::zeroed()).infshapes(&Linear::<2, 4>::zeroed())?;
-    /// assert_eq!(s.base_shapes().to_list()[0], ("weight".to_string(), vec![Some(2), None]));
-    /// # Ok::<(), init_core::InitError>(())
-    /// ```
-    pub fn base_shapes(&self) -> BaseShapes {
-        BaseShapes::decided(self.rows.iter().map(|(p, s)| (p.clone(), s.base_shape())).collect())
-    }
-}
-
-impl fmt::Display for InfShapes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut lines =
-            vec![["parameter", "base", "shape", "ninf", "width_mult"].map(str::to_string).to_vec()];
-        for (p, s) in &self.rows {
-            let base: Vec<String> = s
-                .base_shape()
-                .iter()
-                .map(|b| b.map_or_else(|| "-".into(), |b| b.to_string()))
-                .collect();
-            lines.push(vec![
-                p.clone(),
-                format!("[{}]", base.join(", ")),
-                format!("{:?}", s.shape()),
-                s.ninf().to_string(),
-                s.width_mult().to_string(),
-            ]);
-        }
-        write_table(f, &lines)
-    }
-}
-
-/// Lines of cells, each column padded to its widest cell (two spaces between columns, no
-/// trailing spaces), one line per row.
-fn write_table(f: &mut fmt::Formatter<'_>, lines: &[Vec<String>]) -> fmt::Result {
-    let cols = lines.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            lines.iter().filter_map(|l| l.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)
-        })
-        .collect();
-    for line in lines {
-        let mut out = String::new();
-        for (c, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if c + 1 < line.len() {
-                let pad = widths.get(c).copied().unwrap_or(0) - cell.chars().count() + 2;
-                out.push_str(&" ".repeat(pad));
-            }
-        }
-        writeln!(f, "{out}")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
