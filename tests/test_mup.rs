@@ -338,7 +338,7 @@ fn the_multipliers_survive_a_safetensors_file() {
     assert_eq!(loaded.state, model.state_dict());
     assert_eq!(loaded.metadata["format"], "pt");
     assert_eq!(loaded.metadata["mup.readouts"], "out");
-    assert_eq!(loaded.metadata["mup.readout"], "output_mult=2.0 width_mult=4.0");
+    assert_eq!(loaded.metadata["mup.readout.out"], "output_mult=2.0 width_mult=4.0 input_mult=0.5");
     assert_eq!(loaded.metadata["mup.attention"], "d_head=16 scale=0.0625 rule=1/d_head");
     assert_eq!(
         loaded.metadata["mup.param.fc2.weight"],
@@ -503,7 +503,8 @@ fn a_readout_tied_to_the_embedding_rescales_the_shared_weight_as_mup_does() {
     let after = model.get_parameter("emb.weight").unwrap().as_slice();
     assert_eq!(after[5], before[5] * 2.0);
     assert_eq!(model.get_parameter("head.weight").unwrap().as_slice()[5], after[5]);
-    assert_eq!(mup.metadata(&model).unwrap()["mup.readout"], "output_mult=1.0 width_mult=4.0");
+    let meta = mup.metadata(&model).unwrap();
+    assert_eq!(meta["mup.readout.head"], "output_mult=1.0 width_mult=4.0 input_mult=0.25");
     // Not declared a readout: the shared weight maps a width to 50 outputs.
     let err = Mup::new(&Lm::<32>::zeroed()).infshapes(&model).unwrap_err();
     assert_eq!(err.path(), "head");

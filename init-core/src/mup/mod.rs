@@ -160,7 +160,7 @@ impl Mup {
     /// use init_core::{Linear, Module, Mup};
     /// let mup = Mup::new(&Linear::<16, 4>::zeroed()).readout("").output_mult(2.0);
     /// let meta = mup.metadata(&Linear::<64, 4>::zeroed())?;
-    /// assert_eq!(meta["mup.readout"], "output_mult=2.0 width_mult=4.0");
+    /// assert_eq!(meta["mup.readout."], "output_mult=2.0 width_mult=4.0 input_mult=0.5");
     /// # Ok::<(), init_core::InitError>(())
     /// ```
     #[must_use]
@@ -355,10 +355,10 @@ impl Mup {
 
     /// Everything μP needs at training time, as safetensors `__metadata__` entries: the
     /// [`LrTable::to_metadata`] keys, plus `mup.readouts` (the readout paths, space-separated),
-    /// `mup.readout` (`output_mult=<f> width_mult=<f>` of the first readout: its input is to
-    /// be multiplied by `output_mult / width_mult`; one `mup.readout.<path>` key per readout
-    /// when there are several) and `mup.attention` (`d_head=<n> scale=<1/d_head>
-    /// rule=1/d_head`) when declared. Save it with
+    /// one `mup.readout.<path>` per readout (`output_mult=<f> width_mult=<f> input_mult=<f>`:
+    /// `MuReadout.forward` multiplies its input by `output_mult / width_mult`, which mup
+    /// computes as `output_mult * x / width_mult`) and `mup.attention` (`d_head=<n>
+    /// scale=<1/d_head> rule=1/d_head`) when declared. Save it with
     /// [`safetensors::save_with_metadata`](crate::safetensors::save_with_metadata).
     ///
     /// ```
@@ -377,21 +377,17 @@ impl Mup {
         let mut meta = self.lr_table(model)?.to_metadata();
         let readout = |path: &str| {
             let wm = shapes.get(&weight_path(&tied, path)).map_or(1.0, InfShape::width_mult);
-            format!("output_mult={:?} width_mult={wm:?}", self.output_mult)
+            let input_mult = self.output_mult / wm;
+            format!(
+                "output_mult={:?} width_mult={wm:?} input_mult={input_mult:?}",
+                self.output_mult
+            )
         };
         if !self.readouts.is_empty() {
             meta.insert("mup.readouts".into(), self.readouts.join(" "));
         }
-        match self.readouts.as_slice() {
-            [] => {}
-            [one] => {
-                meta.insert("mup.readout".into(), readout(one));
-            }
-            many => {
-                for r in many {
-                    meta.insert(format!("mup.readout.{r}"), readout(r));
-                }
-            }
+        for r in &self.readouts {
+            meta.insert(format!("mup.readout.{r}"), readout(r));
         }
         if let Some(d) = self.d_head {
             let scale = 1.0 / d as f64;
