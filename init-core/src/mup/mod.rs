@@ -171,7 +171,11 @@ impl Mup {
 
     /// Initialize the readouts' weights and biases to zero (mup's
     /// `MuReadout(readout_zero_init=True)`): [`rules`](Mup::rules) give them `zeros`, and
-    /// [`rescale`](Mup::rescale) writes zeros.
+    /// [`rescale`](Mup::rescale) writes zeros. mup's `MuReadout` then draws nothing at
+    /// construction, where a `Linear` built by `init_weights_torch` does: with
+    /// [`TorchGenerator`](crate::TorchGenerator), layers drawn after the readout match mup's
+    /// bits only for a model that zeroes a default-initialized readout (`p.zero_()`), not one
+    /// built with `readout_zero_init=True`.
     ///
     /// ```
     /// use init_core::{Linear, Module, Mup, Rules};
