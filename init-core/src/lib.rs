@@ -13,6 +13,7 @@ mod layers;
 mod math;
 mod model;
 mod module;
+mod mup;
 mod param;
 mod pytorch;
 mod recipes;
@@ -56,6 +57,7 @@ pub use module::{
     AsModule, Features, Forward, ForwardModule, LayerKind, Module, ModuleMut, Summary, SummaryRow,
     Tie, Visitor, VisitorMut, Width, Zeroed,
 };
+pub use mup::{BaseShapes, InfDim, InfShape, InfShapes, LrRow, LrTable, Mup};
 pub use param::{Buffer, BufferData, BufferMut, Param, ParamMut, ParamSlot, ParamTarget};
 pub use pytorch::{load_pytorch, load_pytorch_key, pytorch_from_bytes};
 pub use recipes::{

@@ -284,6 +284,14 @@ pub enum FileError {
         "the key `__metadata__` is reserved by the safetensors format and cannot name a tensor"
     )]
     ReservedKey,
+    /// A `__metadata__` entry given to write that the format or this crate refuses.
+    #[error("`__metadata__` entry `{key}`: {rule}")]
+    BadMetadata {
+        /// The entry's key.
+        key: String,
+        /// What is wrong.
+        rule: String,
+    },
 }
 
 impl FileError {
@@ -324,6 +332,7 @@ impl FileError {
             | FileError::OverlappingTensors { .. }
             | FileError::UncoveredData { .. }
             | FileError::ReservedKey
+            | FileError::BadMetadata { .. }
             | FileError::NotPytorch { .. }
             | FileError::LegacyPytorch { .. }
             | FileError::Zip { .. }

@@ -411,6 +411,14 @@ pub enum ErrorKind {
         /// What is wrong, naming the setting or variable.
         rule: String,
     },
+    /// A μP rule is broken (see [`Mup`](crate::Mup)): base shapes that do not fit the model,
+    /// a scheme μP has no form of, a linear layer with an infinite fan-in and a finite
+    /// fan-out that is not declared a readout, learning-rate metadata that does not parse.
+    #[error("μP: {rule}")]
+    Mup {
+        /// What is wrong, naming the module, scheme or key.
+        rule: String,
+    },
     /// Reading or writing a safetensors file failed, or the file is not a safetensors file
     /// this crate can load; [`InitError::file`] gives the file's path.
     #[error(transparent)]

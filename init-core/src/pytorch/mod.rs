@@ -141,7 +141,7 @@ fn load_from(src: &dyn Source, key: Option<&str>) -> Result<Loaded, FileError> {
             rule: "appears more than once".into(),
         })?;
     }
-    Ok(Loaded { state, conversions })
+    Ok(Loaded { state, conversions, metadata: Default::default() })
 }
 
 /// A zip archive, or an error saying what the file is instead.

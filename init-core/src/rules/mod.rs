@@ -183,6 +183,74 @@ impl Rules {
     }
 }
 
+/// The rule of `rules` (one runtime set, as [`Rules::apply`] ranks it) that fills parameter
+/// `name` of the module at `module_path`, of kind `kind`.
+pub(crate) fn winner(
+    rules: &[Rule],
+    module_path: &str,
+    kind: LayerKind,
+    name: &str,
+) -> Option<Rule> {
+    let frame = frame::Frame { base: String::new(), rules, parent: None };
+    frame.lookup(module_path, kind, name).cloned()
+}
+
+/// One parameter of a tree and the rule that fills it under [`ModuleExt::init_weights`](crate::ModuleExt::init_weights)
+/// with a runtime set: [`resolve`]'s answer.
+pub(crate) struct Resolved {
+    /// The path of the module that owns the parameter.
+    pub module: String,
+    /// The parameter's name in that module.
+    pub name: String,
+    /// The module's kind.
+    pub kind: LayerKind,
+    /// The winning rule, `None` for the layer's PyTorch default; a layer-default rule
+    /// ([`Rule::as_fallback`]) is `Some` with [`Resolved::fallback`] set.
+    pub rule: Option<Rule>,
+    /// Whether `rule` is a layer-default rule.
+    pub fallback: bool,
+}
+
+/// Which rule fills each parameter of `model` (tied aliases left out) when `rules` are the
+/// outermost runtime set: the same frames and precedence as the engine's walk, nothing
+/// written. In `named_parameters` order.
+pub(crate) fn resolve(model: &dyn Module, rules: &[Rule]) -> Vec<Resolved> {
+    fn go(
+        m: &dyn Module,
+        prefix: &str,
+        outer: &frame::Frame<'_>,
+        aliases: &std::collections::HashMap<String, String>,
+        out: &mut Vec<Resolved>,
+    ) {
+        let declared = m.init_rules();
+        let here = frame::Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
+        let kind = m.kind();
+        let parts = crate::module::traverse::parts(m);
+        for (name, _) in &parts.params {
+            if aliases.contains_key(&crate::module::join(prefix, name)) {
+                continue;
+            }
+            let rule = here.lookup(prefix, kind, name).cloned();
+            let fallback = rule.as_ref().is_some_and(Rule::is_fallback);
+            out.push(Resolved {
+                module: prefix.to_string(),
+                name: name.clone(),
+                kind,
+                rule,
+                fallback,
+            });
+        }
+        for (name, child) in parts.children {
+            go(child, &crate::module::join(prefix, &name), &here, aliases, out);
+        }
+    }
+    let root = frame::Frame { base: String::new(), rules, parent: None };
+    let aliases = crate::module::tie::aliases(model);
+    let mut out = Vec::new();
+    go(model, "", &root, &aliases, &mut out);
+    out
+}
+
 pub(crate) use engine::{Fallback, run};
 
 /// Every module's [`Module::check_rules`], in `named_modules` order: the first error, with

@@ -22,6 +22,8 @@ pub(super) struct Header<'a> {
     pub entries: Vec<Entry<'a>>,
     /// All shapes, one after the other ([`Entry::shape`]).
     pub dims: Vec<u64>,
+    /// The `__metadata__` entries, in the order written.
+    pub metadata: Vec<(String, String)>,
 }
 
 impl Header<'_> {
@@ -29,7 +31,8 @@ impl Header<'_> {
     /// entries keep their allocation: a key borrowed and a key owned take the same room.
     pub fn into_owned(self) -> Header<'static> {
         let owned = |e: Entry<'_>| Entry { key: Cow::Owned(e.key.into_owned()), ..e };
-        Header { entries: self.entries.into_iter().map(owned).collect(), dims: self.dims }
+        let entries = self.entries.into_iter().map(owned).collect();
+        Header { entries, dims: self.dims, metadata: self.metadata }
     }
 }
 
@@ -83,7 +86,7 @@ pub(super) fn parse(text: &str) -> Result<Header<'_>, FileError> {
     if let Some(broken) = walk.broken {
         return Err(broken.error(text));
     }
-    Ok(Header { entries: walk.entries, dims: walk.dims })
+    Ok(Header { entries: walk.entries, dims: walk.dims, metadata: walk.metadata })
 }
 
 pub(super) fn bad(rule: String) -> FileError {

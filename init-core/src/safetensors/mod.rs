@@ -46,13 +46,14 @@ mod tests;
 #[cfg(test)]
 mod tests_atomic;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::dtype::Dtype;
 use crate::state::StateDict;
 
 pub use read::{from_bytes, load};
-pub use write::{save, to_bytes};
+pub use write::{save, save_with_metadata, to_bytes, to_bytes_with_metadata};
 
 /// The largest header the safetensors format accepts (the `safetensors` crate's limit).
 const MAX_HEADER: u64 = 100_000_000;
@@ -64,6 +65,7 @@ const MAX_HEADER: u64 = 100_000_000;
 /// use init_core::StateDict;
 /// let loaded = from_bytes(&to_bytes(&StateDict::new())?)?;
 /// assert!(loaded.state.is_empty() && loaded.conversions.is_empty());
+/// assert_eq!(loaded.metadata["format"], "pt");
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +75,10 @@ pub struct Loaded {
     /// The tensors that were stored in another float type and converted to `f32`, in the
     /// same order.
     pub conversions: Vec<Conversion>,
+    /// The header's `__metadata__` (strings to strings; `format` included when the file has
+    /// it): what [`save_with_metadata`] wrote, or a Hugging Face file's. Empty for a file
+    /// without one, and for [`load_pytorch`](crate::load_pytorch).
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// One tensor converted on load: a float type to `f32`, or (from a PyTorch file) `bool` to

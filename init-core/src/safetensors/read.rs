@@ -185,7 +185,7 @@ pub(super) fn checked(text: &str, data_len: u64) -> Result<Header<'_>, FileError
 
 /// The tensors of a checked header, from `data`.
 fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, FileError> {
-    let Header { mut entries, dims } = header;
+    let Header { mut entries, dims, metadata } = header;
     let mut state = StateDict::with_capacity(entries.len());
     let mut conversions = Vec::new();
     let mut shape = Vec::new();
@@ -232,7 +232,7 @@ fn build(header: Header<'_>, data: &[u8]) -> Result<Loaded, FileError> {
             .insert(&e.key, tensor)
             .map_err(|err| FileError::DuplicateTensor { key: err.path().into() })?;
     }
-    Ok(Loaded { state, conversions })
+    Ok(Loaded { state, conversions, metadata: metadata.into_iter().collect() })
 }
 
 /// The array of `shape` holding `values` (their count was checked against the shape).

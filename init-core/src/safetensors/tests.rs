@@ -241,3 +241,80 @@ fn a_million_entry_header_is_checked_within_3x_the_file_and_loaded_within_bounds
     assert!(check_cpu <= 5.0, "{shown}");
     assert!(load_cpu <= 10.0, "{shown}");
 }
+
+fn with_header(header: &str) -> Vec<u8> {
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(header.as_bytes());
+    bytes
+}
+
+#[test]
+fn metadata_round_trips_and_keeps_format_first() {
+    use super::{save_with_metadata, to_bytes_with_metadata};
+    use std::collections::BTreeMap;
+    let meta = BTreeMap::from([
+        ("mup.param.fc.weight".to_string(), "base=32,- shape=64,16".to_string()),
+        ("quote\"and\\slash".to_string(), "line\nbreak, μ, \u{1}".to_string()),
+        ("format".to_string(), "pt".to_string()),
+        (String::new(), String::new()),
+    ]);
+    let bytes = to_bytes_with_metadata(&sd(1.0), &meta).unwrap();
+    let header = r#"{"__metadata__":{"format":"pt","":"","mup.param.fc.weight":"base=32,- shape=64,16","quote\"and\\slash":"line\nbreak, μ, \u0001"},"#;
+    assert_eq!(&bytes[8..8 + header.len()], header.as_bytes());
+    let loaded = from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.metadata, meta);
+    assert_eq!(loaded.state, sd(1.0));
+    // Without extra entries, the bytes of `to_bytes`.
+    assert_eq!(
+        to_bytes_with_metadata(&sd(1.0), &BTreeMap::new()).unwrap(),
+        to_bytes(&sd(1.0)).unwrap()
+    );
+    // The same through a file.
+    let dir = scratch("metadata");
+    save_with_metadata(&sd(2.0), &meta, dir.join("m.safetensors")).unwrap();
+    assert_eq!(load(dir.join("m.safetensors")).unwrap().metadata, meta);
+    let bad = BTreeMap::from([("format".to_string(), "tf".to_string())]);
+    let err = save_with_metadata(&sd(2.0), &bad, dir.join("m.safetensors")).unwrap_err();
+    assert!(err.to_string().ends_with("m.safetensors: `__metadata__` entry `format`: this crate writes PyTorch's layout, so `format` must be \"pt\", got \"tf\""), "{err}");
+    assert_eq!(load(dir.join("m.safetensors")).unwrap().metadata, meta, "the old file stays");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn metadata_is_read_strictly() {
+    let err = |h: &str| from_bytes(&with_header(h)).unwrap_err().to_string();
+    // No metadata, or null: empty.
+    assert!(from_bytes(&with_header("{}")).unwrap().metadata.is_empty());
+    assert!(from_bytes(&with_header(r#"{"__metadata__":null}"#)).unwrap().metadata.is_empty());
+    // A key written twice inside `__metadata__`, which a JSON map would merge.
+    assert_eq!(
+        err(r#"{"__metadata__":{"a":"1","b":"2","a":"3"}}"#),
+        "invalid header: `__metadata__` holds the key `a` more than once"
+    );
+    assert_eq!(
+        err(r#"{"__metadata__":{"a":"1","a":2}}"#),
+        "invalid header: `__metadata__` must map strings to strings, got {\"a\":\"1\",\"a\":2}"
+    );
+    assert_eq!(
+        err(r#"{"__metadata__":{"a":["x"]}}"#),
+        "invalid header: `__metadata__` must map strings to strings, got {\"a\":[\"x\"]}"
+    );
+    assert_eq!(
+        err(r#"{"__metadata__":{"a":"1"},"__metadata__":{"a":"1"}}"#),
+        "tensor `__metadata__` appears more than once in the header"
+    );
+}
+
+#[test]
+fn large_metadata_within_the_header_limit_loads() {
+    use super::to_bytes_with_metadata;
+    use std::collections::BTreeMap;
+    // 8 MiB of metadata in 4096 entries: read back whole.
+    let meta: BTreeMap<String, String> =
+        (0..4096).map(|i| (format!("mup.param.layer{i}.weight"), "x".repeat(2048))).collect();
+    let bytes = to_bytes_with_metadata(&sd(1.0), &meta).unwrap();
+    assert!(bytes.len() > 8 << 20);
+    let mut loaded = from_bytes(&bytes).unwrap().metadata;
+    assert_eq!(loaded.remove("format").as_deref(), Some("pt"));
+    assert!(loaded == meta, "the metadata read back differs");
+}

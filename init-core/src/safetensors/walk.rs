@@ -28,6 +28,8 @@ pub(super) struct Walk<'a> {
     pub broken: Option<Broken>,
     /// When `__metadata__` is written twice: the number of entries before the second one.
     pub metadata_again: Option<usize>,
+    /// The entries of (the first) `__metadata__`, in the order written.
+    pub metadata: Vec<(String, String)>,
     seen_metadata: bool,
     /// Top-level keys read so far.
     fields: usize,
@@ -165,9 +167,18 @@ impl<'a> Handler<'a> for Top<'_, 'a> {
                 if walk.seen_metadata && walk.metadata_again.is_none() {
                     walk.metadata_again = Some(walk.entries.len());
                 }
+                let first = !walk.seen_metadata;
                 walk.seen_metadata = true;
-                if !map.next_value_seed(Any(Metadata))? {
-                    walk.note(Broken::Quote { at, what: Quoted::Metadata, key: String::new() });
+                let mut entries = Vec::new();
+                match map.next_value_seed(Any(Metadata(&mut entries)))? {
+                    MetadataRead::Strings if first => walk.metadata = entries,
+                    MetadataRead::Strings => {}
+                    MetadataRead::NotStrings => {
+                        walk.note(Broken::Quote { at, what: Quoted::Metadata, key: String::new() })
+                    }
+                    MetadataRead::Again(k) => walk.note(Broken::Now(bad(format!(
+                        "`__metadata__` holds the key `{k}` more than once"
+                    )))),
                 }
             } else {
                 map.next_value_seed(Any(EntryValue { walk: &mut *walk, key, at }))?;
@@ -178,36 +189,57 @@ impl<'a> Handler<'a> for Top<'_, 'a> {
 }
 
 /// `__metadata__`: null, or an object whose values are strings (as the `safetensors` crate
-/// requires).
-struct Metadata;
+/// requires), each key once; its entries are pushed onto the vector.
+struct Metadata<'v>(&'v mut Vec<(String, String)>);
 
-impl<'de> Handler<'de> for Metadata {
-    type Out = bool;
-    fn other(self, _: &'static str) -> bool {
-        false
+/// What [`Metadata`] found.
+enum MetadataRead {
+    /// Null, or an object of strings (all pushed).
+    Strings,
+    /// Anything else (read to its end).
+    NotStrings,
+    /// An object of strings holding this key more than once.
+    Again(String),
+}
+
+impl<'de> Handler<'de> for Metadata<'_> {
+    type Out = MetadataRead;
+    fn other(self, _: &'static str) -> MetadataRead {
+        MetadataRead::NotStrings
     }
-    fn null(self) -> bool {
-        true
+    fn null(self) -> MetadataRead {
+        MetadataRead::Strings
     }
-    fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+    fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<MetadataRead, A::Error> {
         let mut all = true;
-        while let Some(((), is_string)) = map.next_entry_seed(Any(Skip), Any(IsString))? {
-            all &= is_string;
+        while let Some((key, value)) = map.next_entry_seed(Any(Key), Any(StringValue))? {
+            match value {
+                Some(v) if all => self.0.push((key.into_owned(), v)),
+                _ => all = false,
+            }
         }
-        Ok(all)
+        if !all {
+            return Ok(MetadataRead::NotStrings);
+        }
+        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        Ok(match keys.windows(2).find(|w| w.first() == w.last()) {
+            Some(w) => MetadataRead::Again(w.first().copied().unwrap_or_default().to_string()),
+            None => MetadataRead::Strings,
+        })
     }
 }
 
-/// Whether a value is a string.
-struct IsString;
+/// A string value, or `None` for any other value.
+struct StringValue;
 
-impl Handler<'_> for IsString {
-    type Out = bool;
-    fn other(self, _: &'static str) -> bool {
-        false
+impl Handler<'_> for StringValue {
+    type Out = Option<String>;
+    fn other(self, _: &'static str) -> Option<String> {
+        None
     }
-    fn string(self, _: &str) -> bool {
-        true
+    fn string(self, s: &str) -> Option<String> {
+        Some(s.to_owned())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Writing: the header in the state dict's order, the data aligned, and the atomic save.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -29,7 +30,40 @@ use crate::state::{StateDict, Tensor};
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 pub fn to_bytes(sd: &StateDict) -> Result<Vec<u8>> {
-    let plan = Plan::new(sd)?;
+    to_bytes_with_metadata(sd, &BTreeMap::new())
+}
+
+/// [`to_bytes`] with more `__metadata__` entries: `"format":"pt"` first, then `metadata`'s
+/// entries in key order (`format` in `metadata`, if there, must be `"pt"` and is written
+/// once). Read them back from [`Loaded::metadata`](super::Loaded::metadata). The whole header
+/// must stay within the format's 100 MB.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use init_core::safetensors::{from_bytes, to_bytes_with_metadata};
+/// use init_core::{StateDict, Tensor};
+/// let mut sd = StateDict::new();
+/// sd.insert("b", Tensor::from(ndarray::ArrayD::<f32>::zeros(vec![2])))?;
+/// let meta = BTreeMap::from([("mup.version".to_string(), "1".to_string())]);
+/// let bytes = to_bytes_with_metadata(&sd, &meta)?;
+/// let header = r#"{"__metadata__":{"format":"pt","mup.version":"1"},"b":"#;
+/// assert_eq!(&bytes[8..8 + header.len()], header.as_bytes());
+/// let loaded = from_bytes(&bytes)?;
+/// assert_eq!(loaded.metadata["mup.version"], "1");
+/// assert_eq!(loaded.metadata.len(), 2);
+///
+/// let bad = BTreeMap::from([("format".to_string(), "np".to_string())]);
+/// assert_eq!(
+///     to_bytes_with_metadata(&sd, &bad).unwrap_err().to_string(),
+///     "`__metadata__` entry `format`: this crate writes PyTorch's layout, so `format` must be \"pt\", got \"np\""
+/// );
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn to_bytes_with_metadata(
+    sd: &StateDict,
+    metadata: &BTreeMap<String, String>,
+) -> Result<Vec<u8>> {
+    let plan = Plan::new(sd, metadata)?;
     let mut out = Vec::with_capacity(plan.total_len());
     plan.write(&mut out).map_err(|e| {
         InitError::from(FileError::Io {
@@ -88,6 +122,30 @@ pub fn save(sd: &StateDict, path: impl AsRef<Path>) -> Result<()> {
     save_with(sd, path.as_ref(), &Hooks::NONE)
 }
 
+/// [`save`] with more `__metadata__` entries, as [`to_bytes_with_metadata`] writes them; the
+/// same atomic placing.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use init_core::safetensors::{load, save_with_metadata};
+/// use init_core::{StateDict, Tensor};
+/// let path = std::env::temp_dir().join(format!("init-doc-meta-{}.safetensors", std::process::id()));
+/// let mut sd = StateDict::new();
+/// sd.insert("w", Tensor::from(ndarray::ArrayD::<f32>::ones(vec![2])))?;
+/// let meta = BTreeMap::from([("note".to_string(), "μP base width 32".to_string())]);
+/// save_with_metadata(&sd, &meta, &path)?;
+/// assert_eq!(load(&path)?.metadata["note"], "μP base width 32");
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), init_core::InitError>(())
+/// ```
+pub fn save_with_metadata(
+    sd: &StateDict,
+    metadata: &BTreeMap<String, String>,
+    path: impl AsRef<Path>,
+) -> Result<()> {
+    save_plan(Plan::new(sd, metadata), path.as_ref(), &Hooks::NONE)
+}
+
 /// Test hooks of [`save_with`]: failures to inject, the path to force, and a call at each
 /// stage (where a test can stop the process to kill it).
 pub(super) struct Hooks {
@@ -115,10 +173,15 @@ pub(super) enum Stage {
 
 /// [`save`], with [`Hooks`] for tests.
 pub(super) fn save_with(sd: &StateDict, path: &Path, hooks: &Hooks) -> Result<()> {
+    save_plan(Plan::new(sd, &BTreeMap::new()), path, hooks)
+}
+
+/// Save a planned file (the plan's error, if any, reported with the path).
+fn save_plan(plan: Result<Plan<'_>>, path: &Path, hooks: &Hooks) -> Result<()> {
     let at = |e: FileError| InitError::from(e).in_file(path);
     let io =
         |op: String, e: io::Error| at(FileError::Io { op, kind: e.kind(), message: e.to_string() });
-    let plan = Plan::new(sd).map_err(|e| e.in_file(path))?;
+    let plan = plan.map_err(|e| e.in_file(path))?;
     let Some(_) = path.file_name() else { return Err(at(FileError::NotAFilePath)) };
     // A name the file system refuses (too long, a parent that is a file) fails here, before
     // anything is written.
@@ -192,7 +255,7 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(sd: &'a StateDict) -> Result<Self> {
+    fn new(sd: &'a StateDict, metadata: &BTreeMap<String, String>) -> Result<Self> {
         let size = |t: &Tensor| match t {
             Tensor::F32(a) => a.len() * 4,
             Tensor::I64(a) => a.len() * 8,
@@ -214,7 +277,26 @@ impl<'a> Plan<'a> {
                 data.push(t);
             }
         }
-        let mut header = String::from(r#"{"__metadata__":{"format":"pt"}"#);
+        let mut header = String::from(r#"{"__metadata__":{"format":"pt""#);
+        for (key, value) in metadata {
+            if key == "format" {
+                if value != "pt" {
+                    let rule = format!(
+                        "this crate writes PyTorch's layout, so `format` must be \"pt\", got {value:?}"
+                    );
+                    return Err(FileError::BadMetadata { key: key.clone(), rule }.into());
+                }
+                continue;
+            }
+            // Serializing a string cannot fail; the fallback is never used.
+            let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+            header.push_str(&format!(",{}:{}", json(key), json(value)));
+            if header.len() as u64 > MAX_HEADER {
+                let e = FileError::HeaderTooLarge { len: header.len() as u64, limit: MAX_HEADER };
+                return Err(e.into());
+            }
+        }
+        header.push('}');
         for (&(key, t), start) in entries.iter().zip(starts) {
             if key == "__metadata__" {
                 return Err(InitError::new(key, FileError::ReservedKey.into()));
