@@ -39,6 +39,11 @@ use crate::rules::{Rule, Target};
 /// | [`DeepNet`] | Wang et al. 2022, "DeepNet: Scaling Transformers to 1,000 Layers" | `xavier_normal(gain β)` on FFN, value and output projections, `xavier_normal(gain 1)` on query/key, `β` from the depth |
 /// | [`ZerO`] | Zhao et al. 2022, "ZerO Initialization" | no randomness: identity, partial identity, or a scaled Hadamard block; the last layer of each residual branch 0 |
 ///
+/// μP (Yang et al. 2022, microsoft/mup) is [`Mup`](crate::Mup), not a `Recipe`: it turns a
+/// model's standard init into its μP form given base shapes, and exports learning-rate
+/// multipliers ([`Mup::init_rules`](crate::Mup::init_rules) gives its rules for any
+/// generator).
+///
 /// Each recipe names the parameters it acts on with globs over the model's parameter paths
 /// (`*` matches across dots), defaulting to the reference implementation's names; every
 /// builder can change them to fit another model's names. A glob that matches nothing is an
