@@ -37,8 +37,8 @@ pub use checkpoint::{
 pub use diagnose::LOG_SCALE_RATIO;
 pub use diagnose::{
     Candidate, Comparison, DEAD_UNITS, DEPTH_RATIO, Flag, FlagKind, GROUPED, LayerRow, LsuvConfig,
-    LsuvLayer, LsuvReport, MIN_NUMEL, PARAM_STD_OFF, ParamRow, RELU_ZEROS, Report,
-    SATURATED_FRACTION, Series, compare, lsuv, report, report_with,
+    LsuvLayer, LsuvReport, MIN_NUMEL, PARAM_STD_OFF, ParamRow, RELU_ZEROS, REPORT_USAGE, Report,
+    SATURATED_FRACTION, Series, compare, lsuv, report, report_cli, report_cli_args, report_with,
 };
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{

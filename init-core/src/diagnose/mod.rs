@@ -2,6 +2,7 @@
 //! layer ([`report`], [`Report`], [`compare`]), and layer-sequential unit-variance init
 //! ([`lsuv`]). Both run real forward passes, recorded by `module::trace`.
 
+mod cli;
 mod compare;
 mod flags;
 mod lsuv;
@@ -11,6 +12,7 @@ mod resolve;
 mod stats;
 mod table;
 
+pub use cli::{REPORT_USAGE, report_cli, report_cli_args};
 pub use compare::{Candidate, Comparison, Series, compare};
 pub use flags::{
     DEAD_UNITS, DEPTH_RATIO, Flag, FlagKind, GROUPED, MIN_NUMEL, PARAM_STD_OFF, RELU_ZEROS,
@@ -156,6 +158,24 @@ impl Report {
             .filter(|r| r.has_weight || !weighted)
             .map(|r| (r.name.clone(), r.std))
             .collect()
+    }
+
+    /// The report with every parameter that has no intended std (loaded values) given the
+    /// one `declared` lists for its path, its origin followed by `"; declared: <rule>"`;
+    /// flags recomputed.
+    fn with_declared(mut self, declared: &[(String, Option<f64>, Option<String>)]) -> Self {
+        for p in self.rows.iter_mut().flat_map(|r| r.params.iter_mut()) {
+            let Some((_, std, rule)) = declared.iter().find(|(path, _, _)| *path == p.name) else {
+                continue;
+            };
+            if p.intended.is_none() {
+                p.intended = *std;
+                let rule = rule.as_deref().unwrap_or("-");
+                p.origin =
+                    Some(format!("{}; declared: {rule}", p.origin.as_deref().unwrap_or("-")));
+            }
+        }
+        Report::from_rows(self.rows)
     }
 
     fn from_rows(rows: Vec<LayerRow>) -> Self {
