@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::report;
+use super::{Declared, report};
 use crate::error::{ErrorKind, InitError, Result};
 use crate::model::ModuleExt;
 use crate::module::{Forward, Module, Zeroed};
@@ -172,13 +172,17 @@ pub fn report_cli_args<M: Module + Forward + Zeroed>(
 /// What the model's declared initialization (its rules, else the layers' PyTorch defaults)
 /// intends for each parameter: the intended std and the rule, by path. Loaded values have
 /// no intended std of their own; the report compares them with these.
-fn declared<M: Module + Zeroed>() -> Result<Vec<(String, Option<f64>, Option<String>)>> {
+fn declared<M: Module + Zeroed>() -> Result<Vec<Declared>> {
     let mut fresh = M::zeroed();
     fresh.init_weights(&mut Seed::new(0))?;
     Ok(fresh
         .named_parameters()
         .into_iter()
-        .map(|(path, p)| (path, p.intended_std(), p.origin().map(str::to_string)))
+        .map(|(path, p)| Declared {
+            path,
+            std: p.intended_std(),
+            rule: p.origin().map(str::to_string),
+        })
         .collect())
 }
 

@@ -29,6 +29,13 @@ use crate::module::trace::{self, Keep};
 use crate::module::traverse::parts;
 use crate::module::{Forward, LayerKind, Module, join};
 
+/// What a model's declared initialization intends for one parameter (for loaded values).
+struct Declared {
+    path: String,
+    std: Option<f64>,
+    rule: Option<String>,
+}
+
 /// A parameter of a reported layer: its measured std against the std its scheme intended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamRow {
@@ -163,14 +170,14 @@ impl Report {
     /// The report with every parameter that has no intended std (loaded values) given the
     /// one `declared` lists for its path, its origin followed by `"; declared: <rule>"`;
     /// flags recomputed.
-    fn with_declared(mut self, declared: &[(String, Option<f64>, Option<String>)]) -> Self {
+    fn with_declared(mut self, declared: &[Declared]) -> Self {
         for p in self.rows.iter_mut().flat_map(|r| r.params.iter_mut()) {
-            let Some((_, std, rule)) = declared.iter().find(|(path, _, _)| *path == p.name) else {
+            let Some(d) = declared.iter().find(|d| d.path == p.name) else {
                 continue;
             };
             if p.intended.is_none() {
-                p.intended = *std;
-                let rule = rule.as_deref().unwrap_or("-");
+                p.intended = d.std;
+                let rule = d.rule.as_deref().unwrap_or("-");
                 p.origin =
                     Some(format!("{}; declared: {rule}", p.origin.as_deref().unwrap_or("-")));
             }
