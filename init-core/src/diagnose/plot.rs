@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::prelude::*;
 
 use super::{Comparison, FlagKind, Series};
@@ -82,16 +83,16 @@ fn draw(cmp: &Comparison, title: &str, out: &mut String) -> Fallible<()> {
         if log { "std of the layer's output (log scale)" } else { "std of the layer's output" };
     let colors: Vec<RGBColor> = (0..series.len()).map(color).collect();
     if log {
-        let range = (positive_min / 2.0)..(max * 2.0);
-        let mut chart = builder.build_cartesian_2d(x_range, range.log_scale())?;
+        let (lo, hi) = (positive_min / 2.0, max * 2.0);
+        let y = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
+        let mut chart = builder.build_cartesian_2d(x_range, y)?;
         chart
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc(y_desc)
             .x_labels(depth.min(20))
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_labels(16)
-            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .y_label_formatter(&|y| tick(*y))
             .light_line_style(RGBColor(238, 238, 238))
             .label_style(("sans-serif", 14))
             .draw()?;
@@ -141,6 +142,53 @@ fn label(s: &Series) -> String {
         }
     }
     if tags.is_empty() { s.name.clone() } else { format!("{} ({})", s.name, tags.join(", ")) }
+}
+
+/// The y ticks of a log axis on [lo, hi]: 1, 2 and 5 times each power of ten over up to 2
+/// decades, 1 and 3 times up to 5, each power of ten up to 12, else every other one.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = last - first;
+    let (mantissas, step): (&[f64], i32) = match decades {
+        ..=2 => (&[1.0, 2.0, 5.0], 1),
+        3..=5 => (&[1.0, 3.0], 1),
+        6..=12 => (&[1.0], 1),
+        _ => (&[1.0], 2),
+    };
+    let mut ticks = Vec::new();
+    for e in (first..=last).filter(|e| (e - first) % step == 0) {
+        for m in mantissas {
+            let t = m * 10f64.powi(e);
+            if (lo..=hi).contains(&t) {
+                ticks.push(t);
+            }
+        }
+    }
+    ticks
+}
+
+/// A y tick: up to 3 significant digits, plain in [1e-3, 1e4) (`0.05`, `1.5`), else as a
+/// power of ten (`1e-7`, `2.5e-7`).
+fn tick(y: f64) -> String {
+    if y == 0.0 || !y.is_finite() {
+        return format!("{y}");
+    }
+    let mag = y.abs().log10().floor() as i32;
+    let text = if (-3..4).contains(&mag) {
+        let digits = (2 - mag).max(0) as usize;
+        format!("{y:.digits$}")
+    } else {
+        format!("{y:.2e}")
+    };
+    // Drop the zeros a fixed number of digits leaves: 0.500 -> 0.5, 2.00e-7 -> 2e-7.
+    match text.split_once('e') {
+        Some((m, e)) if m.contains('.') => {
+            format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+        }
+        Some(_) => text,
+        None if text.contains('.') => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+        None => text,
+    }
 }
 
 /// The points of one series: (depth, std), depth from 1, non-finite values left out.
