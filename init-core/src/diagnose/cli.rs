@@ -13,6 +13,10 @@ use crate::safetensors;
 use crate::state::Tensor;
 
 /// The usage text of [`report_cli`].
+///
+/// ```
+/// assert!(init_core::REPORT_USAGE.starts_with("usage: <program> --weights MODEL --input INPUT"));
+/// ```
 pub const REPORT_USAGE: &str = "\
 usage: <program> --weights MODEL --input INPUT [--input-key KEY] [--svg OUT.svg]
 

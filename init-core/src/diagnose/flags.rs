@@ -27,6 +27,14 @@ pub const PARAM_STD_OFF: f64 = 0.2;
 pub const MIN_NUMEL: usize = 100;
 
 /// What kind of failure a [`Flag`] reports.
+///
+/// ```
+/// use init_core::{FlagKind, Sequential, Tanh, report};
+/// let x = ndarray::ArrayD::from_shape_fn(vec![8, 8], |i| if i[1] % 2 == 0 { 5.0 } else { -5.0 });
+/// let r = report(&Sequential::new().push(Tanh), &x)?;
+/// assert_eq!(r.flags()[0].kind, FlagKind::Saturated);
+/// # Ok::<(), init_core::InitError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FlagKind {

@@ -109,6 +109,17 @@ pub struct LsuvLayer {
 }
 
 /// What [`lsuv`] did: every scaled layer, in forward order.
+///
+/// ```
+/// use init_core::{Linear, LsuvConfig, Seed, Sequential, Tanh, lsuv};
+/// let mut net = Sequential::new().push(Linear::<16, 16>::zeroed()).push(Tanh).push(Linear::<16, 4>::zeroed());
+/// let x = ndarray::ArrayD::from_shape_fn(vec![32, 16], |i| ((i[0] * 16 + i[1]) as f32).cos() * 3.0);
+/// let done = lsuv(&mut net, &x, &LsuvConfig::default(), &mut Seed::new(0))?;
+/// let paths: Vec<&str> = done.layers.iter().map(|l| l.path.as_str()).collect();
+/// assert_eq!(paths, ["0", "2"]);
+/// assert!(done.layers.iter().all(|l| l.iterations <= 10 && (l.variance - 1.0).abs() < 0.1));
+/// # Ok::<(), init_core::InitError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LsuvReport {
     /// One entry per layer, in forward order.
@@ -191,7 +202,7 @@ fn scaled_layers<M: Module + Forward + ?Sized>(
     net: &M,
     input: ArrayViewD<'_, f32>,
 ) -> Result<Vec<(String, LayerKind, usize)>> {
-    let (result, calls) = trace::record(Keep::Only(LayerKind::Linear, 0), || net.forward(input));
+    let (result, calls) = trace::record(Keep::Nothing, || net.forward(input));
     result?;
     let names = resolve::resolve(net.as_module(), &calls);
     let mut layers: Vec<(String, LayerKind, usize)> = Vec::new();

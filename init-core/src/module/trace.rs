@@ -37,6 +37,8 @@ pub(crate) enum Keep {
     /// Only the output of the layer at this address (and kind); the others give kind and
     /// address alone.
     Only(LayerKind, usize),
+    /// No output: kinds and addresses alone (the order of the calls).
+    Nothing,
 }
 
 thread_local! {
@@ -93,6 +95,7 @@ fn push(kind: LayerKind, addr: usize, out: &ArrayD<f32>) {
         let keep = match c.1 {
             Some(Keep::All) => true,
             Some(Keep::Only(k, a)) => k == kind && a == addr,
+            Some(Keep::Nothing) => false,
             None => return,
         };
         let output = keep.then(|| out.clone());
