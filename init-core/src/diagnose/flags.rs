@@ -58,11 +58,16 @@ pub enum FlagKind {
 /// One problem the report found, in plain words.
 ///
 /// ```
-/// use init_core::{Flag, FlagKind};
-/// let f = Flag { kind: FlagKind::Saturated, layer: Some("3".into()), message: "tanh: 45% of outputs beyond |0.99|: saturated".into() };
-/// assert_eq!(f.to_string(), "3: tanh: 45% of outputs beyond |0.99|: saturated");
+/// use init_core::{FlagKind, Sequential, Sigmoid, report};
+/// let x = ndarray::ArrayD::from_shape_fn(vec![4, 5], |i| if i[1] < 4 { 8.0 } else { 0.0 });
+/// let r = report(&Sequential::new().push(Sigmoid), &x)?;
+/// let f = &r.flags()[0];
+/// assert_eq!((f.kind, f.layer.as_deref()), (FlagKind::Saturated, Some("0")));
+/// assert_eq!(f.to_string(), "0: sigmoid: 80% of outputs below 0.01 or above 0.99: saturated");
+/// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Flag {
     /// What failed.
     pub kind: FlagKind,

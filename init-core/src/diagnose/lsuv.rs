@@ -33,6 +33,7 @@ const SCALED: &[LayerKind] = &[
 /// assert_eq!((c.tol, c.max_iters, c.target_var, c.orthogonal), (0.01, 20, 1.0, true));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct LsuvConfig {
     /// A layer is done when `|var - target_var| < tol`.
     pub tol: f64,
@@ -95,6 +96,7 @@ impl LsuvConfig {
 
 /// What [`lsuv`] did to one layer.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct LsuvLayer {
     /// The layer's path.
     pub path: String,
@@ -121,6 +123,7 @@ pub struct LsuvLayer {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct LsuvReport {
     /// One entry per layer, in forward order.
     pub layers: Vec<LsuvLayer>,

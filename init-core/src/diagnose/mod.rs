@@ -51,6 +51,7 @@ struct Declared {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ParamRow {
     /// The full path (`"fc1.weight"`).
     pub name: String,
@@ -80,6 +81,7 @@ pub struct ParamRow {
 /// # Ok::<(), init_core::InitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct LayerRow {
     /// The layer's path in the module tree (`"layers.3.fc"`; `"(root)"` for the root), or
     /// `"<Kind> #<k> (call <n>)"` when the call could not be matched to a module of the tree
