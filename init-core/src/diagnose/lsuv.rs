@@ -194,8 +194,16 @@ pub fn lsuv<'x, M: Module + Forward + ?Sized>(
         }
     }
     let mut done = Vec::with_capacity(layers.len());
-    for (path, kind, addr) in layers {
-        done.push(scale_layer(net, input.view(), config, &path, kind, addr)?);
+    // The pass that finds a layer within the tolerance also measures the next layer, whose
+    // input it already sees final: one forward pass per rescaling, not two.
+    let mut carried: Option<f64> = None;
+    for (i, (path, kind, addr)) in layers.iter().enumerate() {
+        let layer = Target { path, kind: *kind, addr: *addr };
+        let next = layers.get(i + 1).map(|(_, k, a)| (*k, *a));
+        let (result, next_var) =
+            scale_layer(net, input.view(), config, &layer, next, carried.take())?;
+        carried = next_var.filter(|v| v.is_finite());
+        done.push(result);
     }
     Ok(LsuvReport { layers: done })
 }
@@ -231,21 +239,34 @@ fn orthogonal_start(net: &mut dyn Module, path: &str, rng: &mut dyn Generator) -
     Ok(())
 }
 
-/// Step 2 for one layer.
+/// A layer to scale: its path, kind and address.
+struct Target<'a> {
+    path: &'a str,
+    kind: LayerKind,
+    addr: usize,
+}
+
+/// Step 2 for one layer; `first` is its variance measured by the previous layer's last pass
+/// (its input was already final then). Returns the layer's result and, from the pass that
+/// found it within the tolerance, the next layer's variance.
 fn scale_layer<M: Module + Forward + ?Sized>(
     net: &mut M,
     input: ArrayViewD<'_, f32>,
     config: &LsuvConfig,
-    path: &str,
-    kind: LayerKind,
-    addr: usize,
-) -> Result<LsuvLayer> {
+    layer: &Target<'_>,
+    next: Option<(LayerKind, usize)>,
+    mut first: Option<f64>,
+) -> Result<(LsuvLayer, Option<f64>)> {
+    let (path, kind) = (layer.path, layer.kind);
     let fail = |rule: String| Err(InitError::new(path, ErrorKind::Lsuv { rule }));
     let weight = join(path, "weight");
     let mut scale = 1.0f64;
     let mut iterations = 0;
     loop {
-        let var = output_variance(&*net, input.view(), kind, addr)?;
+        let (var, next_var) = match first.take() {
+            Some(v) => (v, None),
+            None => output_variances(&*net, input.view(), (kind, layer.addr), next)?,
+        };
         if !var.is_finite() {
             return fail(format!(
                 "the output of {kind} has variance {var} on the batch after {iterations} rescalings; it cannot be scaled to {}",
@@ -258,9 +279,9 @@ fn scale_layer<M: Module + Forward + ?Sized>(
             ));
         }
         if (var - config.target_var).abs() < config.tol {
-            let layer =
+            let result =
                 LsuvLayer { path: path.to_string(), kind, iterations, variance: var, scale };
-            return Ok(layer);
+            return Ok((result, next_var));
         }
         if iterations == config.max_iters {
             return fail(format!(
@@ -286,17 +307,23 @@ fn scale_layer<M: Module + Forward + ?Sized>(
     }
 }
 
-/// The variance of the first output of the layer at `addr` in one forward pass.
-fn output_variance<M: Module + Forward + ?Sized>(
+/// The variance of the first output of `layer`, and of `next` if given, in one forward
+/// pass (`NaN` when an output holds a non-finite value or is missing).
+fn output_variances<M: Module + Forward + ?Sized>(
     net: &M,
     input: ArrayViewD<'_, f32>,
-    kind: LayerKind,
-    addr: usize,
-) -> Result<f64> {
-    let (result, calls) = trace::record(Keep::Only(kind, addr), || net.forward(input));
+    layer: (LayerKind, usize),
+    next: Option<(LayerKind, usize)>,
+) -> Result<(f64, Option<f64>)> {
+    let keep = Keep::Only(std::iter::once(layer).chain(next).collect());
+    let (result, calls) = trace::record(keep, || net.forward(input));
     result?;
-    let out = calls.into_iter().find_map(|c| c.output).unwrap_or_default();
-    let values = out.as_standard_layout();
-    let (_, var, non_finite) = super::stats::mean_var(values.as_slice().unwrap_or(&[]));
-    Ok(if non_finite > 0 { f64::NAN } else { var })
+    let variance = |(kind, addr): (LayerKind, usize)| {
+        let out = calls.iter().find(|c| c.kind == kind && c.addr == addr);
+        let Some(out) = out.and_then(|c| c.output.as_ref()) else { return f64::NAN };
+        let values = out.as_standard_layout();
+        let (_, var, non_finite) = super::stats::mean_var(values.as_slice().unwrap_or(&[]));
+        if non_finite > 0 { f64::NAN } else { var }
+    };
+    Ok((variance(layer), next.map(variance)))
 }

@@ -46,7 +46,8 @@ pub(crate) fn mean_var(values: &[f32]) -> (f64, f64, usize) {
     (mean, sq / n as f64, values.len() - n)
 }
 
-/// The statistics of a layer's output.
+/// The statistics of a layer's output: one pass for the counts, min, max and sum, one for
+/// the variance (fused: the report runs them on every layer of every candidate).
 pub(crate) fn of(kind: LayerKind, out: &ArrayD<f32>) -> Stats {
     let owned;
     let values: &[f32] = match out.as_slice() {
@@ -56,24 +57,46 @@ pub(crate) fn of(kind: LayerKind, out: &ArrayD<f32>) -> Stats {
             &owned
         }
     };
-    let (mean, var, non_finite) = mean_var(values);
-    let len = values.len().max(1) as f64;
-    let zeros = values.iter().filter(|&&v| v == 0.0).count() as f64 / len;
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        min = min.min(f64::from(v));
-        max = max.max(f64::from(v));
-    }
-    let saturated = match kind {
-        LayerKind::Tanh => Some(values.iter().filter(|v| v.abs() > SATURATED).count() as f64 / len),
-        LayerKind::Sigmoid => Some(
-            values.iter().filter(|&&v| !(1.0 - SATURATED..=SATURATED).contains(&v)).count() as f64
-                / len,
-        ),
-        _ => None,
+    let saturated_at: fn(f32) -> bool = match kind {
+        LayerKind::Tanh => |v| v.abs() > SATURATED,
+        LayerKind::Sigmoid => |v| !(1.0 - SATURATED..=SATURATED).contains(&v),
+        _ => |_| false,
     };
+    let (mut n, mut sum, mut zeros, mut saturated) = (0usize, 0.0f64, 0usize, 0usize);
+    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+    for &v in values {
+        if v.is_finite() {
+            n += 1;
+            sum += f64::from(v);
+            min = min.min(v);
+            max = max.max(v);
+        }
+        zeros += usize::from(v == 0.0);
+        saturated += usize::from(saturated_at(v));
+    }
+    let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
+    let mut sq = 0.0f64;
+    for &v in values {
+        if v.is_finite() {
+            let d = f64::from(v) - mean;
+            sq += d * d;
+        }
+    }
+    let var = if n == 0 { f64::NAN } else { sq / n as f64 };
+    let len = values.len().max(1) as f64;
+    let saturated =
+        matches!(kind, LayerKind::Tanh | LayerKind::Sigmoid).then(|| saturated as f64 / len);
     let dead = matches!(kind, LayerKind::ReLU).then(|| dead_units(out)).flatten();
-    Stats { mean, std: var.sqrt(), zeros, min, max, non_finite, saturated, dead }
+    Stats {
+        mean,
+        std: var.sqrt(),
+        zeros: zeros as f64 / len,
+        min: if n == 0 { f64::INFINITY } else { f64::from(min) },
+        max: if n == 0 { f64::NEG_INFINITY } else { f64::from(max) },
+        non_finite: values.len() - n,
+        saturated,
+        dead,
+    }
 }
 
 /// The units (positions of one sample's output: every axis but the first, the batch) that

@@ -30,13 +30,13 @@ pub(crate) struct Call {
 }
 
 /// Which outputs a recording copies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Keep {
     /// Every layer's output.
     All,
-    /// Only the output of the layer at this address (and kind); the others give kind and
-    /// address alone.
-    Only(LayerKind, usize),
+    /// Only the outputs of the layers at these addresses (with these kinds); the others give
+    /// kind and address alone.
+    Only(Vec<(LayerKind, usize)>),
     /// No output: kinds and addresses alone (the order of the calls).
     Nothing,
 }
@@ -92,9 +92,9 @@ pub(crate) fn traced<M: Module + ?Sized>(
 fn push(kind: LayerKind, addr: usize, out: &ArrayD<f32>) {
     CALLS.with(|c| {
         let mut c = c.borrow_mut();
-        let keep = match c.1 {
+        let keep = match &c.1 {
             Some(Keep::All) => true,
-            Some(Keep::Only(k, a)) => k == kind && a == addr,
+            Some(Keep::Only(layers)) => layers.contains(&(kind, addr)),
             Some(Keep::Nothing) => false,
             None => return,
         };
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(calls[0].addr, address(net.get(0).unwrap()));
         let first = net.get(0).unwrap();
         let (_, calls) =
-            record(Keep::Only(LayerKind::Linear, address(first)), || net.forward(x.view()));
+            record(Keep::Only(vec![(LayerKind::Linear, address(first))]), || net.forward(x.view()));
         let kept: Vec<bool> = calls.iter().map(|c| c.output.is_some()).collect();
         assert_eq!(kept, [true, false, false]);
         // Off again: nothing is left over for the next recording.
