@@ -6,6 +6,7 @@
 
 mod check;
 mod checkpoint;
+mod diagnose;
 mod dtype;
 mod error;
 mod kernels;
@@ -33,6 +34,13 @@ mod state;
 pub use checkpoint::{
     Checkpoint, DEFAULT_MAX_SHARD_SIZE, Entry, FloatDtype, INDEX_FILE, Plan, Rank, SINGLE_FILE,
     Shard, Source, TensorParallel, WriteReport, split_range,
+};
+#[cfg(feature = "plot")]
+pub use diagnose::LOG_SCALE_RATIO;
+pub use diagnose::{
+    Candidate, Comparison, DEAD_UNITS, DEPTH_RATIO, Flag, FlagKind, GROUPED, LayerRow, LsuvConfig,
+    LsuvLayer, LsuvReport, MIN_NUMEL, PARAM_STD_OFF, ParamRow, RELU_ZEROS, REPORT_USAGE, Report,
+    SATURATED_FRACTION, Series, compare, lsuv, report, report_cli, report_cli_args, report_with,
 };
 pub use error::{ErrorKind, FileError, InitError, Result};
 pub use layers::{

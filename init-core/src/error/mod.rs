@@ -355,6 +355,21 @@ pub enum ErrorKind {
         /// The rule broken.
         rule: String,
     },
+    /// [`lsuv`](crate::lsuv) could not bring a layer's output variance to its target (an
+    /// output of variance 0 or not finite, or the iteration cap reached), or was given
+    /// settings it cannot use; the error's path is the layer's.
+    #[error("LSUV: {rule}")]
+    Lsuv {
+        /// What went wrong, with the variance reached.
+        rule: String,
+    },
+    /// The init report's plot or command line could not do what was asked (a tensor missing
+    /// from the input file, an option without its value, a plot that cannot be drawn).
+    #[error("{rule}")]
+    Report {
+        /// What is wrong, naming the file, key or option.
+        rule: String,
+    },
     /// A strict [`load_state_dict`](crate::ModuleExt::load_state_dict) found keys that do not
     /// fit the model. Every missing, unexpected and mismatched key is listed, mismatches with
     /// both shapes, in PyTorch's words; nothing was loaded.

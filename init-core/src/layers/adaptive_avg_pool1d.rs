@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.AdaptiveAvgPool1d(OL)`: whatever the input's length `L`, the output has
@@ -58,7 +60,7 @@ impl<const OL: usize> Module for AdaptiveAvgPool1d<OL> {
 
 impl<const OL: usize> Forward for AdaptiveAvgPool1d<OL> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        pool::adaptive_avg_pool("AdaptiveAvgPool1d", input, &[OL])
+        trace::traced(self, || pool::adaptive_avg_pool("AdaptiveAvgPool1d", input, &[OL]))
     }
 }
 

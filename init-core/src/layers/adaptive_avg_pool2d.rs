@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::pool;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.AdaptiveAvgPool2d((OH, OW))`: whatever the input's `H × W`, the output is
@@ -69,7 +71,7 @@ impl<const OH: usize, const OW: usize> Module for AdaptiveAvgPool2d<OH, OW> {
 
 impl<const OH: usize, const OW: usize> Forward for AdaptiveAvgPool2d<OH, OW> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        pool::adaptive_avg_pool("AdaptiveAvgPool2d", input, &[OH, OW])
+        trace::traced(self, || pool::adaptive_avg_pool("AdaptiveAvgPool2d", input, &[OH, OW]))
     }
 }
 

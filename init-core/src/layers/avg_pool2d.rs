@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, PoolMode, Window};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 
@@ -145,8 +147,10 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize> Module for AvgPool2d
 
 impl<const K: usize, const STRIDE: usize, const PAD: usize> Forward for AvgPool2d<K, STRIDE, PAD> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let () = Self::CHECK;
-        pool::avg_pool("AvgPool2d", input, &[Self::WINDOW; 2], self.mode)
+        trace::traced(self, || {
+            let () = Self::CHECK;
+            pool::avg_pool("AvgPool2d", input, &[Self::WINDOW; 2], self.mode)
+        })
     }
 }
 

@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, PoolMode, Window};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, settings};
 
@@ -220,8 +222,10 @@ impl<
 > Forward for AvgPool3d<KD, SD, PD, KH, SH, PH, KW, SW, PW>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let () = Self::CHECK;
-        pool::avg_pool("AvgPool3d", input, &Self::WINDOWS, self.mode)
+        trace::traced(self, || {
+            let () = Self::CHECK;
+            pool::avg_pool("AvgPool3d", input, &Self::WINDOWS, self.mode)
+        })
     }
 }
 

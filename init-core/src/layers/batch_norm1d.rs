@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::channel_norm::ChannelNorm;
 use crate::kernels::norm;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -204,8 +206,10 @@ impl<const C: usize> Module for BatchNorm1d<C> {
 impl<const C: usize> Forward for BatchNorm1d<C> {
     /// Eval mode, with the running statistics (the batch's without them).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let len = self.check(&input)?;
-        self.inner.batch_forward("BatchNorm1d", &input, len)
+        trace::traced(self, || {
+            let len = self.check(&input)?;
+            self.inner.batch_forward("BatchNorm1d", &input, len)
+        })
     }
 }
 

@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::channel_norm::ChannelNorm;
 use crate::kernels::norm;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -200,8 +202,10 @@ impl<const C: usize> Module for BatchNorm3d<C> {
 impl<const C: usize> Forward for BatchNorm3d<C> {
     /// Eval mode, with the running statistics (the batch's without them).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let len = check::<C>(&input)?;
-        self.inner.batch_forward("BatchNorm3d", &input, len)
+        trace::traced(self, || {
+            let len = check::<C>(&input)?;
+            self.inner.batch_forward("BatchNorm3d", &input, len)
+        })
     }
 }
 

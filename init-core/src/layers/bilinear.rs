@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::bilinear;
-use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace};
 use crate::rng::Generator;
 use crate::schemes::Init;
 use crate::spec::config::{self, Rules};
@@ -96,7 +96,9 @@ impl<const IN1: usize, const IN2: usize, const OUT: usize, const BIAS: bool>
         x1: ArrayViewD<'_, f32>,
         x2: ArrayViewD<'_, f32>,
     ) -> Result<ArrayD<f32>> {
-        bilinear::bilinear("Bilinear", x1, x2, &self.params.weight, self.params.bias.as_ref())
+        trace::traced(self, || {
+            bilinear::bilinear("Bilinear", x1, x2, &self.params.weight, self.params.bias.as_ref())
+        })
     }
 }
 

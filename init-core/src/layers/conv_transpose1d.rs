@@ -7,7 +7,9 @@ use super::conv_settings::conv_settings;
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::conv::{self, ConvSpec};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -240,7 +242,9 @@ impl<
 > Forward for ConvTranspose1d<IN, OUT, K, STRIDE, PAD, OUT_PAD, DIL, GROUPS, BIAS>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        conv::conv_transpose(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
+        trace::traced(self, || {
+            conv::conv_transpose(&self.spec, input, &self.params.weight, self.params.bias.as_ref())
+        })
     }
 }
 

@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::config;
 use crate::spec::{LayerSpec, ParamTable};
@@ -108,7 +110,7 @@ impl Module for Dropout {
 impl Forward for Dropout {
     /// Evaluation mode: the input, unchanged.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(input.to_owned())
+        trace::traced(self, || Ok(input.to_owned()))
     }
 }
 

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::embedding;
-use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace};
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
 use crate::schemes::{Init, planning};
@@ -102,7 +102,9 @@ impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
     /// The vectors of `indices` (any shape `[...]`, `i64` as PyTorch's): output `[..., DIM]`.
     /// Error: an index outside `0..NUM`, named with its position.
     pub fn lookup(&self, indices: ArrayViewD<'_, i64>) -> Result<ArrayD<f32>> {
-        embedding::lookup("Embedding", self.weight.as_slice(), NUM, DIM, &indices)
+        trace::traced(self, || {
+            embedding::lookup("Embedding", self.weight.as_slice(), NUM, DIM, &indices)
+        })
     }
 
     fn zero_padding_row(&mut self) {

@@ -3,7 +3,9 @@
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::error::{InitError, Result};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Flatten(start_dim=1, end_dim=-1)`: axes `start_dim..=end_dim` become one
@@ -89,12 +91,14 @@ impl Module for Flatten {
 
 impl Forward for Flatten {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let shape = flat_shape(input.shape(), self.start_dim, self.end_dim)?;
-        input
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order(IxDyn(&shape))
-            .map_err(|e| InitError::input("Flatten", e.to_string()))
+        trace::traced(self, || {
+            let shape = flat_shape(input.shape(), self.start_dim, self.end_dim)?;
+            input
+                .as_standard_layout()
+                .into_owned()
+                .into_shape_with_order(IxDyn(&shape))
+                .map_err(|e| InitError::input("Flatten", e.to_string()))
+        })
     }
 }
 

@@ -7,7 +7,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// Which GELU formula to use: PyTorch's `approximate` argument.
@@ -133,9 +135,11 @@ impl Module for GELU {
 
 impl Forward for GELU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(match self.approximate {
-            GeluApproximate::None => activation::gelu(input),
-            GeluApproximate::Tanh => activation::gelu_tanh(input),
+        trace::traced(self, || {
+            Ok(match self.approximate {
+                GeluApproximate::None => activation::gelu(input),
+                GeluApproximate::Tanh => activation::gelu_tanh(input),
+            })
         })
     }
 }

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
 use crate::module::{
-    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
 };
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
@@ -158,20 +158,24 @@ impl<const GROUPS: usize, const C: usize> Module for GroupNorm<GROUPS, C> {
 impl<const GROUPS: usize, const C: usize> Forward for GroupNorm<GROUPS, C> {
     /// `[N, C, *] → [N, C, *]` (any number of spatial axes, including none).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        if input.ndim() < 2 || input.shape()[1] != C {
-            return Err(InitError::input(
-                "GroupNorm",
-                format!(
-                    "input of shape {:?} must be [N, C, *] with C = {C} (num_channels)",
-                    input.shape()
-                ),
-            ));
-        }
-        let spatial = input.shape()[2..].iter().product();
-        let (w, b) =
-            (self.weight.as_ref().map(Param::as_slice), self.bias.as_ref().map(Param::as_slice));
-        let y = norm::group_norm(&norm::row_major(&input), C, GROUPS, spatial, w, b, self.eps);
-        norm::shaped("GroupNorm", input.shape(), y)
+        trace::traced(self, || {
+            if input.ndim() < 2 || input.shape()[1] != C {
+                return Err(InitError::input(
+                    "GroupNorm",
+                    format!(
+                        "input of shape {:?} must be [N, C, *] with C = {C} (num_channels)",
+                        input.shape()
+                    ),
+                ));
+            }
+            let spatial = input.shape()[2..].iter().product();
+            let (w, b) = (
+                self.weight.as_ref().map(Param::as_slice),
+                self.bias.as_ref().map(Param::as_slice),
+            );
+            let y = norm::group_norm(&norm::row_major(&input), C, GROUPS, spatial, w, b, self.eps);
+            norm::shaped("GroupNorm", input.shape(), y)
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::dense;
 use crate::module::{
-    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
 };
 use crate::rng::Generator;
 use crate::schemes::Init;
@@ -126,8 +126,10 @@ impl<const NF: usize, const NX: usize> Module for Conv1D<NF, NX> {
 
 impl<const NF: usize, const NX: usize> Forward for Conv1D<NF, NX> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        dense::check_last_dim("Conv1D", &input, NX, "nx")?;
-        dense::addmm("Conv1D", input, &self.params.weight, self.params.bias.as_ref())
+        trace::traced(self, || {
+            dense::check_last_dim("Conv1D", &input, NX, "nx")?;
+            dense::addmm("Conv1D", input, &self.params.weight, self.params.bias.as_ref())
+        })
     }
 }
 

@@ -3,7 +3,9 @@
 use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Identity()`: the output is the input, whatever its shape. A placeholder
@@ -55,7 +57,7 @@ impl Module for Identity {
 
 impl Forward for Identity {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(input.to_owned())
+        trace::traced(self, || Ok(input.to_owned()))
     }
 }
 

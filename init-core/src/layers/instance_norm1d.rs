@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::channel_norm::ChannelNorm;
 use crate::kernels::norm;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -220,9 +222,11 @@ impl<const C: usize> Module for InstanceNorm1d<C> {
 impl<const C: usize> Forward for InstanceNorm1d<C> {
     /// Eval mode: the running statistics when tracked, else each instance's own.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let len = check::<C>(&input, !self.inner.tracks_running_stats())?;
-        let y = self.inner.instance_eval(&norm::row_major(&input), len);
-        norm::shaped("InstanceNorm1d", input.shape(), y)
+        trace::traced(self, || {
+            let len = check::<C>(&input, !self.inner.tracks_running_stats())?;
+            let y = self.inner.instance_eval(&norm::row_major(&input), len);
+            norm::shaped("InstanceNorm1d", input.shape(), y)
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::norm;
 use crate::module::{
-    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
 };
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
@@ -192,21 +192,25 @@ impl<const D0: usize, const D1: usize, const D2: usize> Forward for LayerNorm<D0
     /// `[..., D0, D1, D2] → [..., D0, D1, D2]`, each sample normalized over the normalized
     /// axes.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let shape = Self::NORMALIZED_SHAPE;
-        if !input.shape().ends_with(shape) {
-            return Err(InitError::input(
-                "LayerNorm",
-                format!(
-                    "input of shape {:?} must end with the normalized shape {shape:?}",
-                    input.shape()
-                ),
-            ));
-        }
-        let inner = shape.iter().product();
-        let (w, b) =
-            (self.weight.as_ref().map(Param::as_slice), self.bias.as_ref().map(Param::as_slice));
-        let y = norm::layer_norm(&norm::row_major(&input), inner, w, b, self.eps);
-        norm::shaped("LayerNorm", input.shape(), y)
+        trace::traced(self, || {
+            let shape = Self::NORMALIZED_SHAPE;
+            if !input.shape().ends_with(shape) {
+                return Err(InitError::input(
+                    "LayerNorm",
+                    format!(
+                        "input of shape {:?} must end with the normalized shape {shape:?}",
+                        input.shape()
+                    ),
+                ));
+            }
+            let inner = shape.iter().product();
+            let (w, b) = (
+                self.weight.as_ref().map(Param::as_slice),
+                self.bias.as_ref().map(Param::as_slice),
+            );
+            let y = norm::layer_norm(&norm::row_major(&input), inner, w, b, self.eps);
+            norm::shaped("LayerNorm", input.shape(), y)
+        })
     }
 }
 

@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.LeakyReLU(negative_slope=0.01)`: `x` where `x > 0`, `negative_slope · x`
@@ -77,7 +79,7 @@ impl Module for LeakyReLU {
 
 impl Forward for LeakyReLU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(activation::leaky_relu(input, self.negative_slope))
+        trace::traced(self, || Ok(activation::leaky_relu(input, self.negative_slope)))
     }
 }
 

@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::weight_bias::WeightBias;
 use crate::error::Result;
 use crate::kernels::dense;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::{LayerSpec, ParamTable};
 
@@ -103,8 +105,10 @@ impl<const IN: usize, const OUT: usize, const BIAS: bool> Module for Linear<IN, 
 
 impl<const IN: usize, const OUT: usize, const BIAS: bool> Forward for Linear<IN, OUT, BIAS> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        dense::check_last_dim("Linear", &input, IN, "in_features")?;
-        dense::affine("Linear", input, &self.params.weight, self.params.bias.as_ref())
+        trace::traced(self, || {
+            dense::check_last_dim("Linear", &input, IN, "in_features")?;
+            dense::affine("Linear", input, &self.params.weight, self.params.bias.as_ref())
+        })
     }
 }
 

@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::recurrent::{CellKind, Recurrent};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable, recurrent_table};
@@ -234,7 +236,7 @@ impl<
     /// The output sequence from a zero initial state (see
     /// [`forward_with_state`](LSTM::forward_with_state) for the state).
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(self.inner.forward(input, None, None)?.0)
+        trace::traced(self, || Ok(self.inner.forward(input, None, None)?.0))
     }
 }
 

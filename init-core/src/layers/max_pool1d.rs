@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -122,8 +124,10 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Fo
     for MaxPool1d<K, STRIDE, PAD, DIL>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let () = Self::CHECK;
-        pool::max_pool("MaxPool1d", input, &[Self::WINDOW], self.ceil_mode)
+        trace::traced(self, || {
+            let () = Self::CHECK;
+            pool::max_pool("MaxPool1d", input, &[Self::WINDOW], self.ceil_mode)
+        })
     }
 }
 

@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -137,8 +139,10 @@ impl<const K: usize, const STRIDE: usize, const PAD: usize, const DIL: usize> Fo
     for MaxPool2d<K, STRIDE, PAD, DIL>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let () = Self::CHECK;
-        pool::max_pool("MaxPool2d", input, &[Self::WINDOW; 2], self.ceil_mode)
+        trace::traced(self, || {
+            let () = Self::CHECK;
+            pool::max_pool("MaxPool2d", input, &[Self::WINDOW; 2], self.ceil_mode)
+        })
     }
 }
 

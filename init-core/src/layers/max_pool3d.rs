@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::pool_config::pool_configure;
 use crate::error::Result;
 use crate::kernels::pool::{self, Window};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::config::{self, Rules};
 use crate::spec::{LayerSpec, Msg, ParamTable};
 
@@ -228,8 +230,10 @@ impl<
 > Forward for MaxPool3d<KD, SD, PD, DD, KH, SH, PH, DH, KW, SW, PW, DW>
 {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let () = Self::CHECK;
-        pool::max_pool("MaxPool3d", input, &Self::WINDOWS, self.ceil_mode)
+        trace::traced(self, || {
+            let () = Self::CHECK;
+            pool::max_pool("MaxPool3d", input, &Self::WINDOWS, self.ceil_mode)
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use crate::kernels::attention::{self, Call, MaskNames, Projections};
 use crate::layers::Linear;
 use crate::module::rule::Rule;
 use crate::module::{
-    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
 };
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
@@ -434,15 +434,17 @@ impl<const E: usize, const HEADS: usize, const KDIM: usize, const VDIM: usize, c
     /// Self-attention, `attend(input, input, input)`, returning the output only. Needs
     /// `KDIM == VDIM == E`.
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        if KDIM != E || VDIM != E {
-            return Err(InitError::config(
-                "MultiheadAttention",
-                format!(
-                    "forward is self-attention and needs kdim = vdim = embed_dim = {E}, got kdim = {KDIM}, vdim = {VDIM}; use attend(query, key, value)"
-                ),
-            ));
-        }
-        Ok(self.attend(input.view(), input.view(), input.view())?.0)
+        trace::traced(self, || {
+            if KDIM != E || VDIM != E {
+                return Err(InitError::config(
+                    "MultiheadAttention",
+                    format!(
+                        "forward is self-attention and needs kdim = vdim = embed_dim = {E}, got kdim = {KDIM}, vdim = {VDIM}; use attend(query, key, value)"
+                    ),
+                ));
+            }
+            Ok(self.attend(input.view(), input.view(), input.view())?.0)
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use crate::error::{InitError, Result};
 use crate::kernels::activation;
 use crate::module::{
-    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join,
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
 };
 use crate::param::{Param, ParamSlot};
 use crate::rng::Generator;
@@ -130,16 +130,18 @@ impl<const N: usize> Module for PReLU<N> {
 
 impl<const N: usize> Forward for PReLU<N> {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        if N != 1 && !matches!(input.shape(), [_, c, ..] if *c == N) {
-            return Err(InitError::input(
-                "PReLU",
-                format!(
-                    "input of shape {:?} must have {N} channels on axis 1 (num_parameters)",
-                    input.shape()
-                ),
-            ));
-        }
-        Ok(activation::prelu(input, self.weight.as_slice()))
+        trace::traced(self, || {
+            if N != 1 && !matches!(input.shape(), [_, c, ..] if *c == N) {
+                return Err(InitError::input(
+                    "PReLU",
+                    format!(
+                        "input of shape {:?} must have {N} channels on axis 1 (num_parameters)",
+                        input.shape()
+                    ),
+                ));
+            }
+            Ok(activation::prelu(input, self.weight.as_slice()))
+        })
     }
 }
 

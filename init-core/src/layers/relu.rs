@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.ReLU()`: `max(x, 0)` elementwise, on any shape (NaN stays NaN).
@@ -54,7 +56,7 @@ impl Module for ReLU {
 
 impl Forward for ReLU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(activation::relu(input))
+        trace::traced(self, || Ok(activation::relu(input)))
     }
 }
 

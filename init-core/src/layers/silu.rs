@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::activation;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.SiLU()` (swish): `x · σ(x) = x / (1 + e⁻ˣ)` elementwise, on any shape.
@@ -55,7 +57,7 @@ impl Module for SiLU {
 
 impl Forward for SiLU {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        Ok(activation::silu(input))
+        trace::traced(self, || Ok(activation::silu(input)))
     }
 }
 

@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::Result;
 use crate::kernels::softmax;
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable};
 
 /// PyTorch's `nn.Softmax(dim=None)`: `exp(x) / Σ exp(x)` along the axis `dim`.
@@ -76,8 +78,10 @@ impl Module for Softmax {
 
 impl Forward for Softmax {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let axis = softmax::resolve_dim("Softmax", input.shape(), self.dim)?;
-        Ok(softmax::softmax(input, axis, false))
+        trace::traced(self, || {
+            let axis = softmax::resolve_dim("Softmax", input.shape(), self.dim)?;
+            Ok(softmax::softmax(input, axis, false))
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Decoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
-use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{Features, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules, TransformerActivation};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -267,45 +267,47 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
         memory: ArrayViewD<'_, f32>,
         masks: &DecoderMasks<'_>,
     ) -> Result<ArrayD<f32>> {
-        let layer = Decoder {
-            self_attn: Attention { proj: self.self_attn.projections()?, heads: NHEAD },
-            cross_attn: Attention { proj: self.multihead_attn.projections()?, heads: NHEAD },
-            ff: FeedForward {
-                linear1: &self.linear1,
-                linear2: &self.linear2,
-                activation: self.activation,
-            },
-            norms: [&self.norm1, &self.norm2, &self.norm3],
-        };
-        let tgt_masks = Masks {
-            attn_mask: masks.tgt_mask.as_ref(),
-            key_padding_mask: masks.tgt_key_padding_mask.as_ref(),
-            is_causal: masks.tgt_is_causal,
-            names: MaskNames {
+        trace::traced(self, || {
+            let layer = Decoder {
+                self_attn: Attention { proj: self.self_attn.projections()?, heads: NHEAD },
+                cross_attn: Attention { proj: self.multihead_attn.projections()?, heads: NHEAD },
+                ff: FeedForward {
+                    linear1: &self.linear1,
+                    linear2: &self.linear2,
+                    activation: self.activation,
+                },
+                norms: [&self.norm1, &self.norm2, &self.norm3],
+            };
+            let tgt_masks = Masks {
+                attn_mask: masks.tgt_mask.as_ref(),
+                key_padding_mask: masks.tgt_key_padding_mask.as_ref(),
+                is_causal: masks.tgt_is_causal,
+                names: MaskNames {
+                    layer: LAYER,
+                    key_padding_mask: "tgt_key_padding_mask",
+                    attn_mask: "tgt_mask",
+                },
+                is_causal_name: "tgt_is_causal",
+            };
+            let memory_masks = Masks {
+                attn_mask: masks.memory_mask.as_ref(),
+                key_padding_mask: masks.memory_key_padding_mask.as_ref(),
+                is_causal: masks.memory_is_causal,
+                names: MaskNames {
+                    layer: LAYER,
+                    key_padding_mask: "memory_key_padding_mask",
+                    attn_mask: "memory_mask",
+                },
+                is_causal_name: "memory_is_causal",
+            };
+            let setup = Setup {
                 layer: LAYER,
-                key_padding_mask: "tgt_key_padding_mask",
-                attn_mask: "tgt_mask",
-            },
-            is_causal_name: "tgt_is_causal",
-        };
-        let memory_masks = Masks {
-            attn_mask: masks.memory_mask.as_ref(),
-            key_padding_mask: masks.memory_key_padding_mask.as_ref(),
-            is_causal: masks.memory_is_causal,
-            names: MaskNames {
-                layer: LAYER,
-                key_padding_mask: "memory_key_padding_mask",
-                attn_mask: "memory_mask",
-            },
-            is_causal_name: "memory_is_causal",
-        };
-        let setup = Setup {
-            layer: LAYER,
-            d_model: D_MODEL,
-            batch_first: self.is_batch_first(),
-            norm_first: self.norm_first,
-        };
-        transformer::decoder_layer(tgt, memory, &layer, (&tgt_masks, &memory_masks), setup)
+                d_model: D_MODEL,
+                batch_first: self.is_batch_first(),
+                norm_first: self.norm_first,
+            };
+            transformer::decoder_layer(tgt, memory, &layer, (&tgt_masks, &memory_masks), setup)
+        })
     }
 }
 

@@ -7,7 +7,9 @@ use crate::error::Result;
 use crate::kernels::attention::MaskNames;
 use crate::kernels::transformer::{self, Attention, Encoder, FeedForward, Masks, Setup};
 use crate::layers::{Dropout, LayerNorm, Linear, MultiheadAttention};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::rng::Generator;
 use crate::spec::config::{self, Rules, TransformerActivation};
 use crate::spec::{LayerSpec, Msg, ParamTable};
@@ -268,34 +270,36 @@ impl<const D_MODEL: usize, const NHEAD: usize, const DIM_FEEDFORWARD: usize, con
         src: ArrayViewD<'_, f32>,
         masks: &EncoderMasks<'_>,
     ) -> Result<ArrayD<f32>> {
-        let layer = Encoder {
-            self_attn: Attention { proj: self.self_attn.projections()?, heads: NHEAD },
-            ff: FeedForward {
-                linear1: &self.linear1,
-                linear2: &self.linear2,
-                activation: self.activation,
-            },
-            norm1: &self.norm1,
-            norm2: &self.norm2,
-        };
-        let masks = Masks {
-            attn_mask: masks.src_mask.as_ref(),
-            key_padding_mask: masks.src_key_padding_mask.as_ref(),
-            is_causal: masks.is_causal,
-            names: MaskNames {
+        trace::traced(self, || {
+            let layer = Encoder {
+                self_attn: Attention { proj: self.self_attn.projections()?, heads: NHEAD },
+                ff: FeedForward {
+                    linear1: &self.linear1,
+                    linear2: &self.linear2,
+                    activation: self.activation,
+                },
+                norm1: &self.norm1,
+                norm2: &self.norm2,
+            };
+            let masks = Masks {
+                attn_mask: masks.src_mask.as_ref(),
+                key_padding_mask: masks.src_key_padding_mask.as_ref(),
+                is_causal: masks.is_causal,
+                names: MaskNames {
+                    layer: LAYER,
+                    key_padding_mask: "src_key_padding_mask",
+                    attn_mask: "src_mask",
+                },
+                is_causal_name: "is_causal",
+            };
+            let setup = Setup {
                 layer: LAYER,
-                key_padding_mask: "src_key_padding_mask",
-                attn_mask: "src_mask",
-            },
-            is_causal_name: "is_causal",
-        };
-        let setup = Setup {
-            layer: LAYER,
-            d_model: D_MODEL,
-            batch_first: self.is_batch_first(),
-            norm_first: self.norm_first,
-        };
-        transformer::encoder_layer(src, &layer, &masks, setup)
+                d_model: D_MODEL,
+                batch_first: self.is_batch_first(),
+                norm_first: self.norm_first,
+            };
+            transformer::encoder_layer(src, &layer, &masks, setup)
+        })
     }
 }
 

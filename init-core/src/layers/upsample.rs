@@ -7,7 +7,9 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use crate::error::{InitError, Result};
 use crate::kernels::upsample::{self, Interp};
-use crate::module::{Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed};
+use crate::module::{
+    Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, trace,
+};
 use crate::spec::{LayerSpec, ParamTable, settings};
 
 /// Upsample's interpolation: PyTorch's `mode` argument (the two modes provided).
@@ -287,38 +289,42 @@ impl Module for Upsample {
 
 impl Forward for Upsample {
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
-        let shape = input.shape();
-        let ranks = match self.mode {
-            UpsampleMode::Nearest => 3..=5,
-            UpsampleMode::Bilinear => 4..=4,
-        };
-        if !ranks.contains(&shape.len()) {
-            let expected = match self.mode {
-                UpsampleMode::Nearest => {
-                    "3, 4 or 5 dimensions ([N, C, L], [N, C, H, W] or [N, C, D, H, W])"
-                }
-                UpsampleMode::Bilinear => "4 dimensions ([N, C, H, W])",
+        trace::traced(self, || {
+            let shape = input.shape();
+            let ranks = match self.mode {
+                UpsampleMode::Nearest => 3..=5,
+                UpsampleMode::Bilinear => 4..=4,
             };
-            return Err(InitError::input(
-                "Upsample",
-                format!("input of shape {shape:?} must have {expected} for mode {}", self.mode),
-            ));
-        }
-        if shape[1..].contains(&0) {
-            return Err(InitError::input(
-                "Upsample",
-                format!("input of shape {shape:?} must have non-zero channel and spatial sizes"),
-            ));
-        }
-        let spatial = shape.len() - 2;
-        let (out, scales) = self.plan(shape, spatial)?;
-        let interp = match self.mode {
-            UpsampleMode::Nearest => Interp::Nearest,
-            UpsampleMode::Bilinear => {
-                Interp::Bilinear { align_corners: self.align_corners.unwrap_or(false) }
+            if !ranks.contains(&shape.len()) {
+                let expected = match self.mode {
+                    UpsampleMode::Nearest => {
+                        "3, 4 or 5 dimensions ([N, C, L], [N, C, H, W] or [N, C, D, H, W])"
+                    }
+                    UpsampleMode::Bilinear => "4 dimensions ([N, C, H, W])",
+                };
+                return Err(InitError::input(
+                    "Upsample",
+                    format!("input of shape {shape:?} must have {expected} for mode {}", self.mode),
+                ));
             }
-        };
-        upsample::upsample("Upsample", input, &out, &scales, interp)
+            if shape[1..].contains(&0) {
+                return Err(InitError::input(
+                    "Upsample",
+                    format!(
+                        "input of shape {shape:?} must have non-zero channel and spatial sizes"
+                    ),
+                ));
+            }
+            let spatial = shape.len() - 2;
+            let (out, scales) = self.plan(shape, spatial)?;
+            let interp = match self.mode {
+                UpsampleMode::Nearest => Interp::Nearest,
+                UpsampleMode::Bilinear => {
+                    Interp::Bilinear { align_corners: self.align_corners.unwrap_or(false) }
+                }
+            };
+            upsample::upsample("Upsample", input, &out, &scales, interp)
+        })
     }
 }
 

@@ -28,9 +28,7 @@ pub(crate) use inv_normal::{inv_norm_cdf, inv_norm_cdf_ln};
 #[cfg(test)]
 pub(crate) use ln::ln_f32;
 pub(crate) use ln::{ln_f32_pos, ln_f64, ln_f64_pos};
-#[cfg(test)]
-pub(crate) use normal_cdf::norm_pdf;
-pub(crate) use normal_cdf::{log_norm_cdf, mills_ratio, norm_cdf, norm_sf};
+pub(crate) use normal_cdf::{log_norm_cdf, mills_ratio, norm_cdf, norm_pdf, norm_sf};
 #[cfg(test)]
 pub(crate) use trig::sin_cos_2pi;
 pub(crate) use trig::sin_cos_turns;

@@ -7,6 +7,7 @@ mod kind;
 pub(crate) mod rule;
 mod summary;
 pub(crate) mod tie;
+pub(crate) mod trace;
 pub(crate) mod traverse;
 
 pub use features::{Features, Width};

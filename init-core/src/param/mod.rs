@@ -45,6 +45,8 @@ pub struct Param {
     value: ArcArray<f32, IxDyn>,
     requires_grad: bool,
     origin: Option<Arc<str>>,
+    /// The standard deviation the scheme that last filled the values intended.
+    intended: Option<f64>,
 }
 
 /// Equal values (bit patterns aside: `==` on `f32`) and equal `requires_grad`; the
@@ -91,7 +93,7 @@ impl Param {
     /// ```
     pub fn try_zeros(shape: &[usize]) -> Result<Self> {
         let value = try_zeroed(shape)?.into_shared();
-        Ok(Param { value, requires_grad: true, origin: None })
+        Ok(Param { value, requires_grad: true, origin: None, intended: None })
     }
 
     /// A parameter holding `value` (copied into row-major order if it is not already).
@@ -106,7 +108,7 @@ impl Param {
         } else {
             value.as_standard_layout().into_owned()
         };
-        Param { value: value.into_shared(), requires_grad: true, origin: None }
+        Param { value: value.into_shared(), requires_grad: true, origin: None, intended: None }
     }
 
     /// The shape, fixed for the life of the parameter.
@@ -160,6 +162,7 @@ impl Param {
     /// A mutable view: values can change, the shape cannot.
     pub fn view_mut(&mut self) -> ArrayViewMutD<'_, f32> {
         self.origin = None;
+        self.intended = None;
         self.value.view_mut()
     }
 
@@ -172,6 +175,7 @@ impl Param {
     /// The values in row-major order, mutable.
     pub fn as_slice_mut(&mut self) -> &mut [f32] {
         self.origin = None;
+        self.intended = None;
         self.value.as_slice_mut().unwrap_or(&mut [])
     }
 
@@ -189,6 +193,7 @@ impl Param {
         }
         self.value.assign(src);
         self.origin = None;
+        self.intended = None;
         Ok(())
     }
 
@@ -226,6 +231,35 @@ impl Param {
     /// ```
     pub fn set_origin(&mut self, origin: impl Into<Arc<str>>) {
         self.origin = Some(origin.into());
+    }
+
+    /// The standard deviation that the scheme which set the current values intended them to
+    /// have, from its arguments and this parameter's shape ([`Init::intended_std`](crate::Init::intended_std)):
+    /// set by every scheme's fill (a rule, a layer's PyTorch default, an imperative `fill`),
+    /// `None` after any other write (a load, a copy, a mutable view or slice). The init
+    /// report compares it with the measured standard deviation.
+    ///
+    /// ```
+    /// use init_core::{self as init, Linear, Module, Param, Seed};
+    /// let mut w = Param::zeros(&[64, 32]);
+    /// init::normal().std(0.02).fill(w.at("fc.weight"), &mut Seed::new(0))?;
+    /// assert_eq!(w.intended_std(), Some(0.02));
+    /// // PyTorch's Linear default, kaiming_uniform(a = √5): U(-1/√32, 1/√32).
+    /// let fc = Linear::<32, 64>::new(&mut Seed::new(0))?;
+    /// let want = 2.0 / 32f64.sqrt() / 12f64.sqrt();
+    /// assert!((fc.weight().unwrap().intended_std().unwrap() - want).abs() < 1e-12);
+    /// w.as_slice_mut()[0] = 1.0;
+    /// assert_eq!(w.intended_std(), None);
+    /// # Ok::<(), init_core::InitError>(())
+    /// ```
+    pub fn intended_std(&self) -> Option<f64> {
+        self.intended
+    }
+
+    /// Record the intended standard deviation of the values just written (see
+    /// [`intended_std`](Param::intended_std)).
+    pub(crate) fn set_intended_std(&mut self, std: Option<f64>) {
+        self.intended = std;
     }
 
     /// A handle on this parameter that knows its path, for the init functions, which key

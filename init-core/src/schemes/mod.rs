@@ -6,6 +6,7 @@ mod distribution;
 mod fan;
 mod gain;
 mod identity;
+mod intended;
 mod orthogonal;
 pub(crate) mod plan;
 pub(crate) mod planning;
@@ -382,8 +383,10 @@ impl Init {
         if planning::planned_fill(path, self) {
             return Ok(());
         }
+        let intended = self.intended_std(param.shape());
         if let Some(plan) = plan {
             plan.run(param, path, rng);
+            param.set_intended_std(intended);
             return Ok(());
         }
         match self {
@@ -398,7 +401,9 @@ impl Init {
             }
             Init::Values(v) => values::fill_values(param, path, v),
             _ => Ok(()),
-        }
+        }?;
+        param.set_intended_std(intended);
+        Ok(())
     }
 
     /// Fill `out` with elements `offset..offset + out.len()` (row-major) of the values that

@@ -154,6 +154,7 @@ impl Values {
     pub fn fill(&self, mut param: impl ParamTarget) -> Result<()> {
         let (param, path) = crate::param::target(&mut param);
         fill_values(param, path, self)?;
+        param.set_intended_std(super::Init::Values(self.clone()).intended_std(param.shape()));
         param.set_origin(self.to_string());
         Ok(())
     }
