@@ -9,6 +9,7 @@ use crate::error::{ErrorKind, InitError, Result};
 
 mod buffer;
 mod handle;
+mod huge_pages;
 mod zeroed;
 
 pub use buffer::{Buffer, BufferData, BufferMut};

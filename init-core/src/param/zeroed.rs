@@ -39,6 +39,7 @@ pub(crate) fn try_zeroed(shape: &[usize]) -> Result<ArrayD<f32>> {
             let kind = ErrorKind::OutOfMemory { shape: shape.to_vec(), bytes: layout.size() };
             return Err(InitError::new("", kind));
         }
+        super::huge_pages::advise(ptr.cast(), layout.size());
         // SAFETY: `ptr` comes from the global allocator with the layout of `[f32; n]`, which
         // is the layout `Vec<f32>` uses for capacity `n`; all `n` elements are initialized
         // (zero bytes are `0.0f32`), and the `Vec` takes sole ownership of the allocation.
