@@ -561,3 +561,17 @@ fn init_rules_with_seed_draw_mups_distributions() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn rescale_scales_the_intended_std_with_the_values() {
+    // The init report compares each parameter with the std its init meant: after
+    // set_base_shapes' rescale, that is the default's std times the factor.
+    let mup = Mup::new(&Mlp::<32>::zeroed()).readout("out");
+    let mut model = Mlp::<128>::new(&mut Seed::new(0)).unwrap();
+    let before = model.get_parameter("out.weight").unwrap().intended_std().unwrap();
+    // Linear's default kaiming_uniform(a = sqrt 5) over fan_in 128: std 1 / sqrt(3 * 128).
+    assert!((before - 1.0 / (3.0f64 * 128.0).sqrt()).abs() < 1e-12, "{before}");
+    mup.rescale(&mut model).unwrap();
+    let after = model.get_parameter("out.weight").unwrap().intended_std().unwrap();
+    assert_eq!(after, before * f64::from(4f64.powf(0.5) as f32), "width_mult 4: times 2");
+}

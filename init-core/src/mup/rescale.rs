@@ -37,11 +37,16 @@ impl Mup {
             // Read before writing: a write through a handle clears the origin.
             let before =
                 model.get_parameter(path).and_then(|p| p.origin()).unwrap_or("").to_string();
-            let Some(mut p) = model.get_parameter_mut(path) else { continue };
+            let Some(p) = model.get_parameter_mut(path) else { continue };
+            let p = p.into_param();
+            // The std the parameter's init meant, scaled with its values (the init report
+            // compares against it).
+            let intended = p.intended_std();
             let f32_factor = *f as f32;
             for v in p.as_slice_mut() {
                 *v *= f32_factor;
             }
+            p.set_intended_std(intended.map(|s| s * f64::from(f32_factor)));
             let origin = if *f == 0.0 {
                 "zeros by μP readout_zero_init".to_string()
             } else {
