@@ -46,6 +46,12 @@ pub enum DeepNetArch {
 /// `k_proj`, under `encoder.` and `decoder.` for an encoder-decoder); biases keep their
 /// defaults (the paper's pseudo-code sets weights only).
 ///
+/// Against torchscale 0.3.0 (`scripts/recipe_fixtures.py` reads its constants): the
+/// encoder-only, decoder-only and encoder-decoder decoder β are its `1 / init_scale`; for
+/// the encoder of an encoder-decoder it multiplies by `1.15 (N⁴M)^(-1/16)`, 1.32 times the
+/// paper's β, and applies it on top of its own `xavier_uniform` draws (gain `1/√2` on q, k,
+/// v) and to biases too. This recipe follows the paper.
+///
 /// ```
 /// use init_core::{DeepNet, DeepNetArch};
 /// let d = DeepNet::new(DeepNetArch::EncoderOnly { layers: 100 });
