@@ -28,9 +28,9 @@ pub mod __private {
     pub use init_core::spec::settings;
     pub use init_core::spec::{
         Configure, Elements, Field, FilledLater, LayerSpec, Link, Msg, NotAModule, ParamSpec,
-        ParamTable, Repeated, Setting, SettingFallback, bare_buffer, bare_param, chain_in,
-        chain_out, check_args, check_bare, check_config, check_link, check_param, check_recipe,
-        check_tie, math, require_module, reset_buffer, reset_param,
+        ParamTable, Repeated, Setting, SettingFallback, bare_buffer, bare_param, build_or_error,
+        chain_in, chain_out, check_args, check_bare, check_config, check_link, check_param,
+        check_recipe, check_tie, math, require_module, reset_buffer, reset_param,
     };
 
     /// The `Init` of a `values = [...]` attribute; the derive has checked that `data` has

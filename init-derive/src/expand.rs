@@ -404,7 +404,7 @@ fn zeroed_impl(
     let (impl_n, _, where_n) = ng.split_for_impl();
     let fallback = fallback_in_scope();
     let doc = format!(
-        "Build a `{ident}` with every parameter initialized exactly once: by its `#[init]` attribute, else by the nearest struct rule, else by its layer's PyTorch default (one pass, no fill before the real fill)."
+        "Build a `{ident}` with every parameter initialized exactly once: by its `#[init]` attribute, else by the nearest struct rule, else by its layer's PyTorch default (one pass, no fill before the real fill). Errors: a rule broken (named with the parameter's path), or memory the model needs and the allocator refuses (where `zeroed()` panics)."
     );
     quote! {
         #[automatically_derived]
@@ -423,7 +423,9 @@ fn zeroed_impl(
         impl #impl_n #ident #ty_g #where_n {
             #[doc = #doc]
             pub fn new(rng: &mut dyn ::init::Generator) -> ::core::result::Result<Self, ::init::InitError> {
-                let mut __module = <Self as ::init::Zeroed>::zeroed();
+                // A model too large for memory is this error, not `zeroed()`'s panic.
+                let mut __module =
+                    ::init::__private::build_or_error(<Self as ::init::Zeroed>::zeroed)?;
                 ::init::ModuleExt::init_weights(&mut __module, rng)?;
                 ::core::result::Result::Ok(__module)
             }

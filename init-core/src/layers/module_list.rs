@@ -79,7 +79,7 @@ impl<M: Module + ?Sized> Default for ModuleList<M> {
 /// `#[module(len = N)]` on a `ModuleList<M>` field: `N` zeroed `M`s.
 impl<M: Module + Zeroed> Repeated for ModuleList<M> {
     fn repeat(n: usize) -> Self {
-        (0..n).map(|_| M::zeroed()).collect()
+        <Vec<M> as Repeated>::repeat(n).into_iter().collect()
     }
 }
 

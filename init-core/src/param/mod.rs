@@ -8,11 +8,14 @@ use ndarray::{ArcArray, ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use crate::error::{ErrorKind, InitError, Result};
 
 mod buffer;
+mod deferred;
 mod handle;
 mod huge_pages;
 mod zeroed;
 
 pub use buffer::{Buffer, BufferData, BufferMut};
+pub use deferred::build_or_error;
+pub(crate) use deferred::defer;
 pub(crate) use handle::target;
 pub use handle::{ParamMut, ParamSlot, ParamTarget};
 pub(crate) use zeroed::try_zeroed;

@@ -26,7 +26,23 @@ fn element_count(shape: &[usize]) -> Option<usize> {
 /// [`ErrorKind::OutOfMemory`] when the allocator refuses the memory (a shape of `[1 << 45]`,
 /// 128 TiB, is refused on every x86-64 system; what fails short of that depends on the
 /// system's overcommit policy).
+///
+/// While [`build_or_error`](super::deferred::build_or_error) runs (a derived `new()`), a
+/// failure is recorded there instead and the result is an empty placeholder of the same rank
+/// (its first length 0), which `new()` never hands out.
 pub(crate) fn try_zeroed(shape: &[usize]) -> Result<ArrayD<f32>> {
+    allocate(shape).or_else(|e| {
+        if super::deferred::defer(&e) {
+            let mut empty = shape.to_vec();
+            empty[0] = 0; // a failure needs at least one non-zero length, so rank >= 1
+            Ok(ArrayD::zeros(IxDyn(&empty)))
+        } else {
+            Err(e)
+        }
+    })
+}
+
+fn allocate(shape: &[usize]) -> Result<ArrayD<f32>> {
     let too_large = || InitError::new("", ErrorKind::TooLarge { shape: shape.to_vec() });
     let n = element_count(shape).ok_or_else(too_large)?;
     let data = if n == 0 {

@@ -5,6 +5,7 @@
 //! `ModuleList` are not [`Zeroed`], so a field of one of them without `#[module(len = N)]`
 //! or `#[module(filled_later)]` does not compile.
 
+use crate::error::{ErrorKind, InitError};
 use crate::module::{Module, Zeroed};
 
 /// A list of one module type that `new()` builds with a length: `#[module(len = N)]`.
@@ -29,7 +30,17 @@ pub trait Repeated: Sized {
 
 impl<M: Module + Zeroed> Repeated for Vec<M> {
     fn repeat(n: usize) -> Self {
-        (0..n).map(|_| M::zeroed()).collect()
+        let mut list = Vec::new();
+        if list.try_reserve_exact(n).is_err() {
+            let bytes = n.saturating_mul(size_of::<M>());
+            let e = InitError::new("", ErrorKind::OutOfMemory { shape: vec![n], bytes });
+            // In a derived `new()`, its error; elsewhere (`zeroed()`) a panic that says why,
+            // where `collect` would abort.
+            assert!(crate::param::defer(&e), "#[module(len = {n})]: a list of {n} modules: {e}");
+            return list;
+        }
+        list.extend((0..n).map(|_| M::zeroed()));
+        list
     }
 }
 

@@ -22,6 +22,7 @@ mod recurrent_names;
 pub mod settings;
 mod tie;
 
+pub use crate::param::build_or_error;
 pub use args::check_args;
 pub use bare::{bare_buffer, bare_param, check_bare, reset_buffer, reset_param};
 pub use chain::{Link, chain_in, chain_out, check_link};
