@@ -47,23 +47,12 @@ import mup
 from mup import MuAdam, MuAdamW, MuReadout, MuSGD, set_base_shapes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from torch_models import bits_hash  # noqa: E402  (the one hash of every model fixture)
+
 OUT = os.path.join(os.path.dirname(HERE), "tests", "fixtures", "mup", "mup.json")
 SEED = 7
 BASE, DELTA, WIDTHS = 32, 64, [64, 128, 256]
-
-
-def bits_hash(t):
-    """The order-dependent 64-bit hash of a float32 tensor's bits (scripts/torch_models.py)."""
-    b = t.detach().contiguous().view(-1).numpy().view(np.uint32).astype(np.uint64)
-    n = b.size
-    with np.errstate(over="ignore"):
-        i = np.arange(n, dtype=np.uint64)
-        z = b ^ (i * np.uint64(0x9E3779B97F4A7C15))
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-        h = int(z.sum(dtype=np.uint64)) ^ n
-    return f"{h & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def fbits(x):

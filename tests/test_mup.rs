@@ -14,6 +14,10 @@ use init::{
 };
 use serde_json::Value;
 
+#[path = "models/hash.rs"]
+mod hash;
+use hash::bits_hash;
+
 #[derive(Module)]
 struct Mlp<const W: usize> {
     fc1: Linear<16, W>,
@@ -51,17 +55,6 @@ fn case<'a>(fx: &'a Value, model: &str, width: u64) -> &'a Value {
         .iter()
         .find(|c| c["model"] == model && c["width"].as_u64() == Some(width))
         .unwrap()
-}
-
-fn bits_hash(values: &[f32]) -> u64 {
-    let mut h = 0u64;
-    for (i, v) in values.iter().enumerate() {
-        let mut z = u64::from(v.to_bits()) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h = h.wrapping_add(z ^ (z >> 31));
-    }
-    h ^ values.len() as u64
 }
 
 /// The standard-parametrization init of one recorded mup.init call.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use plotters::coord::combinators::BindKeyPoints;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{Comparison, FlagKind, Series};
@@ -77,51 +78,66 @@ fn draw(cmp: &Comparison, title: &str, out: &mut String) -> Fallible<()> {
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(80);
-    let x_range = 0.5f64..depth as f64 + 0.5;
-    let x_desc = "depth: n-th layer with a weight, in forward order";
     let y_desc =
         if log { "std of the layer's output (log scale)" } else { "std of the layer's output" };
     let colors: Vec<RGBColor> = (0..series.len()).map(color).collect();
+    let lines = Lines { depth, y_desc, series: &series, colors: &colors };
     if log {
         let (lo, hi) = (positive_min / 2.0, max * 2.0);
         let y = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
-        let mut chart = builder.build_cartesian_2d(x_range, y)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .x_labels(depth.min(20))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| tick(*y))
-            .light_line_style(RGBColor(238, 238, 238))
-            .label_style(("sans-serif", 14))
-            .draw()?;
-        for ((_, points), c) in series.iter().zip(&colors) {
-            let pts: Vec<(f64, f64)> = line(points).filter(|&(_, v)| v > 0.0).collect();
-            chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
-            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))?;
-        }
+        // A log axis cannot show 0: those points are left out (and the legend says so).
+        lines.draw(&mut builder, y, Some(&|y: &f64| tick(*y)), |v| v > 0.0)?;
     } else {
         let top = if max > 0.0 { max * 1.1 } else { 1.0 };
-        let mut chart = builder.build_cartesian_2d(x_range, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .x_labels(depth.min(20))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .light_line_style(RGBColor(238, 238, 238))
-            .label_style(("sans-serif", 14))
-            .draw()?;
-        for ((_, points), c) in series.iter().zip(&colors) {
-            let pts: Vec<(f64, f64)> = line(points).collect();
-            chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
-            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))?;
-        }
+        lines.draw(&mut builder, 0.0..top, None, |_| true)?;
     }
     legend(&legend_area, &series, &colors, skipped_zero)?;
     root.present()?;
     Ok(())
+}
+
+/// The std-against-depth lines of every series, on a y axis of either scale.
+struct Lines<'s> {
+    depth: usize,
+    y_desc: &'static str,
+    series: &'s [(String, Vec<f64>)],
+    colors: &'s [RGBColor],
+}
+
+impl Lines<'_> {
+    /// The axes (x: depth 1 to `depth`; y: `y` with `y_format`, plotters' own labels when
+    /// `None`) and each series' points for which `keep(std)` holds.
+    fn draw<Y>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        y: Y,
+        y_format: Option<&dyn Fn(&f64) -> String>,
+        keep: impl Fn(f64) -> bool,
+    ) -> Fallible<()>
+    where
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let x_range = 0.5f64..self.depth as f64 + 0.5;
+        let mut chart = builder.build_cartesian_2d(x_range, y)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc("depth: n-th layer with a weight, in forward order")
+            .y_desc(self.y_desc)
+            .x_labels(self.depth.min(20))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .light_line_style(RGBColor(238, 238, 238))
+            .label_style(("sans-serif", 14));
+        if let Some(f) = y_format {
+            mesh.y_label_formatter(f);
+        }
+        mesh.draw()?;
+        for ((_, points), c) in self.series.iter().zip(self.colors) {
+            let pts: Vec<(f64, f64)> = line(points).filter(|&(_, v)| keep(v)).collect();
+            chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
+            chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))?;
+        }
+        Ok(())
+    }
 }
 
 /// The legend's words for a series: its name and the kinds of its flags.

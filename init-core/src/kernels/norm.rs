@@ -29,6 +29,22 @@ pub(crate) fn shaped(
     ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| InitError::input(layer, e.to_string()))
 }
 
+/// `Ok` when `input` ends with a layer's normalized shape (LayerNorm, RMSNorm), else the
+/// input error naming the layer.
+pub(crate) fn check_normalized_shape(
+    layer: &'static str,
+    input: &[usize],
+    shape: &[usize],
+) -> Result<()> {
+    if input.ends_with(shape) {
+        return Ok(());
+    }
+    Err(InitError::input(
+        layer,
+        format!("input of shape {input:?} must end with the normalized shape {shape:?}"),
+    ))
+}
+
 /// The rule on `eps`, for builders and `#[layer(eps = ...)]` alike.
 pub(crate) const fn eps_ok(eps: f64) -> bool {
     settings::eps(eps).is_ok()

@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD};
 
-use crate::error::{InitError, Result};
+use crate::error::Result;
 use crate::kernels::norm;
 use crate::module::{
     Features, Forward, LayerKind, Module, Visitor, VisitorMut, Width, Zeroed, join, trace,
@@ -194,15 +194,7 @@ impl<const D0: usize, const D1: usize, const D2: usize> Forward for LayerNorm<D0
     fn forward(&self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
         trace::traced(self, || {
             let shape = Self::NORMALIZED_SHAPE;
-            if !input.shape().ends_with(shape) {
-                return Err(InitError::input(
-                    "LayerNorm",
-                    format!(
-                        "input of shape {:?} must end with the normalized shape {shape:?}",
-                        input.shape()
-                    ),
-                ));
-            }
+            norm::check_normalized_shape("LayerNorm", input.shape(), shape)?;
             let inner = shape.iter().product();
             let (w, b) = (
                 self.weight.as_ref().map(Param::as_slice),
