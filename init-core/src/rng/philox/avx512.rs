@@ -27,12 +27,12 @@ pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
     Schedule(k)
 }
 
-/// Thirty-two blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
-/// multiple of 8), as four groups of 32 words in stream order (`32h + 4l + j` = word `j` of
-/// block `l` of group `h`).
+/// The 64-bit-lane state of four sets of eight blocks after the ten rounds: `x[h][j]`
+/// holds word `j` of blocks `0..8` of set `h` (counter `first[h]` onwards), one block per
+/// 64-bit lane, in the lane's low half (the high half is garbage).
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 128] {
+fn rounds(ks: &Schedule, first: [[u32; 4]; 4]) -> [[__m512i; 4]; 4] {
     let m0 = _mm512_set1_epi64(i64::from(M0));
     let m1 = _mm512_set1_epi64(i64::from(M1));
     let lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
@@ -63,6 +63,17 @@ pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 12
         set_round!(c0, c1, c2, c3, k0, k1);
         set_round!(d0, d1, d2, d3, k0, k1);
     }
+    [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]]
+}
+
+/// Thirty-two blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
+/// multiple of 8), as four groups of 32 words in stream order (`32h + 4l + j` = word `j` of
+/// block `l` of group `h`).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 128] {
+    let [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]] =
+        rounds(ks, first);
     let lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     let hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
     // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes (a masked in-pair swap puts
@@ -84,4 +95,30 @@ pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 12
     // SAFETY: `[__m512i; 8]` and `[u32; 128]` have the same size and every bit pattern is a
     // valid `u32`.
     unsafe { core::mem::transmute::<[__m512i; 8], [u32; 128]>([e0, e1, e2, e3, e4, e5, e6, e7]) }
+}
+
+/// The same thirty-two blocks as [`philox4x32_10_x32`], as the word pairs `(2k, 2k + 1)` of
+/// the stream split into first and second words, for kernels that consume pairs (Box–Muller):
+/// `firsts[16h + 2l + i]` and `seconds[16h + 2l + i]` are words `4l + 2i` and `4l + 2i + 1`
+/// of group `h` (pair `i` of block `l`). One masked shuffle per 16 words, where the stream
+/// order takes three.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn philox4x32_10_x32_pairs(
+    ks: &Schedule,
+    first: [[u32; 4]; 4],
+) -> ([u32; 64], [u32; 64]) {
+    let x = rounds(ks, first);
+    // Word 2 of each block above word 0 in its 64-bit lane (a masked in-pair swap), and word
+    // 3 above word 1.
+    let firsts = x.map(|[x0, _, x2, _]| _mm512_mask_shuffle_epi32::<0xB1>(x0, 0xAAAA, x2));
+    let seconds = x.map(|[_, x1, _, x3]| _mm512_mask_shuffle_epi32::<0xB1>(x1, 0xAAAA, x3));
+    // SAFETY: `[__m512i; 4]` and `[u32; 64]` have the same size and every bit pattern is a
+    // valid `u32`.
+    unsafe {
+        (
+            core::mem::transmute::<[__m512i; 4], [u32; 64]>(firsts),
+            core::mem::transmute::<[__m512i; 4], [u32; 64]>(seconds),
+        )
+    }
 }

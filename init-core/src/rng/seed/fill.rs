@@ -48,8 +48,7 @@ fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K
     if K::SHORT {
         // Straight from Philox's registers, a run at a time.
         for chunk in body.chunks_mut(S::RUN_GROUPS * GROUP) {
-            let x = src.run(g);
-            k.apply(&x.as_ref()[..chunk.len()], chunk, S::ISA);
+            k.apply_run(src, g, chunk);
             g = g.wrapping_add((chunk.len() / GROUP) as u64) & G_MASK;
         }
     }

@@ -5,7 +5,7 @@
 //! multiply-add, so the AVX-512, AVX2 and portable builds of the same code give the same bits.
 
 use super::isa::Isa;
-use super::words::GROUP;
+use super::words::{GROUP, Words};
 use crate::math::{ln_f32_pos, sin_cos_turns};
 
 /// Maps stream words to outputs, elementwise in stream order.
@@ -20,6 +20,14 @@ pub(super) trait Kernel: Sync {
     /// they vectorize. `isa`: the build running (only its intrinsics, and those of builds
     /// below it, may be used; a constant after inlining); the values must not depend on it.
     fn apply(&self, w: &[u32], out: &mut [Self::Out], isa: Isa);
+    /// The producer's run from group `g` into `out` (at most a run long, whole groups):
+    /// [`apply`](Kernel::apply) on [`Words::run`]. A kernel may take the words another way
+    /// the producer offers (e.g. [`Words::pair_run`]) if the values stay the same.
+    #[inline(always)]
+    fn apply_run<S: Words>(&self, src: &S, g: u64, out: &mut [Self::Out]) {
+        let x = src.run(g);
+        self.apply(&x.as_ref()[..out.len()], out, S::ISA);
+    }
 }
 
 /// Raw words (the `fill_bits` domain).
@@ -212,6 +220,40 @@ impl NormalK {
         }
     }
 
+    /// Four groups given as split pairs ([`Words::pair_run`]): Box–Muller on the pairs as
+    /// they come, then each group's cosines and sines interleaved back into stream order
+    /// (pair `i` of block `l` of group `h` writes elements `32h + 4l + 2i` and `+ 1`).
+    /// Same values as [`block`](Self::block): only the order the pairs are computed in differs.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn pairs_avx512(&self, w0: &[u32; 64], w1: &[u32; 64], o: &mut [f32; 4 * GROUP]) {
+        use core::arch::x86_64::*;
+        let (zc, zs) = box_muller_n(w0, w1, self.mean, self.std);
+        // SAFETY: `[f32; 64]` and `[__m512; 4]` have the same size; any bits are valid.
+        let (zc, zs) = unsafe {
+            (
+                core::mem::transmute::<[f32; 64], [__m512; 4]>(zc),
+                core::mem::transmute::<[f32; 64], [__m512; 4]>(zs),
+            )
+        };
+        let lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+        let hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+        for h in 0..4 {
+            // 128-bit lane k: block 2k (unpacklo) or 2k + 1 (unpackhi), in element order.
+            let even = _mm512_castps_si512(_mm512_unpacklo_ps(zc[h], zs[h]));
+            let odd = _mm512_castps_si512(_mm512_unpackhi_ps(zc[h], zs[h]));
+            let first = _mm512_permutex2var_epi64(even, lo, odd);
+            let second = _mm512_permutex2var_epi64(even, hi, odd);
+            // SAFETY: `32h + 32 <= 128`, the length of `o`; stores are unaligned.
+            unsafe {
+                let q = o.as_mut_ptr().add(32 * h);
+                _mm512_storeu_si512(q.cast(), first);
+                _mm512_storeu_si512(q.add(16).cast(), second);
+            }
+        }
+    }
+
     /// Blocks of `W = 2P` words.
     #[inline(always)]
     fn blocks<const P: usize, const W: usize>(&self, w: &[u32], out: &mut [f32], isa: Isa) {
@@ -235,6 +277,20 @@ impl NormalK {
 impl Kernel for NormalK {
     type Out = f32;
     const SHORT: bool = true;
+    #[inline(always)]
+    fn apply_run<S: Words>(&self, src: &S, g: u64, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if S::ISA == Isa::Avx512
+            && let Ok(out) = <&mut [f32; 4 * GROUP]>::try_from(&mut *out)
+            && let Some((w0, w1)) = src.pair_run(g)
+        {
+            // SAFETY: `S::ISA` is `Avx512` only for the AVX-512 producer, which runs only on
+            // CPUs with AVX-512F.
+            return unsafe { self.pairs_avx512(&w0, &w1, out) };
+        }
+        let x = src.run(g);
+        self.apply(&x.as_ref()[..out.len()], out, S::ISA);
+    }
     #[inline(always)]
     fn apply(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         // AVX2 and portable: one group per block. (Two groups at once ran ~15% faster with
