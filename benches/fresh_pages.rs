@@ -7,9 +7,10 @@
 //! * `populate`: `MADV_POPULATE_WRITE` on the region first (the kernel maps every page in one
 //!   call), then the same writes;
 //! * `thp`: `MADV_HUGEPAGE` first (transparent huge pages, 2 MiB, on a 2 MiB-aligned region):
-//!   one fault per 2 MiB, but with the machine's THP `defrag` setting at `madvise` the kernel
-//!   compacts memory synchronously when no free huge page is at hand; the worst round is
-//!   printed too, since that is what a user may get.
+//!   one fault per 2 MiB. The worst round is printed too, since that is what a user may get:
+//!   on a VM whose balloon reports free pages to the host, the first touch of free 2 MiB
+//!   blocks faults in the host as well (the first round after a few idle seconds), and where
+//!   THP `defrag` is `madvise` a fault with no free huge page at hand compacts memory.
 //!
 //! Run: `cargo bench --bench fresh_pages`. Linux only (elsewhere it prints nothing).
 //! Output: `fresh CASE THREADS BYTES BEST_SECONDS WORST_SECONDS GB_PER_S`.

@@ -79,22 +79,22 @@ fn main() -> Result<(), InitError> {
         std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| "hf".into());
     let mut rng = Seed::new(0);
     let t = Instant::now();
-    let n = match case.as_str() {
-        "default" => Gpt2::new(&mut rng)?.num_parameters(),
-        "hf" => Gpt2Hf::new(&mut rng)?.num_parameters(),
+    let (n, secs) = match case.as_str() {
+        "default" => stop(&t, Gpt2::new(&mut rng)?),
+        "hf" => stop(&t, Gpt2Hf::new(&mut rng)?),
         "reinit" => {
             let mut g = Gpt2::new(&mut rng)?;
             hf_rules().apply(&mut g, &mut rng)?;
-            g.num_parameters()
+            stop(&t, g)
         }
         // PyTorch's own draws (`torch.manual_seed(0); GPT2()`, then `apply(hf_init)`):
         // TorchGenerator, the same values as torch_bench.py's `default` and `reinit`.
-        "torch_default" => Gpt2::new(&mut TorchGenerator::new(0))?.num_parameters(),
+        "torch_default" => stop(&t, Gpt2::new(&mut TorchGenerator::new(0))?),
         "torch_reinit" => {
             let mut g = TorchGenerator::new(0);
             let mut m = Gpt2::new(&mut g)?;
             hf_rules().apply_torch(&mut m, &mut g, TorchLoop::Apply)?;
-            m.num_parameters()
+            stop(&t, m)
         }
         other => {
             eprintln!(
@@ -103,6 +103,13 @@ fn main() -> Result<(), InitError> {
             std::process::exit(2);
         }
     };
-    report(&case, n, t.elapsed().as_secs_f64());
+    report(&case, n, secs);
     Ok(())
+}
+
+/// The time since `t` with `model` built, then its parameter count: the model is freed
+/// after the clock stops, as torch_bench.py's model outlives its timing.
+fn stop<M: Module>(t: &Instant, model: M) -> (usize, f64) {
+    let secs = t.elapsed().as_secs_f64();
+    (model.num_parameters(), secs)
 }
