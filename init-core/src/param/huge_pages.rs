@@ -105,7 +105,7 @@ fn decide(env: Option<&str>, sys: &dyn Fn(&str) -> String, balloon_reports: bool
 fn free_huge_blocks(buddyinfo: &str) -> usize {
     buddyinfo
         .lines()
-        .filter(|l| !l.split_whitespace().nth(3).is_some_and(|z| z == "DMA"))
+        .filter(|l| l.split_whitespace().nth(3).is_none_or(|z| z != "DMA"))
         .flat_map(|l| {
             let counts = l.split_whitespace().skip(4).filter_map(|c| c.parse::<usize>().ok());
             counts.enumerate().skip(HUGE_ORDER).map(|(order, n)| n << (order - HUGE_ORDER))
