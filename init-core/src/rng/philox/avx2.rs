@@ -23,17 +23,13 @@ pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
     Schedule(k)
 }
 
-/// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
-/// multiple of 8), as two groups of 32 words in stream order (`32h + 4l + j` = word `j`
-/// of block `l` of half `h`).
-///
-/// The blocks ride as four sets of four 64-bit lanes, one 32-bit word in each lane's low
-/// half (the high halves carry garbage that `vpmuludq` ignores), so each 32×32→64 multiply
-/// is one `vpmuludq` and the rounds need no shuffles; four independent sets hide the
-/// multiply latency. Shuffles at the end put the words in order.
+/// The 64-bit-lane state of four sets of four blocks after the ten rounds: sets 0 and 1
+/// hold blocks `0..4` and `4..8` from counter `first[0]`, sets 2 and 3 those from
+/// `first[1]`; `x[s][j]` holds word `j` of the set's blocks, one block per 64-bit lane, in
+/// the lane's low half (the high halves carry garbage that `vpmuludq` ignores).
 #[target_feature(enable = "avx2")]
 #[inline]
-pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
+fn rounds(ks: &Schedule, first: [[u32; 4]; 2]) -> [[__m256i; 4]; 4] {
     let m0 = _mm256_set1_epi64x(i64::from(M0));
     let m1 = _mm256_set1_epi64x(i64::from(M1));
     let [f, g] = first;
@@ -79,6 +75,22 @@ pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64
     round!(7);
     round!(8);
     round!(9);
+    [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]]
+}
+
+/// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
+/// multiple of 8), as two groups of 32 words in stream order (`32h + 4l + j` = word `j`
+/// of block `l` of half `h`).
+///
+/// The blocks ride as four sets of four 64-bit lanes, one 32-bit word in each lane's low
+/// half (the high halves carry garbage that `vpmuludq` ignores), so each 32×32→64 multiply
+/// is one `vpmuludq` and the rounds need no shuffles; four independent sets hide the
+/// multiply latency. Shuffles at the end put the words in order.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
+    let [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]] =
+        rounds(ks, first);
     // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes, then interleave blocks.
     macro_rules! ordered {
         ($x0:expr, $x1:expr, $x2:expr, $x3:expr) => {{
@@ -99,4 +111,31 @@ pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64
     // SAFETY: `[__m256i; 8]` and `[u32; 64]` have the same size and every bit pattern is
     // a valid `u32`.
     unsafe { core::mem::transmute::<[__m256i; 8], [u32; 64]>([e0, e1, e2, e3, e4, e5, e6, e7]) }
+}
+
+/// The same sixteen blocks as [`philox4x32_10_x16`], as the word pairs `(2k, 2k + 1)` of the
+/// stream split into first and second words, for kernels that consume pairs (Box–Muller):
+/// lane `2l + i` of vector `s` of `firsts` and of `seconds` holds words `4l' + 2i` and
+/// `4l' + 2i + 1` of group `s / 2`, with `l' = 4(s mod 2) + l` (pair `i` of that block).
+/// One shift and one blend per 8 words, where the stream order takes four shuffles.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn philox4x32_10_x16_pairs(
+    ks: &Schedule,
+    first: [[u32; 4]; 2],
+) -> ([u32; 32], [u32; 32]) {
+    let x = rounds(ks, first);
+    let pair = |lo: __m256i, hi: __m256i| {
+        _mm256_blend_epi32::<0b1010_1010>(lo, _mm256_slli_epi64::<32>(hi))
+    };
+    let firsts = x.map(|[x0, _, x2, _]| pair(x0, x2));
+    let seconds = x.map(|[_, x1, _, x3]| pair(x1, x3));
+    // SAFETY: `[__m256i; 4]` and `[u32; 32]` have the same size and every bit pattern is a
+    // valid `u32`.
+    unsafe {
+        (
+            core::mem::transmute::<[__m256i; 4], [u32; 32]>(firsts),
+            core::mem::transmute::<[__m256i; 4], [u32; 32]>(seconds),
+        )
+    }
 }

@@ -254,6 +254,35 @@ impl NormalK {
         }
     }
 
+    /// Two groups given as split pairs ([`Words::pair_run2`]), as
+    /// [`pairs_avx512`](Self::pairs_avx512) on 256-bit vectors: pair `i` in lane `2l + i` of
+    /// vector `s` writes elements `16s + 4l + 2i` and `+ 1`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn pairs_avx2(&self, w0: &[u32; 32], w1: &[u32; 32], o: &mut [f32; 2 * GROUP]) {
+        use core::arch::x86_64::*;
+        let (zc, zs) = box_muller_n(w0, w1, self.mean, self.std);
+        // SAFETY: `[f32; 32]` and `[__m256; 4]` have the same size; any bits are valid.
+        let (zc, zs) = unsafe {
+            (
+                core::mem::transmute::<[f32; 32], [__m256; 4]>(zc),
+                core::mem::transmute::<[f32; 32], [__m256; 4]>(zs),
+            )
+        };
+        for s in 0..4 {
+            // 128-bit lane k: block 2k (unpacklo) or 2k + 1 (unpackhi), in element order.
+            let even = _mm256_unpacklo_ps(zc[s], zs[s]);
+            let odd = _mm256_unpackhi_ps(zc[s], zs[s]);
+            // SAFETY: `16s + 16 <= 64`, the length of `o`; stores are unaligned.
+            unsafe {
+                let q = o.as_mut_ptr().add(16 * s);
+                _mm256_storeu_ps(q, _mm256_permute2f128_ps::<0x20>(even, odd));
+                _mm256_storeu_ps(q.add(8), _mm256_permute2f128_ps::<0x31>(even, odd));
+            }
+        }
+    }
+
     /// Blocks of `W = 2P` words.
     #[inline(always)]
     fn blocks<const P: usize, const W: usize>(&self, w: &[u32], out: &mut [f32], isa: Isa) {
@@ -287,6 +316,15 @@ impl Kernel for NormalK {
             // SAFETY: `S::ISA` is `Avx512` only for the AVX-512 producer, which runs only on
             // CPUs with AVX-512F.
             return unsafe { self.pairs_avx512(&w0, &w1, out) };
+        }
+        #[cfg(target_arch = "x86_64")]
+        if S::ISA == Isa::Avx2
+            && let Ok(out) = <&mut [f32; 2 * GROUP]>::try_from(&mut *out)
+            && let Some((w0, w1)) = src.pair_run2(g)
+        {
+            // SAFETY: `S::ISA` is `Avx2` only for the AVX2 producer, which runs only on CPUs
+            // with AVX2.
+            return unsafe { self.pairs_avx2(&w0, &w1, out) };
         }
         let x = src.run(g);
         self.apply(&x.as_ref()[..out.len()], out, S::ISA);

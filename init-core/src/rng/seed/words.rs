@@ -58,6 +58,12 @@ pub(super) trait Words {
     fn pair_run(&self, _g: u64) -> Option<([u32; 64], [u32; 64])> {
         None
     }
+    /// The same for two groups from `g`, in the layout of
+    /// [`philox4x32_10_x16_pairs`](philox::avx2::philox4x32_10_x16_pairs).
+    #[inline(always)]
+    fn pair_run2(&self, _g: u64) -> Option<([u32; 32], [u32; 32])> {
+        None
+    }
 }
 
 /// The portable producer.
@@ -114,6 +120,12 @@ impl Words for Avx2 {
         // SAFETY: an `Avx2` is only made by `Avx2::new`, a `target_feature(avx2)` function,
         // so this runs on a CPU with AVX2.
         unsafe { philox::avx2::philox4x32_10_x16(&self.keys, first) }
+    }
+    #[inline(always)]
+    fn pair_run2(&self, g: u64) -> Option<([u32; 32], [u32; 32])> {
+        let first = [self.id.group_counter(g), self.id.group_counter(g.wrapping_add(1))];
+        // SAFETY: as in `run`.
+        Some(unsafe { philox::avx2::philox4x32_10_x16_pairs(&self.keys, first) })
     }
 }
 
