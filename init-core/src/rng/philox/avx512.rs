@@ -97,6 +97,20 @@ pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 12
     unsafe { core::mem::transmute::<[__m512i; 8], [u32; 128]>([e0, e1, e2, e3, e4, e5, e6, e7]) }
 }
 
+/// [`philox4x32_10_x32`] stored straight into `out` (returned by value, the words went
+/// through the stack and a `memmove`: 3 % of a truncated-normal fill).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn philox4x32_10_x32_into(ks: &Schedule, first: [[u32; 4]; 4], out: &mut [u32; 128]) {
+    let words = philox4x32_10_x32(ks, first);
+    // SAFETY: `[u32; 128]` and `[__m512i; 8]` have the same size; any bits are valid.
+    let v = unsafe { core::mem::transmute::<[u32; 128], [__m512i; 8]>(words) };
+    for (k, v) in v.into_iter().enumerate() {
+        // SAFETY: `16k + 16 <= 128`, the length of `out`; the store is unaligned.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(16 * k).cast(), v) };
+    }
+}
+
 /// The same thirty-two blocks as [`philox4x32_10_x32`], as the word pairs `(2k, 2k + 1)` of
 /// the stream split into first and second words, for kernels that consume pairs (Box–Muller):
 /// `firsts[16h + 2l + i]` and `seconds[16h + 2l + i]` are words `4l + 2i` and `4l + 2i + 1`

@@ -15,7 +15,7 @@ use super::kernels::Kernel;
 use super::words::{G_MASK, GROUP, Portable, StreamId, Words};
 
 /// Groups per batch.
-const BATCH: usize = 8;
+const BATCH: usize = 64;
 /// Elements per rayon task; a multiple of [`GROUP`]. Values never depend on it.
 pub(super) const CHUNK: usize = 1 << 15;
 /// Below this many elements a fill stays on the calling thread.
@@ -56,8 +56,7 @@ fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K
         let n = chunk.len() / GROUP;
         let runs = w.chunks_mut(S::RUN_GROUPS * GROUP);
         for (b, dst) in runs.take(n.div_ceil(S::RUN_GROUPS)).enumerate() {
-            let x = src.run(g.wrapping_add((b * S::RUN_GROUPS) as u64) & G_MASK);
-            dst.copy_from_slice(x.as_ref());
+            src.run_into(g.wrapping_add((b * S::RUN_GROUPS) as u64) & G_MASK, dst);
         }
         k.apply(&w[..chunk.len()], chunk, S::ISA);
         g = g.wrapping_add(n as u64);

@@ -51,6 +51,11 @@ pub(super) trait Words {
     fn group(&self, g: u64) -> [u32; GROUP];
     /// Groups `g, g + 1, …` (each wrapped below 2⁵⁹).
     fn run(&self, g: u64) -> Self::Run;
+    /// [`run`](Words::run) into `dst` (a run long).
+    #[inline(always)]
+    fn run_into(&self, g: u64, dst: &mut [u32]) {
+        dst.copy_from_slice(self.run(g).as_ref());
+    }
     /// The words of four groups from `g` as pairs `(2k, 2k + 1)` split into first and second
     /// words (the layout of [`philox4x32_10_x32_pairs`](philox::avx512::philox4x32_10_x32_pairs)),
     /// if this producer makes them so directly; `None` otherwise.
@@ -164,6 +169,15 @@ impl Words for Avx512 {
         // SAFETY: an `Avx512` is only made by `Avx512::new`, a `target_feature(avx512f)`
         // function, so this runs on a CPU with AVX-512F.
         unsafe { philox::avx512::philox4x32_10_x32(&self.keys, first) }
+    }
+    #[inline(always)]
+    fn run_into(&self, g: u64, dst: &mut [u32]) {
+        let first = core::array::from_fn(|h| self.id.group_counter(g.wrapping_add(h as u64)));
+        match <&mut [u32; 4 * GROUP]>::try_from(&mut *dst) {
+            // SAFETY: as in `run`.
+            Ok(run) => unsafe { philox::avx512::philox4x32_10_x32_into(&self.keys, first, run) },
+            Err(_) => dst.copy_from_slice(&self.run(g)),
+        }
     }
     #[inline(always)]
     fn pair_run(&self, g: u64) -> Option<([u32; 64], [u32; 64])> {
