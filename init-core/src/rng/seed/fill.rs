@@ -24,7 +24,6 @@ pub(super) const PAR_MIN: usize = 1 << 16;
 /// Elements `start .. start + out.len()` of the stream `src` through kernel `k`.
 #[inline(always)]
 fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K::Out]) {
-    let mut w = [0u32; BATCH * GROUP];
     let mut tmp = [K::Out::default(); GROUP];
     // One partial group through `tmp`.
     let mut partial = |g: u64, skip: usize, dst: &mut [K::Out]| {
@@ -52,6 +51,7 @@ fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K
             g = g.wrapping_add((chunk.len() / GROUP) as u64) & G_MASK;
         }
     }
+    let mut w = [0u32; BATCH * GROUP];
     for chunk in body.chunks_mut(BATCH * GROUP).filter(|_| !K::SHORT) {
         let n = chunk.len() / GROUP;
         let runs = w.chunks_mut(S::RUN_GROUPS * GROUP);
