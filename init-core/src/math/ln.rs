@@ -61,6 +61,43 @@ pub(crate) fn ln_f32_pos(x: f32) -> f32 {
     k * LN2_HI_F32 + (k * LN2_LO_F32 + (f - s * (f - t)))
 }
 
+/// [`ln_f32_pos`] on sixteen lanes, the same bits, for `x` in `[2⁻¹²⁶, 1]` in every lane
+/// (the Box–Muller `u₁` range). Two steps are shorter than the scalar form's: `vgetexpps`
+/// reads `k` off the exponent field in one instruction (for the positive normal `f32` with
+/// bits `ix`, exactly `((ix >> 23) as i32 − 127) as f32`), and `k·LN2_HI + …` is one fused
+/// multiply-add, which rounds as the separate multiply and add do because the product is
+/// exact (`|k| ≤ 126`, and `LN2_HI_F32` has 12 significant bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn ln_f32_pos_x16(x: core::arch::x86_64::__m512) -> core::arch::x86_64::__m512 {
+    use core::arch::x86_64::*;
+    let ix = _mm512_add_epi32(
+        _mm512_castps_si512(x),
+        _mm512_set1_epi32(ONE_BITS_F32.wrapping_sub(SQRT_HALF_BITS_F32) as i32),
+    );
+    let k = _mm512_getexp_ps(_mm512_castsi512_ps(ix));
+    let m = _mm512_castsi512_ps(_mm512_add_epi32(
+        _mm512_and_si512(ix, _mm512_set1_epi32(0x007f_ffff)),
+        _mm512_set1_epi32(SQRT_HALF_BITS_F32 as i32),
+    ));
+    let one = _mm512_set1_ps(1.0);
+    let f = _mm512_sub_ps(m, one);
+    let s = _mm512_div_ps(f, _mm512_add_ps(_mm512_set1_ps(2.0), f));
+    let z = _mm512_mul_ps(s, s);
+    let poly = _mm512_add_ps(
+        _mm512_set1_ps(T1_F32),
+        _mm512_mul_ps(
+            z,
+            _mm512_add_ps(_mm512_set1_ps(T2_F32), _mm512_mul_ps(z, _mm512_set1_ps(T3_F32))),
+        ),
+    );
+    let t = _mm512_mul_ps(z, poly);
+    let tail = _mm512_sub_ps(f, _mm512_mul_ps(s, _mm512_sub_ps(f, t)));
+    let low = _mm512_add_ps(_mm512_mul_ps(k, _mm512_set1_ps(LN2_LO_F32)), tail);
+    _mm512_fmadd_ps(k, _mm512_set1_ps(LN2_HI_F32), low)
+}
+
 /// Natural logarithm of an `f64`, the same on every platform (own code, no libm).
 ///
 /// Error below 1 ulp in tests against the platform `ln`. `ln 0 = −∞`, `ln(x < 0) = NaN`,
@@ -149,6 +186,35 @@ mod tests {
         assert_eq!(ln_f64(f64::INFINITY), f64::INFINITY);
         let sub = 4.9e-324f64;
         assert!((ln_f64(sub) - sub.ln()).abs() < 1e-13);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn sixteen_lanes_match_the_scalar_form() {
+        use core::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        // Every Box–Muller u1 for a stride through the words, then a sweep of [2^-126, 1].
+        let mut xs: Vec<f32> = (0..=u32::MAX)
+            .step_by(2053)
+            .map(|w| (w >> 1) as i32 as f32 * (1.0 / 2_147_483_648.0) + 1.0 / 4_294_967_296.0)
+            .collect();
+        xs.extend((0x0080_0000u32..=0x3f80_0000).step_by(251).map(f32::from_bits));
+        xs.push(1.0);
+        for chunk in xs.chunks(16) {
+            let mut lanes = [1.0f32; 16];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            // SAFETY: AVX-512F was detected above; `[f32; 16]` and `__m512` have the same size.
+            let got: [f32; 16] = unsafe {
+                core::mem::transmute(ln_f32_pos_x16(core::mem::transmute::<[f32; 16], __m512>(
+                    lanes,
+                )))
+            };
+            for (x, g) in lanes.iter().zip(got) {
+                assert_eq!(g.to_bits(), ln_f32_pos(*x).to_bits(), "ln({x:e})");
+            }
+        }
     }
 
     #[test]

@@ -27,11 +27,15 @@ pub(crate) use inv_normal::{
 pub(crate) use inv_normal::{inv_norm_cdf, inv_norm_cdf_ln};
 #[cfg(test)]
 pub(crate) use ln::ln_f32;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use ln::ln_f32_pos_x16;
 pub(crate) use ln::{ln_f32_pos, ln_f64, ln_f64_pos};
 pub(crate) use normal_cdf::{log_norm_cdf, mills_ratio, norm_cdf, norm_pdf, norm_sf};
 #[cfg(test)]
 pub(crate) use trig::sin_cos_2pi;
 pub(crate) use trig::sin_cos_turns;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use trig::sin_cos_turns_x16;
 
 #[cfg(test)]
 mod tests {

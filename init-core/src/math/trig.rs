@@ -42,6 +42,41 @@ pub fn sin_cos_turns(w: u32) -> (f32, f32) {
     sin_cos_quadrant(r as f32 * (1.0 / 4_294_967_296.0), n)
 }
 
+/// [`sin_cos_turns`] on sixteen lanes, the same bits: the quadrant's swap and sign flips as
+/// a mask blend and sign-bit XORs.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn sin_cos_turns_x16(
+    w: core::arch::x86_64::__m512i,
+) -> (core::arch::x86_64::__m512, core::arch::x86_64::__m512) {
+    use core::arch::x86_64::*;
+    let n = _mm512_srli_epi32::<30>(_mm512_add_epi32(w, _mm512_set1_epi32(1 << 29)));
+    let r = _mm512_sub_epi32(w, _mm512_slli_epi32::<30>(n));
+    let t = _mm512_mul_ps(_mm512_cvtepi32_ps(r), _mm512_set1_ps(1.0 / 4_294_967_296.0));
+    let c = |v: f32| _mm512_set1_ps(v);
+    let z = _mm512_mul_ps(t, t);
+    let sp = _mm512_add_ps(c(S5), _mm512_mul_ps(z, c(S7)));
+    let sp = _mm512_add_ps(c(S3), _mm512_mul_ps(z, sp));
+    let s = _mm512_mul_ps(t, _mm512_add_ps(c(S1), _mm512_mul_ps(z, sp)));
+    let cp = _mm512_add_ps(c(C6), _mm512_mul_ps(z, c(C8)));
+    let cp = _mm512_add_ps(c(C4), _mm512_mul_ps(z, cp));
+    let cp = _mm512_add_ps(c(C2), _mm512_mul_ps(z, cp));
+    let cs = _mm512_add_ps(c(1.0), _mm512_mul_ps(z, cp));
+    // n = 0: ( s,  c); 1: ( c, -s); 2: (-s, -c); 3: (-c,  s)
+    let swap = _mm512_test_epi32_mask(n, _mm512_set1_epi32(1));
+    let s1 = _mm512_mask_blend_ps(swap, s, cs);
+    let c1 = _mm512_mask_blend_ps(swap, cs, s);
+    let two = _mm512_set1_epi32(2);
+    let neg_sin = _mm512_slli_epi32::<30>(_mm512_and_si512(n, two));
+    let neg_cos =
+        _mm512_slli_epi32::<30>(_mm512_and_si512(_mm512_add_epi32(n, _mm512_set1_epi32(1)), two));
+    (
+        _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(s1), neg_sin)),
+        _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(c1), neg_cos)),
+    )
+}
+
 #[cfg(test)] // the scalar reference form: the library uses the kernel forms
 /// `(sin 2πu, cos 2πu)` for `|u| < 2²²`, reduced exactly on `u`.
 ///
@@ -67,6 +102,30 @@ mod tests {
         use crate::math::sin_cos_turns;
         let (s, c) = sin_cos_turns(1 << 30); // a quarter turn
         assert_eq!((s, c), (1.0, 0.0));
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn sixteen_lanes_match_the_scalar_form() {
+        use core::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        let mut ws: Vec<u32> = (0..=u32::MAX).step_by(1031).collect();
+        ws.extend([0, 1, 1 << 29, (1 << 29) - 1, 1 << 30, 1 << 31, 3 << 30, u32::MAX]);
+        for chunk in ws.chunks(16) {
+            let mut lanes = [0u32; 16];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            // SAFETY: AVX-512F was detected above; the arrays and vectors have the same size.
+            let (s, c): ([f32; 16], [f32; 16]) = unsafe {
+                let (s, c) = sin_cos_turns_x16(core::mem::transmute::<[u32; 16], __m512i>(lanes));
+                (core::mem::transmute(s), core::mem::transmute(c))
+            };
+            for (j, w) in lanes.iter().enumerate() {
+                let (es, ec) = sin_cos_turns(*w);
+                assert_eq!((s[j].to_bits(), c[j].to_bits()), (es.to_bits(), ec.to_bits()), "w {w}");
+            }
+        }
     }
 
     #[test]

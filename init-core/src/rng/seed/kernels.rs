@@ -7,6 +7,8 @@
 use super::isa::Isa;
 use super::words::{GROUP, Words};
 use crate::math::{ln_f32_pos, sin_cos_turns};
+#[cfg(target_arch = "x86_64")]
+use crate::math::{ln_f32_pos_x16, sin_cos_turns_x16};
 
 /// Maps stream words to outputs, elementwise in stream order.
 pub(super) trait Kernel: Sync {
@@ -124,6 +126,34 @@ fn box_muller_n<const P: usize>(
     (zc, zs)
 }
 
+/// [`box_muller_n`] on sixteen pairs in AVX-512 registers, the same bits: `ln` and
+/// `sin`/`cos` are [`ln_f32_pos_x16`] and [`sin_cos_turns_x16`], and
+/// `u₁ = m·2⁻³¹ + 2⁻³²` is one fused multiply-add, which rounds as the multiply and add do
+/// because `m·2⁻³¹` is exact.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn box_muller_x16(
+    w0: core::arch::x86_64::__m512i,
+    w1: core::arch::x86_64::__m512i,
+    mean: core::arch::x86_64::__m512,
+    std: core::arch::x86_64::__m512,
+) -> (core::arch::x86_64::__m512, core::arch::x86_64::__m512) {
+    use core::arch::x86_64::*;
+    let m = _mm512_cvtepi32_ps(_mm512_srli_epi32::<1>(w0));
+    let u1 = _mm512_fmadd_ps(
+        m,
+        _mm512_set1_ps(1.0 / 2_147_483_648.0),
+        _mm512_set1_ps(1.0 / 4_294_967_296.0),
+    );
+    let r = _mm512_sqrt_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0), ln_f32_pos_x16(u1)));
+    let (s, c) = sin_cos_turns_x16(w1);
+    (
+        _mm512_add_ps(mean, _mm512_mul_ps(std, _mm512_mul_ps(r, c))),
+        _mm512_add_ps(mean, _mm512_mul_ps(std, _mm512_mul_ps(r, s))),
+    )
+}
+
 /// Pair lane `j` of a block of `2P` words (`P` a multiple of 8) is words `2·pair(j)` and
 /// `2·pair(j) + 1`: in each 16 words, the pairs in the order an in-lane even/odd shuffle of
 /// two 8-word vectors leaves them (`0, 1, 4, 5, 2, 3, 6, 7`), so splitting and re-interleaving
@@ -229,20 +259,21 @@ impl NormalK {
     #[inline]
     fn pairs_avx512(&self, w0: &[u32; 64], w1: &[u32; 64], o: &mut [f32; 4 * GROUP]) {
         use core::arch::x86_64::*;
-        let (zc, zs) = box_muller_n(w0, w1, self.mean, self.std);
-        // SAFETY: `[f32; 64]` and `[__m512; 4]` have the same size; any bits are valid.
-        let (zc, zs) = unsafe {
+        // SAFETY: `[u32; 64]` and `[__m512i; 4]` have the same size; any bits are valid.
+        let (w0, w1) = unsafe {
             (
-                core::mem::transmute::<[f32; 64], [__m512; 4]>(zc),
-                core::mem::transmute::<[f32; 64], [__m512; 4]>(zs),
+                core::mem::transmute::<[u32; 64], [__m512i; 4]>(*w0),
+                core::mem::transmute::<[u32; 64], [__m512i; 4]>(*w1),
             )
         };
+        let (mean, std) = (_mm512_set1_ps(self.mean), _mm512_set1_ps(self.std));
         let lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
         let hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
         for h in 0..4 {
+            let (zc, zs) = box_muller_x16(w0[h], w1[h], mean, std);
             // 128-bit lane k: block 2k (unpacklo) or 2k + 1 (unpackhi), in element order.
-            let even = _mm512_castps_si512(_mm512_unpacklo_ps(zc[h], zs[h]));
-            let odd = _mm512_castps_si512(_mm512_unpackhi_ps(zc[h], zs[h]));
+            let even = _mm512_castps_si512(_mm512_unpacklo_ps(zc, zs));
+            let odd = _mm512_castps_si512(_mm512_unpackhi_ps(zc, zs));
             let first = _mm512_permutex2var_epi64(even, lo, odd);
             let second = _mm512_permutex2var_epi64(even, hi, odd);
             // SAFETY: `32h + 32 <= 128`, the length of `o`; stores are unaligned.
