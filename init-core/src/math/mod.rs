@@ -1,6 +1,8 @@
 //! Portable elementary functions for the sampling path: own polynomials built from IEEE
 //! `+ - * / sqrt` only, so the same bits come out on every platform (no platform libm, no
-//! fused multiply-add: Rust never contracts `a * b + c` on its own).
+//! fused multiply-add: Rust never contracts `a * b + c` on its own). The sixteen-lane AVX-512
+//! forms (`ln_f32_pos_x16`, `sin_cos_turns_x16`) give the same bits as the scalar ones; they
+//! fuse a multiply-add only where the product is exact, so it rounds once either way.
 //!
 //! - `ln_f32`, `sin_cos_2pi`, `sin_cos_turns`: the Box–Muller transform.
 //! - [`ln_f64`], [`exp_f64`], [`norm_pdf`], [`norm_cdf`], [`norm_sf`], [`log_norm_cdf`],

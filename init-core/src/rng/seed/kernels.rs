@@ -1,8 +1,10 @@
 //! The per-distribution kernels of [`Seed`](super::Seed)'s fills: each maps stream words to
 //! outputs elementwise (plain loops LLVM vectorizes for whichever build inlines them), with
-//! hand-written shuffles where LLVM's would be poor (the normal's even/odd split).
+//! hand-written shuffles where LLVM's would be poor (the normal's even/odd split), and the
+//! normal taking its words as split pairs straight from the AVX2 and AVX-512 producers.
 //! Everything is exact integer arithmetic or IEEE `+ - * / sqrt` on `f32`/`f64` without fused
-//! multiply-add, so the AVX-512, AVX2 and portable builds of the same code give the same bits.
+//! multiply-add (the AVX-512 normal fuses only products that are exact, which round the same
+//! either way), so the AVX-512, AVX2 and portable builds give the same bits.
 
 use super::isa::Isa;
 use super::words::{GROUP, Words};
