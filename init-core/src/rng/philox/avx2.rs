@@ -23,59 +23,71 @@ pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
     Schedule(k)
 }
 
+/// The rounds of [`rounds`] as a macro, expanded inline where the state should stay in
+/// registers ([`philox4x32_10_x16`]); only inside `avx2` functions.
+macro_rules! rounds_inline {
+    ($ks:expr, $first:expr) => {{
+        let (ks, first): (&Schedule, [[u32; 4]; 2]) = ($ks, $first);
+        let m0 = _mm256_set1_epi64x(i64::from(M0));
+        let m1 = _mm256_set1_epi64x(i64::from(M1));
+        let [f, g] = first;
+        let (bf, bg) = (i64::from(f[0]), i64::from(g[0]));
+        let mut a0 = _mm256_setr_epi64x(bf, bf | 1, bf | 2, bf | 3);
+        let mut b0 = _mm256_setr_epi64x(bf | 4, bf | 5, bf | 6, bf | 7);
+        let mut c0 = _mm256_setr_epi64x(bg, bg | 1, bg | 2, bg | 3);
+        let mut d0 = _mm256_setr_epi64x(bg | 4, bg | 5, bg | 6, bg | 7);
+        let mut a1 = _mm256_set1_epi64x(i64::from(f[1]));
+        let mut a2 = _mm256_set1_epi64x(i64::from(f[2]));
+        let mut a3 = _mm256_set1_epi64x(i64::from(f[3]));
+        let (mut b1, mut b2, mut b3) = (a1, a2, a3);
+        let mut c1 = _mm256_set1_epi64x(i64::from(g[1]));
+        let mut c2 = _mm256_set1_epi64x(i64::from(g[2]));
+        let mut c3 = _mm256_set1_epi64x(i64::from(g[3]));
+        let (mut d1, mut d2, mut d3) = (c1, c2, c3);
+        macro_rules! set_round {
+            ($x0:ident, $x1:ident, $x2:ident, $x3:ident, $k0:ident, $k1:ident) => {{
+                let p0 = _mm256_mul_epu32($x0, m0);
+                let p1 = _mm256_mul_epu32($x2, m1);
+                $x0 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p1), _mm256_xor_si256($x1, $k0));
+                $x2 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p0), _mm256_xor_si256($x3, $k1));
+                $x1 = p1;
+                $x3 = p0;
+            }};
+        }
+        macro_rules! round {
+            ($r:expr) => {{
+                let (k0, k1) = (ks.0[2 * $r], ks.0[2 * $r + 1]);
+                set_round!(a0, a1, a2, a3, k0, k1);
+                set_round!(b0, b1, b2, b3, k0, k1);
+                set_round!(c0, c1, c2, c3, k0, k1);
+                set_round!(d0, d1, d2, d3, k0, k1);
+            }};
+        }
+        round!(0);
+        round!(1);
+        round!(2);
+        round!(3);
+        round!(4);
+        round!(5);
+        round!(6);
+        round!(7);
+        round!(8);
+        round!(9);
+        [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]]
+    }};
+}
+
 /// The 64-bit-lane state of four sets of four blocks after the ten rounds: sets 0 and 1
 /// hold blocks `0..4` and `4..8` from counter `first[0]`, sets 2 and 3 those from
 /// `first[1]`; `x[s][j]` holds word `j` of the set's blocks, one block per 64-bit lane, in
 /// the lane's low half (the high halves carry garbage that `vpmuludq` ignores).
+///
+/// Out of line on purpose: inlined into the normal kernel, whose Box–Muller needs the
+/// registers too, it measured 10% slower (spills).
 #[target_feature(enable = "avx2")]
-#[inline]
+#[inline(never)]
 fn rounds(ks: &Schedule, first: [[u32; 4]; 2]) -> [[__m256i; 4]; 4] {
-    let m0 = _mm256_set1_epi64x(i64::from(M0));
-    let m1 = _mm256_set1_epi64x(i64::from(M1));
-    let [f, g] = first;
-    let (bf, bg) = (i64::from(f[0]), i64::from(g[0]));
-    let mut a0 = _mm256_setr_epi64x(bf, bf | 1, bf | 2, bf | 3);
-    let mut b0 = _mm256_setr_epi64x(bf | 4, bf | 5, bf | 6, bf | 7);
-    let mut c0 = _mm256_setr_epi64x(bg, bg | 1, bg | 2, bg | 3);
-    let mut d0 = _mm256_setr_epi64x(bg | 4, bg | 5, bg | 6, bg | 7);
-    let mut a1 = _mm256_set1_epi64x(i64::from(f[1]));
-    let mut a2 = _mm256_set1_epi64x(i64::from(f[2]));
-    let mut a3 = _mm256_set1_epi64x(i64::from(f[3]));
-    let (mut b1, mut b2, mut b3) = (a1, a2, a3);
-    let mut c1 = _mm256_set1_epi64x(i64::from(g[1]));
-    let mut c2 = _mm256_set1_epi64x(i64::from(g[2]));
-    let mut c3 = _mm256_set1_epi64x(i64::from(g[3]));
-    let (mut d1, mut d2, mut d3) = (c1, c2, c3);
-    macro_rules! set_round {
-        ($x0:ident, $x1:ident, $x2:ident, $x3:ident, $k0:ident, $k1:ident) => {{
-            let p0 = _mm256_mul_epu32($x0, m0);
-            let p1 = _mm256_mul_epu32($x2, m1);
-            $x0 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p1), _mm256_xor_si256($x1, $k0));
-            $x2 = _mm256_xor_si256(_mm256_srli_epi64::<32>(p0), _mm256_xor_si256($x3, $k1));
-            $x1 = p1;
-            $x3 = p0;
-        }};
-    }
-    macro_rules! round {
-        ($r:expr) => {{
-            let (k0, k1) = (ks.0[2 * $r], ks.0[2 * $r + 1]);
-            set_round!(a0, a1, a2, a3, k0, k1);
-            set_round!(b0, b1, b2, b3, k0, k1);
-            set_round!(c0, c1, c2, c3, k0, k1);
-            set_round!(d0, d1, d2, d3, k0, k1);
-        }};
-    }
-    round!(0);
-    round!(1);
-    round!(2);
-    round!(3);
-    round!(4);
-    round!(5);
-    round!(6);
-    round!(7);
-    round!(8);
-    round!(9);
-    [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]]
+    rounds_inline!(ks, first)
 }
 
 /// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
@@ -90,7 +102,7 @@ fn rounds(ks: &Schedule, first: [[u32; 4]; 2]) -> [[__m256i; 4]; 4] {
 #[inline]
 pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
     let [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]] =
-        rounds(ks, first);
+        rounds_inline!(ks, first);
     // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes, then interleave blocks.
     macro_rules! ordered {
         ($x0:expr, $x1:expr, $x2:expr, $x3:expr) => {{
