@@ -207,9 +207,10 @@ mod tests {
             lanes[..chunk.len()].copy_from_slice(chunk);
             // SAFETY: AVX-512F was detected above; `[f32; 16]` and `__m512` have the same size.
             let got: [f32; 16] = unsafe {
-                core::mem::transmute(ln_f32_pos_x16(core::mem::transmute::<[f32; 16], __m512>(
-                    lanes,
-                )))
+                core::mem::transmute::<__m512, [f32; 16]>(ln_f32_pos_x16(core::mem::transmute::<
+                    [f32; 16],
+                    __m512,
+                >(lanes)))
             };
             for (x, g) in lanes.iter().zip(got) {
                 assert_eq!(g.to_bits(), ln_f32_pos(*x).to_bits(), "ln({x:e})");

@@ -119,7 +119,10 @@ mod tests {
             // SAFETY: AVX-512F was detected above; the arrays and vectors have the same size.
             let (s, c): ([f32; 16], [f32; 16]) = unsafe {
                 let (s, c) = sin_cos_turns_x16(core::mem::transmute::<[u32; 16], __m512i>(lanes));
-                (core::mem::transmute(s), core::mem::transmute(c))
+                (
+                    core::mem::transmute::<__m512, [f32; 16]>(s),
+                    core::mem::transmute::<__m512, [f32; 16]>(c),
+                )
             };
             for (j, w) in lanes.iter().enumerate() {
                 let (es, ec) = sin_cos_turns(*w);
