@@ -29,16 +29,16 @@ pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
 
 /// The 64-bit-lane state of four sets of eight blocks after the ten rounds: `x[h][j]`
 /// holds word `j` of blocks `0..8` of set `h` (counter `first[h]` onwards), one block per
-/// 64-bit lane, in the lane's low half (the high half is garbage).
+/// 64-bit lane, in the lane's low half (the high half is garbage); lane `j` holds block
+/// `order[j]` (a permutation of `0..8`).
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn rounds(ks: &Schedule, first: [[u32; 4]; 4]) -> [[__m512i; 4]; 4] {
+fn rounds(ks: &Schedule, first: [[u32; 4]; 4], order: __m512i) -> [[__m512i; 4]; 4] {
     let m0 = _mm512_set1_epi64(i64::from(M0));
     let m1 = _mm512_set1_epi64(i64::from(M1));
-    let lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
     let ctr = |f: [u32; 4]| {
         let w = |j: usize| _mm512_set1_epi64(i64::from(f[j]));
-        (_mm512_or_si512(w(0), lanes), w(1), w(2), w(3))
+        (_mm512_or_si512(w(0), order), w(1), w(2), w(3))
     };
     let (mut a0, mut a1, mut a2, mut a3) = ctr(first[0]);
     let (mut b0, mut b1, mut b2, mut b3) = ctr(first[1]);
@@ -73,7 +73,7 @@ fn rounds(ks: &Schedule, first: [[u32; 4]; 4]) -> [[__m512i; 4]; 4] {
 #[inline]
 pub(crate) fn philox4x32_10_x32(ks: &Schedule, first: [[u32; 4]; 4]) -> [u32; 128] {
     let [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]] =
-        rounds(ks, first);
+        rounds(ks, first, _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
     let lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     let hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
     // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes (a masked in-pair swap puts
@@ -113,16 +113,20 @@ pub(crate) fn philox4x32_10_x32_into(ks: &Schedule, first: [[u32; 4]; 4], out: &
 
 /// The same thirty-two blocks as [`philox4x32_10_x32`], as the word pairs `(2k, 2k + 1)` of
 /// the stream split into first and second words, for kernels that consume pairs (Box–Muller):
-/// `firsts[16h + 2l + i]` and `seconds[16h + 2l + i]` are words `4l + 2i` and `4l + 2i + 1`
-/// of group `h` (pair `i` of block `l`). One masked shuffle per 16 words, where the stream
-/// order takes three.
+/// `firsts[16h + 4k + 2c + i]` and `seconds[…]` are words `4l + 2i` and `4l + 2i + 1` of
+/// group `h`, `l = k + 4c` (pair `i` of block `l`; `k < 4`, `c, i < 2`). One masked shuffle
+/// per 16 words, where the stream order takes three; and a consumer's in-lane unpack of
+/// its results by `firsts` lane gives elements in stream order (`unpacklo` the block `k`
+/// quartets, `unpackhi` the block `4 + k` ones).
 #[target_feature(enable = "avx512f")]
 #[inline]
 pub(crate) fn philox4x32_10_x32_pairs(
     ks: &Schedule,
     first: [[u32; 4]; 4],
 ) -> ([u32; 64], [u32; 64]) {
-    let x = rounds(ks, first);
+    // Blocks k and 4 + k share 128-bit lane k, so that a consumer's in-lane unpacks of its
+    // results come out in stream order.
+    let x = rounds(ks, first, _mm512_setr_epi64(0, 4, 1, 5, 2, 6, 3, 7));
     // Word 2 of each block above word 0 in its 64-bit lane (a masked in-pair swap), and word
     // 3 above word 1.
     let firsts = x.map(|[x0, _, x2, _]| _mm512_mask_shuffle_epi32::<0xB1>(x0, 0xAAAA, x2));

@@ -254,7 +254,8 @@ impl NormalK {
 
     /// Four groups given as split pairs ([`Words::pair_run`]): Box–Muller on the pairs as
     /// they come, then each group's cosines and sines interleaved back into stream order
-    /// (pair `i` of block `l` of group `h` writes elements `32h + 4l + 2i` and `+ 1`).
+    /// (pair `i` of block `l` of group `h` writes elements `32h + 4l + 2i` and `+ 1`), which
+    /// the producer's lane order makes one in-lane unpack per 16 elements.
     /// Same values as [`block`](Self::block): only the order the pairs are computed in differs.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
@@ -269,20 +270,14 @@ impl NormalK {
             )
         };
         let (mean, std) = (_mm512_set1_ps(self.mean), _mm512_set1_ps(self.std));
-        let lo = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-        let hi = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
         for h in 0..4 {
             let (zc, zs) = box_muller_x16(w0[h], w1[h], mean, std);
-            // 128-bit lane k: block 2k (unpacklo) or 2k + 1 (unpackhi), in element order.
-            let even = _mm512_castps_si512(_mm512_unpacklo_ps(zc, zs));
-            let odd = _mm512_castps_si512(_mm512_unpackhi_ps(zc, zs));
-            let first = _mm512_permutex2var_epi64(even, lo, odd);
-            let second = _mm512_permutex2var_epi64(even, hi, odd);
+            // 128-bit lane k: block k's four elements (unpacklo), block 4 + k's (unpackhi).
             // SAFETY: `32h + 32 <= 128`, the length of `o`; stores are unaligned.
             unsafe {
                 let q = o.as_mut_ptr().add(32 * h);
-                _mm512_storeu_si512(q.cast(), first);
-                _mm512_storeu_si512(q.add(16).cast(), second);
+                _mm512_storeu_ps(q, _mm512_unpacklo_ps(zc, zs));
+                _mm512_storeu_ps(q.add(16), _mm512_unpackhi_ps(zc, zs));
             }
         }
     }
