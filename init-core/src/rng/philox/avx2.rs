@@ -26,16 +26,17 @@ pub(crate) fn schedule(key: [u32; 2]) -> Schedule {
 /// The rounds of [`rounds`] as a macro, expanded inline where the state should stay in
 /// registers ([`philox4x32_10_x16`]); only inside `avx2` functions.
 macro_rules! rounds_inline {
-    ($ks:expr, $first:expr) => {{
+    ($ks:expr, $first:expr, $order:expr) => {{
         let (ks, first): (&Schedule, [[u32; 4]; 2]) = ($ks, $first);
+        let [o0, o1, o2, o3]: [i64; 4] = $order;
         let m0 = _mm256_set1_epi64x(i64::from(M0));
         let m1 = _mm256_set1_epi64x(i64::from(M1));
         let [f, g] = first;
         let (bf, bg) = (i64::from(f[0]), i64::from(g[0]));
-        let mut a0 = _mm256_setr_epi64x(bf, bf | 1, bf | 2, bf | 3);
-        let mut b0 = _mm256_setr_epi64x(bf | 4, bf | 5, bf | 6, bf | 7);
-        let mut c0 = _mm256_setr_epi64x(bg, bg | 1, bg | 2, bg | 3);
-        let mut d0 = _mm256_setr_epi64x(bg | 4, bg | 5, bg | 6, bg | 7);
+        let mut a0 = _mm256_setr_epi64x(bf | o0, bf | o1, bf | o2, bf | o3);
+        let mut b0 = _mm256_setr_epi64x(bf | o0 | 4, bf | o1 | 4, bf | o2 | 4, bf | o3 | 4);
+        let mut c0 = _mm256_setr_epi64x(bg | o0, bg | o1, bg | o2, bg | o3);
+        let mut d0 = _mm256_setr_epi64x(bg | o0 | 4, bg | o1 | 4, bg | o2 | 4, bg | o3 | 4);
         let mut a1 = _mm256_set1_epi64x(i64::from(f[1]));
         let mut a2 = _mm256_set1_epi64x(i64::from(f[2]));
         let mut a3 = _mm256_set1_epi64x(i64::from(f[3]));
@@ -80,14 +81,16 @@ macro_rules! rounds_inline {
 /// The 64-bit-lane state of four sets of four blocks after the ten rounds: sets 0 and 1
 /// hold blocks `0..4` and `4..8` from counter `first[0]`, sets 2 and 3 those from
 /// `first[1]`; `x[s][j]` holds word `j` of the set's blocks, one block per 64-bit lane, in
-/// the lane's low half (the high halves carry garbage that `vpmuludq` ignores).
+/// the lane's low half (the high halves carry garbage that `vpmuludq` ignores). Lane `j` of
+/// a set holds its block `[0, 2, 1, 3][j]`: a 128-bit lane pairs blocks `k` and `2 + k`, so
+/// that a consumer's in-lane unpacks of its results come out in stream order.
 ///
 /// Out of line on purpose: inlined into the normal kernel, whose Box–Muller needs the
 /// registers too, it measured 10% slower (spills).
 #[target_feature(enable = "avx2")]
 #[inline(never)]
 fn rounds(ks: &Schedule, first: [[u32; 4]; 2]) -> [[__m256i; 4]; 4] {
-    rounds_inline!(ks, first)
+    rounds_inline!(ks, first, [0, 2, 1, 3])
 }
 
 /// Sixteen blocks: eight consecutive ones from each counter of `first` (whose word 0 is a
@@ -102,7 +105,7 @@ fn rounds(ks: &Schedule, first: [[u32; 4]; 2]) -> [[__m256i; 4]; 4] {
 #[inline]
 pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64] {
     let [[a0, a1, a2, a3], [b0, b1, b2, b3], [c0, c1, c2, c3], [d0, d1, d2, d3]] =
-        rounds_inline!(ks, first);
+        rounds_inline!(ks, first, [0, 1, 2, 3]);
     // Per set: (w0, w1) and (w2, w3) pairs as 64-bit lanes, then interleave blocks.
     macro_rules! ordered {
         ($x0:expr, $x1:expr, $x2:expr, $x3:expr) => {{
@@ -127,9 +130,10 @@ pub(crate) fn philox4x32_10_x16(ks: &Schedule, first: [[u32; 4]; 2]) -> [u32; 64
 
 /// The same sixteen blocks as [`philox4x32_10_x16`], as the word pairs `(2k, 2k + 1)` of the
 /// stream split into first and second words, for kernels that consume pairs (Box–Muller):
-/// lane `2l + i` of vector `s` of `firsts` and of `seconds` holds words `4l' + 2i` and
-/// `4l' + 2i + 1` of group `s / 2`, with `l' = 4(s mod 2) + l` (pair `i` of that block).
-/// One shift and one blend per 8 words, where the stream order takes four shuffles.
+/// lane `4k + 2c + i` of vector `s` of `firsts` and of `seconds` holds words `4l + 2i` and
+/// `4l + 2i + 1` of group `s / 2`, with `l = 4(s mod 2) + k + 2c` (pair `i` of that block;
+/// `k, c, i < 2`). One shift and one blend per 8 words, where the stream order takes four
+/// shuffles; a consumer's in-lane unpacks of its results give elements in stream order.
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(crate) fn philox4x32_10_x16_pairs(

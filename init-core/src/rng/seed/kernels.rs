@@ -283,8 +283,8 @@ impl NormalK {
     }
 
     /// Two groups given as split pairs ([`Words::pair_run2`]), as
-    /// [`pairs_avx512`](Self::pairs_avx512) on 256-bit vectors: pair `i` in lane `2l + i` of
-    /// vector `s` writes elements `16s + 4l + 2i` and `+ 1`.
+    /// [`pairs_avx512`](Self::pairs_avx512) on 256-bit vectors: pair `i` in lane
+    /// `4k + 2c + i` of vector `s` writes elements `16s + 4(k + 2c) + 2i` and `+ 1`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -299,14 +299,12 @@ impl NormalK {
             )
         };
         for s in 0..4 {
-            // 128-bit lane k: block 2k (unpacklo) or 2k + 1 (unpackhi), in element order.
-            let even = _mm256_unpacklo_ps(zc[s], zs[s]);
-            let odd = _mm256_unpackhi_ps(zc[s], zs[s]);
+            // 128-bit lane k: block k's four elements (unpacklo), block 2 + k's (unpackhi).
             // SAFETY: `16s + 16 <= 64`, the length of `o`; stores are unaligned.
             unsafe {
                 let q = o.as_mut_ptr().add(16 * s);
-                _mm256_storeu_ps(q, _mm256_permute2f128_ps::<0x20>(even, odd));
-                _mm256_storeu_ps(q.add(8), _mm256_permute2f128_ps::<0x31>(even, odd));
+                _mm256_storeu_ps(q, _mm256_unpacklo_ps(zc[s], zs[s]));
+                _mm256_storeu_ps(q.add(8), _mm256_unpackhi_ps(zc[s], zs[s]));
             }
         }
     }
