@@ -223,9 +223,8 @@ fn transpose_into(a: MatMut<'_, f32>, data: &[f32], cols: usize) {
         for i0 in (0..m).step_by(TILE) {
             let rows = i0..(i0 + TILE).min(m);
             for dj in 0..tile.ncols() {
-                let col = tile.rb_mut().col_mut(dj).try_as_col_major_mut();
-                let col = col.expect("a column of a Mat is contiguous").as_slice_mut();
-                for (dst, i) in col[rows.clone()].iter_mut().zip(rows.clone()) {
+                let col = tile.rb_mut().col_mut(dj).iter_mut().skip(i0);
+                for (dst, i) in col.zip(rows.clone()) {
                     *dst = data[i * cols + j0 + dj];
                 }
             }
