@@ -1,6 +1,6 @@
 //! [`Fixup`]: residual networks trained without normalization (Zhang, Dauphin & Ma 2019).
 
-use super::{Recipe, at_least_one, globs, labelled};
+use super::{Recipe, at_least_one, glob_rules, globs, labelled};
 use crate::error::Result;
 use crate::module::Module;
 use crate::rules::Rule;
@@ -127,30 +127,15 @@ impl Recipe for Fixup {
             axes: FanAxes::TORCH,
         };
         let s = self.branch_scale();
-        let mut rules = Rules::new();
-        for g in &self.last {
-            rules = rules.rule(labelled(
-                Rule::glob(g.clone(), Init::Zeros),
-                name,
-                "last layer of a branch",
-            ));
-        }
-        for g in &self.classifier {
-            rules = rules.rule(labelled(Rule::glob(g.clone(), Init::Zeros), name, "classifier"));
-        }
-        for g in &self.scaled {
-            rules =
-                rules.rule(labelled(Rule::glob(g.clone(), he(2.0 * s * s)), name, "branch layer"));
-        }
-        for g in &self.shortcut {
-            rules =
-                rules.rule(labelled(Rule::glob(g.clone(), he(2.0)), name, "shortcut").optional());
-        }
-        for g in ["*.bias1a", "*.bias1b", "*.bias2a", "*.bias2b", "*.bias3a", "*.bias3b", "*.bias4"]
-        {
-            rules =
-                rules.rule(labelled(Rule::glob(g, Init::Zeros), name, "scalar bias").optional());
-        }
+        let (zeros, branch, shortcut) = (Init::Zeros, he(2.0 * s * s), he(2.0));
+        let biases =
+            ["*.bias1a", "*.bias1b", "*.bias2a", "*.bias2b", "*.bias3a", "*.bias3b", "*.bias4"];
+        let rules = glob_rules(&self.last, &zeros, name, "last layer of a branch")
+            .chain(glob_rules(&self.classifier, &zeros, name, "classifier"))
+            .chain(glob_rules(&self.scaled, &branch, name, "branch layer"))
+            .chain(glob_rules(&self.shortcut, &shortcut, name, "shortcut").map(Rule::optional))
+            .chain(glob_rules(biases, &zeros, name, "scalar bias").map(Rule::optional))
+            .fold(Rules::new(), Rules::rule);
         Ok(rules.rule(
             labelled(Rule::glob("*.scale", Init::Ones), name, "scalar multiplier").optional(),
         ))

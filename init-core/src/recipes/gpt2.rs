@@ -1,6 +1,6 @@
 //! [`Gpt2Residual`]: GPT-2's and Megatron-LM's scaled init of residual output projections.
 
-use super::{Recipe, at_least_one, globs, labelled, positive};
+use super::{Recipe, at_least_one, glob_rules, globs, labelled, positive};
 use crate::error::Result;
 use crate::module::{LayerKind, Module};
 use crate::rules::Rule;
@@ -89,15 +89,9 @@ impl Recipe for Gpt2Residual {
         let std = positive(name, "std", self.std)?;
         let normal = Init::Normal { mean: 0.0, std };
         let scaled = Init::Normal { mean: 0.0, std: self.residual_std() };
-        let mut rules = Rules::new();
         // The residual globs come first: among kind and glob rules, the first declared wins.
-        for glob in &self.residual {
-            rules = rules.rule(labelled(
-                Rule::glob(glob.clone(), scaled.clone()),
-                name,
-                "residual output",
-            ));
-        }
+        let mut rules = glob_rules(&self.residual, &scaled, name, "residual output")
+            .fold(Rules::new(), Rules::rule);
         let optional = |kind, param: &'static str, init: Init, role| {
             labelled(Rule::kind(kind, param, init), name, role).optional()
         };

@@ -103,6 +103,18 @@ fn labelled(rule: Rule, recipe: &str, role: &str) -> Rule {
     rule.with_origin(format!("{recipe}: {role} ({target})"))
 }
 
+/// One glob rule per pattern, each writing `init` and [`labelled`] for `recipe` and `role`.
+fn glob_rules<'a, S: AsRef<str>>(
+    patterns: impl IntoIterator<Item = S> + 'a,
+    init: &'a crate::schemes::Init,
+    recipe: &'a str,
+    role: &'a str,
+) -> impl Iterator<Item = Rule> + 'a {
+    patterns
+        .into_iter()
+        .map(move |p| labelled(Rule::glob(p.as_ref().to_string(), init.clone()), recipe, role))
+}
+
 /// A recipe's argument error: `"<recipe>: <rule>"`.
 fn arg_error(recipe: &'static str, rule: impl Into<String>) -> crate::error::InitError {
     crate::error::InitError::config(recipe, rule)

@@ -1,6 +1,6 @@
 //! [`TorchvisionResNet`]: torchvision's ResNet init, with `zero_init_residual`.
 
-use super::{Recipe, globs, labelled};
+use super::{Recipe, glob_rules, globs, labelled};
 use crate::error::Result;
 use crate::module::{LayerKind, Module};
 use crate::rules::Rule;
@@ -82,10 +82,8 @@ impl Recipe for TorchvisionResNet {
                 ResNetBlock::Bottleneck => "*.bn3.weight",
             };
             let last = self.last_norms.clone().unwrap_or_else(|| vec![default.to_string()]);
-            for glob in last {
-                rules =
-                    rules.rule(labelled(Rule::glob(glob, Init::Zeros), name, "zero_init_residual"));
-            }
+            rules =
+                glob_rules(last, &Init::Zeros, name, "zero_init_residual").fold(rules, Rules::rule);
         }
         let kaiming = Init::KaimingNormal {
             a: 0.0,

@@ -1,6 +1,6 @@
 //! [`TFixup`]: Transformers without warm-up or layer norm (Huang et al. 2020).
 
-use super::{Recipe, arg_error, at_least_one, globs, labelled};
+use super::{Recipe, arg_error, at_least_one, glob_rules, globs, labelled};
 use crate::error::Result;
 use crate::module::{LayerKind, Module};
 use crate::rules::Rule;
@@ -105,9 +105,7 @@ impl Recipe for TFixup {
             (&self.encoder, self.encoder_scale(), "encoder"),
             (&self.decoder, self.decoder_scale(), "decoder"),
         ] {
-            for g in patterns {
-                rules = rules.rule(labelled(Rule::glob(g.clone(), xavier(scale)), name, role));
-            }
+            rules = glob_rules(patterns, &xavier(scale), name, role).fold(rules, Rules::rule);
         }
         let embed_std = (self.embed_dim as f64).powf(-0.5) * self.decoder_scale();
         Ok(rules

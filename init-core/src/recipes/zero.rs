@@ -1,6 +1,6 @@
 //! [`ZerO`]: deterministic initialization with zeros and ones (Zhao et al. 2022).
 
-use super::{Recipe, arg_error, globs, labelled};
+use super::{Recipe, arg_error, glob_rules, globs, labelled};
 use crate::error::Result;
 use crate::module::{LayerKind, Module};
 use crate::rules::Rule;
@@ -106,14 +106,8 @@ impl Recipe for ZerO {
 
     fn rules(&self, model: &dyn Module) -> Result<Rules> {
         let name = self.name();
-        let mut rules = Rules::new();
-        for g in &self.zero {
-            rules = rules.rule(labelled(
-                Rule::glob(g.clone(), Init::Zeros),
-                name,
-                "last layer of a branch",
-            ));
-        }
+        let mut rules = glob_rules(&self.zero, &Init::Zeros, name, "last layer of a branch")
+            .fold(Rules::new(), Rules::rule);
         let kinds = [LayerKind::Linear, LayerKind::Conv1d, LayerKind::Conv2d, LayerKind::Conv3d];
         for (path, module) in model.named_modules() {
             if !kinds.contains(&module.kind()) {
