@@ -103,6 +103,29 @@ pub(crate) fn ppnd_central(q: f64) -> f64 {
     (q * estrin7(&A, t)) / estrin7(&B, t)
 }
 
+/// [`estrin7`] on `N` lanes, step by step over the whole array (same operations per lane, so
+/// the same bits): each step becomes `N / 8` independent vector instructions in a row, which
+/// the CPU overlaps where one long loop body would leave it waiting on each lane's chain.
+#[inline(always)]
+fn estrin7_n<const N: usize>(c: &[f64; 8], t: &[f64; N]) -> [f64; N] {
+    let t2: [f64; N] = core::array::from_fn(|i| t[i] * t[i]);
+    let t4: [f64; N] = core::array::from_fn(|i| t2[i] * t2[i]);
+    let lo: [f64; N] =
+        core::array::from_fn(|i| (c[0] + c[1] * t[i]) + t2[i] * (c[2] + c[3] * t[i]));
+    let hi: [f64; N] =
+        core::array::from_fn(|i| (c[4] + c[5] * t[i]) + t2[i] * (c[6] + c[7] * t[i]));
+    core::array::from_fn(|i| lo[i] + t4[i] * hi[i])
+}
+
+/// [`ppnd_central`] of `p - ½` on `N` lanes, step by step as [`estrin7_n`]: the same bits.
+#[inline(always)]
+pub(crate) fn ppnd_central_n<const N: usize>(p: &[f64; N]) -> [f64; N] {
+    let q: [f64; N] = core::array::from_fn(|i| p[i] - 0.5);
+    let t: [f64; N] = core::array::from_fn(|i| 0.180_625 - q[i] * q[i]);
+    let (num, den) = (estrin7_n(&A, &t), estrin7_n(&B, &t));
+    core::array::from_fn(|i| (q[i] * num[i]) / den[i])
+}
+
 /// AS 241's tail branches for a lower-tail `p < 0.075` given only `ln_p = ln p`:
 /// `r = √(−ln p)`, `x = −C(r − 1.6)/D(r − 1.6)` for `r ≤ 5`, else `−E(r − 5)/F(r − 5)`.
 /// With `FAR = false` the `r > 5` branch is left out (callers use that when no lane can have
