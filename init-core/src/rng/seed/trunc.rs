@@ -222,13 +222,8 @@ impl TruncK {
     fn run<const FAR: bool>(&self, w: &[u32], out: &mut [f32], isa: Isa) {
         // One scratch for every pass of the call (zeroing it per pass of 256 elements cost
         // 11 % of the fill in `memset`).
-        let mut scratch = Scratch {
-            p: [0.0; PASS],
-            sg: [0.0; PASS],
-            x: [0.0; PASS],
-            lp: [0.0; PASS],
-            idx: [0; PASS + 16],
-        };
+        let mut scratch =
+            Scratch { p: [0.0; PASS], sg: [0.0; PASS], x: [0.0; PASS], idx: [0; PASS + 16] };
         let (wf, wrest) = w.as_chunks::<PASS>();
         let (of, orest) = out.as_chunks_mut::<PASS>();
         for (w, out) in wf.iter().zip(of) {
@@ -250,7 +245,7 @@ impl TruncK {
         isa: Isa,
         scratch: &mut Scratch,
     ) {
-        let Scratch { p, sg, x, lp, idx } = scratch;
+        let Scratch { p, sg, x, idx } = scratch;
         // Every lane through the central branch, 32 at a time (each step is then four
         // independent vector instructions in a row, which the CPU overlaps); only `p` is kept,
         // to find the tail lanes.
@@ -270,19 +265,35 @@ impl TruncK {
             }
         }
         // The tail lanes, compacted: their probability again from the word (cheaper than
-        // keeping it for every lane), then `ln`, the tail branch, and their outputs.
+        // keeping it for every lane), `ln`, the tail branch; each step a loop over whole
+        // vectors of 8 lanes (over the exact count, LLVM ran the last few lanes as scalar
+        // code). The extra lanes compute values of whatever index follows, never written.
+        const V: usize = 8;
         let m = tail_indices(p, idx, isa).min(PASS);
-        for k in 0..m {
-            let i = usize::from(idx[k]) % PASS;
-            let (_, pr, upper) = self.prob(w[i]);
-            lp[k] = pr;
-            (x[k], sg[k]) = if upper { (0.0, -self.sign) } else { (self.ln_s, self.sign) };
+        let padded = m.next_multiple_of(V).min(PASS);
+        // `p` is free again: it holds the tail lanes' probabilities, then their logs.
+        let (lps, xs, sgs) = (
+            p[..padded].as_chunks_mut::<V>().0,
+            x[..padded].as_chunks_mut::<V>().0,
+            sg[..padded].as_chunks_mut::<V>().0,
+        );
+        for (c, ((lp, x), sg)) in lps.iter_mut().zip(xs.iter_mut()).zip(sgs.iter_mut()).enumerate()
+        {
+            for k in 0..V {
+                let (_, pr, upper) = self.prob(w[usize::from(idx[V * c + k]) % PASS]);
+                lp[k] = pr;
+                (x[k], sg[k]) = if upper { (0.0, -self.sign) } else { (self.ln_s, self.sign) };
+            }
         }
-        for k in 0..m {
-            lp[k] = ln_f64_pos(lp[k]) + x[k];
+        for (lp, x) in lps.iter_mut().zip(xs.iter()) {
+            for k in 0..V {
+                lp[k] = ln_f64_pos(lp[k]) + x[k];
+            }
         }
-        for k in 0..m {
-            x[k] = ppnd_tail::<FAR>(lp[k]);
+        for (lp, x) in lps.iter().zip(xs.iter_mut()) {
+            for k in 0..V {
+                x[k] = ppnd_tail::<FAR>(lp[k]);
+            }
         }
         for k in 0..m {
             let i = usize::from(idx[k]) % PASS;
@@ -297,7 +308,6 @@ struct Scratch {
     p: [f64; PASS],
     sg: [f64; PASS],
     x: [f64; PASS],
-    lp: [f64; PASS],
     idx: [u16; PASS + 16],
 }
 
