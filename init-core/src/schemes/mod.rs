@@ -13,6 +13,7 @@ pub(crate) mod planning;
 mod random;
 mod scaled;
 mod sparse;
+mod transpose;
 mod upper_state;
 mod values;
 mod variance;

@@ -28,7 +28,7 @@ use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, Mat, MatMut, MatRef, Par, Spec};
 use rayon::prelude::*;
 
-use super::Init;
+use super::{Init, transpose};
 use crate::check;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::{Param, ParamTarget};
@@ -129,19 +129,21 @@ fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32) {
         //
         // Q is built column-major too (in `data`, seen so): faer applied the reflections to a
         // row-major Q 15-30 % slower, which costs more than the copy and the transpose back.
-        let mut a = Mat::<f32>::zeros(m, n);
-        transpose_into(a.as_mut(), data, cols);
-        let (scale, coeff) = factor(a.as_mut(), gain);
+        let mut buf = vec![0f32; m * n + 16];
+        // 64-byte aligned, as faer aligns its own matrices.
+        let off = buf.as_ptr().align_offset(64).min(16);
+        let a = &mut buf[off..off + m * n];
+        transpose::rows_to_cols(data, a, m, n);
+        let (scale, coeff) = factor(MatMut::from_column_major_slice_mut(a, m, n), gain);
         super::plan::fill_const(data, 0.0);
         let mut q = MatMut::from_column_major_slice_mut(data, m, n);
         q.rb_mut().diagonal_mut().fill(1.0);
-        thin_q(a.as_ref(), &coeff, q);
+        thin_q(MatRef::from_column_major_slice(a, m, n), &coeff, q);
         // `a` is free again: hold Q there, then write it back row-major with the sign fix.
-        let q = MatRef::from_column_major_slice(data, m, n);
-        a.as_mut().par_col_chunks_mut(TILE).enumerate().for_each(|(t, mut dst)| {
-            dst.copy_from(q.get(.., t * TILE..t * TILE + dst.ncols()));
+        a.par_chunks_mut(1 << 16).zip(data.par_chunks(1 << 16)).for_each(|(d, s)| {
+            d.copy_from_slice(s);
         });
-        transpose_back(data, &a, &scale);
+        transpose::cols_to_rows(a, data, m, &scale);
     } else {
         // Read column-major, `data` is the transpose (m x n): factor it in place; row i of the
         // result is column i of Q.
@@ -209,44 +211,6 @@ fn thin_q(a: MatRef<'_, f32>, coeff: &Mat<f32>, mut q: MatMut<'_, f32>) {
         end = start;
         size = block;
     }
-}
-
-/// Tile edge of the blocked transposes (two 32 x 32 tiles of `f32` stay in L1).
-const TILE: usize = 32;
-
-/// `a[(i, j)] = data[i * cols + j]`, in tiles so that both sides stay in cache, columns of
-/// `a` split over the rayon pool (which also spreads the first touch of fresh memory).
-fn transpose_into(a: MatMut<'_, f32>, data: &[f32], cols: usize) {
-    let m = a.nrows();
-    a.par_col_chunks_mut(TILE).enumerate().for_each(|(t, mut tile)| {
-        let j0 = t * TILE;
-        for i0 in (0..m).step_by(TILE) {
-            let rows = i0..(i0 + TILE).min(m);
-            for dj in 0..tile.ncols() {
-                let col = tile.rb_mut().col_mut(dj).iter_mut().skip(i0);
-                for (dst, i) in col.zip(rows.clone()) {
-                    *dst = data[i * cols + j0 + dj];
-                }
-            }
-        }
-    });
-}
-
-/// `data[i * n + j] = a[(i, j)] * scale[j]` (`a` is `m x n`), in tiles, rows of `data`
-/// split over the rayon pool. Each value is one product, as in a sequential loop.
-fn transpose_back(data: &mut [f32], a: &Mat<f32>, scale: &[f32]) {
-    let n = a.ncols();
-    data.par_chunks_mut(TILE * n).enumerate().for_each(|(t, rows)| {
-        let i0 = t * TILE;
-        for j0 in (0..n).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(n) {
-                let col = a.col_as_slice(j);
-                for (di, row) in rows.chunks_exact_mut(n).enumerate() {
-                    row[j] = col[i0 + di] * scale[j];
-                }
-            }
-        }
-    });
 }
 
 /// `orthogonal_` / `delta_orthogonal` with named arguments: [`orthogonal`] or
