@@ -192,3 +192,68 @@ fn an_optional_rule_may_set_nothing() {
     let err = strict.init_weights(&mut seq, &mut Seed::new(0)).unwrap_err();
     assert!(matches!(err.kind(), init::ErrorKind::UnusedRules { lines } if lines.len() == 1));
 }
+
+/// Every call of `Level::init_rules`, across the test binary (only the test below builds
+/// `Level`s).
+static LEVEL_RULE_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A chain of modules, `next` before `fc`, whose only declared rule sits at the bottom: the
+/// walk has to look through the whole chain below every level to find it.
+struct Level {
+    next: Vec<Level>,
+    fc: Linear<2, 2>,
+    bottom: bool,
+}
+
+impl Module for Level {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Custom("Level")
+    }
+    fn visit<'a>(&'a self, v: &mut dyn Visitor<'a>) {
+        for n in &self.next {
+            v.module("next", n);
+        }
+        v.module("fc", &self.fc);
+    }
+    fn visit_mut<'a>(&'a mut self, v: &mut dyn VisitorMut<'a>) {
+        for n in &mut self.next {
+            v.module("next", n);
+        }
+        v.module("fc", &mut self.fc);
+    }
+    fn init_rules(&self) -> Vec<Rule> {
+        LEVEL_RULE_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match self.bottom {
+            true => vec![Rule::module("fc", "weight", Init::Ones)],
+            false => Vec::new(),
+        }
+    }
+}
+
+#[test]
+fn each_modules_declared_rules_are_asked_for_once_per_init() {
+    const DEPTH: usize = 8;
+    let mut chain = Level { next: Vec::new(), fc: Linear::zeroed(), bottom: true };
+    for _ in 1..DEPTH {
+        chain = Level { next: vec![chain], fc: Linear::zeroed(), bottom: false };
+    }
+    LEVEL_RULE_CALLS.store(0, std::sync::atomic::Ordering::Relaxed);
+    chain.init_weights(&mut Seed::new(3)).unwrap();
+    // Once per module (the walk used to ask again from every ancestor: 36 calls here).
+    assert_eq!(LEVEL_RULE_CALLS.load(std::sync::atomic::Ordering::Relaxed), DEPTH);
+    // PyTorch's order (TorchGenerator) walks the tree its own way: once per module too.
+    let mut torch_order = Level { next: Vec::new(), fc: Linear::zeroed(), bottom: true };
+    for _ in 1..DEPTH {
+        torch_order = Level { next: vec![torch_order], fc: Linear::zeroed(), bottom: false };
+    }
+    LEVEL_RULE_CALLS.store(0, std::sync::atomic::Ordering::Relaxed);
+    torch_order.init_weights(&mut TorchGenerator::new(3)).unwrap();
+    assert_eq!(LEVEL_RULE_CALLS.load(std::sync::atomic::Ordering::Relaxed), DEPTH);
+    let bottom = format!("{}fc.weight", "next.".repeat(DEPTH - 1));
+    let w = chain.get_parameter(&bottom).unwrap();
+    assert!(w.as_slice().iter().all(|&v| v == 1.0));
+    assert_eq!(w.origin(), Some("ones by rule for fc.weight"));
+    let top = chain.get_parameter("fc.weight").unwrap();
+    assert!(top.as_slice().iter().any(|&v| v != 0.0));
+    assert_eq!(top.origin(), Some("default: Linear"));
+}

@@ -2,7 +2,7 @@
 //! written: a typo in a glob or a kind must not pass silently.
 
 use super::Rule;
-use super::engine::Fallback;
+use super::declared::Declared;
 use super::frame::Frame;
 use crate::error::{ErrorKind, InitError, Result};
 use crate::module::traverse::parts;
@@ -20,15 +20,15 @@ enum Use {
     Used,
 }
 
-/// `Ok` when every rule of `rules` that is not optional would set a parameter of `model`
-/// (with the module-declared rules in scope when `fallback` is [`Fallback::Default`]).
-pub(super) fn check(model: &dyn Module, rules: &[Rule], fallback: Fallback) -> Result<()> {
+/// `Ok` when every rule of `rules` that is not optional would set a parameter of `model`,
+/// with the module-declared rules `declared` in scope.
+pub(super) fn check(model: &dyn Module, rules: &[Rule], declared: &Declared) -> Result<()> {
     if rules.iter().all(Rule::is_optional) {
         return Ok(());
     }
     let mut uses = vec![Use::Unmatched; rules.len()];
     let root = Frame { base: String::new(), rules, parent: None };
-    survey(model, "", &root, &root, fallback, &mut uses);
+    survey(model, "", &root, &root, declared, &mut uses);
     let lines: Vec<String> = rules
         .iter()
         .zip(uses)
@@ -55,11 +55,10 @@ fn survey(
     prefix: &str,
     outer: &Frame<'_>,
     root: &Frame<'_>,
-    fallback: Fallback,
+    declared: &Declared,
     uses: &mut [Use],
 ) {
-    let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
-    let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
+    let here = Frame { base: prefix.to_string(), rules: declared.at(prefix), parent: Some(outer) };
     let kind = m.kind();
     let p = parts(m);
     for (name, _) in &p.params {
@@ -77,6 +76,6 @@ fn survey(
         }
     }
     for (name, child) in p.children {
-        survey(child, &join(prefix, &name), &here, root, fallback, uses);
+        survey(child, &join(prefix, &name), &here, root, declared, uses);
     }
 }

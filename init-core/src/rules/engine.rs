@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::declared::Declared;
 use super::frame::Frame;
 use super::{Rule, audit};
 use crate::error::Result;
@@ -31,21 +32,23 @@ pub(crate) fn run(
     if fallback == Fallback::Default {
         super::check_declared(model.as_module())?;
     }
-    audit::check(model.as_module(), rules, fallback)?;
+    let declared = Declared::of(model.as_module(), fallback);
+    audit::check(model.as_module(), rules, &declared)?;
     let root = Frame { base: String::new(), rules, parent: None };
     let mut written = Vec::new();
     let aliases: Vec<String> = tie::aliases(model.as_module()).into_keys().collect();
-    let walk_ctx = Walk { fallback, aliases: &aliases };
+    let walk_ctx = Walk { fallback, aliases: &aliases, declared: &declared };
     walk(model, "", &root, &walk_ctx, rng, &mut written)?;
     tie::settle(model, &|_| false)?;
     Ok(written)
 }
 
-/// What every step of the walk needs: the fallback, and the aliases of tied parameters
-/// (never filled: each takes its target's storage when the walk ends).
+/// What every step of the walk needs: the fallback, the aliases of tied parameters (never
+/// filled: each takes its target's storage when the walk ends), and the declared rules.
 struct Walk<'a> {
     fallback: Fallback,
     aliases: &'a [String],
+    declared: &'a Declared,
 }
 
 impl Walk<'_> {
@@ -70,14 +73,14 @@ fn walk(
     written: &mut Vec<String>,
 ) -> Result<()> {
     let fallback = ctx.fallback;
-    let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
-    let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
+    let here =
+        Frame { base: prefix.to_string(), rules: ctx.declared.at(prefix), parent: Some(outer) };
     if fallback == Fallback::Default
         && !ctx.holds_alias(prefix)
-        && !touched(m, prefix, &here, outer)
+        && !touched(m, prefix, &here, outer, ctx.declared)
     {
         m.reset_parameters(prefix, rng)?;
-        mark_defaults(m, prefix, written);
+        mark_defaults(m, prefix, ctx.declared, written);
         return Ok(());
     }
     let kind = m.kind();
@@ -119,15 +122,20 @@ fn walk(
 /// subtree under `m`, so that its `reset_parameters` cannot be used. Layer-default rules
 /// count only when declared above the subtree (`boundary` and its ancestors): the ones the
 /// subtree declares itself are part of its own `reset_parameters`.
-fn touched(m: &dyn Module, prefix: &str, here: &Frame<'_>, boundary: &Frame<'_>) -> bool {
+fn touched(
+    m: &dyn Module,
+    prefix: &str,
+    here: &Frame<'_>,
+    boundary: &Frame<'_>,
+    declared: &Declared,
+) -> bool {
     let kind = m.kind();
     let p = parts(m);
     let own = p.params.iter().any(|(n, _)| counts(here, boundary, prefix, kind, n));
     own || p.children.into_iter().any(|(name, child)| {
         let path = join(prefix, &name);
-        let declared = child.init_rules();
-        let inner = Frame { base: path.clone(), rules: &declared, parent: Some(here) };
-        touched(child, &path, &inner, boundary)
+        let inner = Frame { base: path.clone(), rules: declared.at(&path), parent: Some(here) };
+        touched(child, &path, &inner, boundary, declared)
     })
 }
 
@@ -156,11 +164,11 @@ fn counts(
 /// Record "default: <kind>" on every parameter of the subtree (after `reset_parameters`),
 /// or the layer-default rule the module declares for its own parameter (a derived struct's
 /// bare parameter: "zeros by #[param] on ViT.cls_token"), which its `reset_parameters` applied.
-fn mark_defaults(m: &mut dyn Module, prefix: &str, written: &mut Vec<String>) {
+fn mark_defaults(m: &mut dyn Module, prefix: &str, declared: &Declared, written: &mut Vec<String>) {
     let origin: Arc<str> = format!("default: {}", m.kind()).into();
-    let own_defaults: Vec<Rule> = m
-        .init_rules()
-        .into_iter()
+    let own_defaults: Vec<&Rule> = declared
+        .at(prefix)
+        .iter()
         .filter(|r| {
             r.is_fallback() && matches!(r.target(), crate::rules::Target::Module(p) if p.is_empty())
         })
@@ -174,6 +182,6 @@ fn mark_defaults(m: &mut dyn Module, prefix: &str, written: &mut Vec<String>) {
         written.push(join(prefix, &name));
     }
     for (name, child) in p.children {
-        mark_defaults(child, &join(prefix, &name), written);
+        mark_defaults(child, &join(prefix, &name), declared, written);
     }
 }

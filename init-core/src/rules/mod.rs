@@ -1,6 +1,7 @@
 //! The rule engine; the precedence is documented on `Rules`.
 
 mod audit;
+mod declared;
 mod engine;
 mod frame;
 pub(crate) mod glob;
@@ -265,6 +266,6 @@ pub(crate) fn check_declared(model: &dyn Module) -> Result<()> {
 /// `rules` checked as [`Rules::apply`] checks its own on `model` (the module-declared rules
 /// left out): each must set at least one parameter unless optional.
 pub(crate) fn check_sets_something(model: &dyn Module, rules: &Rules) -> Result<()> {
-    audit::check(model, &rules.rules, Fallback::Keep)
+    audit::check(model, &rules.rules, &declared::Declared::of(model, Fallback::Keep))
 }
 pub(crate) use replay::run as run_torch;

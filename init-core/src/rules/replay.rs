@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::declared::Declared;
 use super::engine::{self, Fallback};
 use super::frame::Frame;
 use super::{Rule, audit};
@@ -63,13 +64,15 @@ pub(crate) fn run(
     if fallback == Fallback::Default {
         super::check_declared(model.as_module())?;
     }
-    audit::check(model.as_module(), rules, fallback)?;
+    let declared = Declared::of(model.as_module(), fallback);
+    audit::check(model.as_module(), rules, &declared)?;
     if fallback == Fallback::Default {
         model.reset_parameters("", rng)?;
     }
     let root = Frame { base: String::new(), rules, parent: None };
     let mut written = Vec::new();
-    visit(model, "", &root, fallback, order, rng, &mut written)?;
+    let ctx = Visit { fallback, order, declared: &declared };
+    visit(model, "", &root, &ctx, rng, &mut written)?;
     // As PyTorch's `tie_weights` after its loop: the draws made into an alias (Hugging Face's
     // `lm_head` default and its `_init_weights` draw) are discarded, the alias takes its
     // target's storage.
@@ -77,25 +80,31 @@ pub(crate) fn run(
     Ok(written)
 }
 
+/// What every step of the visit needs.
+struct Visit<'a> {
+    fallback: Fallback,
+    order: TorchLoop,
+    declared: &'a Declared,
+}
+
 fn visit(
     m: &mut dyn Module,
     prefix: &str,
     outer: &Frame<'_>,
-    fallback: Fallback,
-    order: TorchLoop,
+    ctx: &Visit<'_>,
     rng: &mut dyn Generator,
     written: &mut Vec<String>,
 ) -> Result<()> {
-    let declared = if fallback == Fallback::Default { m.init_rules() } else { Vec::new() };
-    let here = Frame { base: prefix.to_string(), rules: &declared, parent: Some(outer) };
-    if order == TorchLoop::Modules {
-        fill_own(m, prefix, &here, fallback, rng, written)?;
+    let here =
+        Frame { base: prefix.to_string(), rules: ctx.declared.at(prefix), parent: Some(outer) };
+    if ctx.order == TorchLoop::Modules {
+        fill_own(m, prefix, &here, ctx.fallback, rng, written)?;
     }
     for (name, child) in parts_mut(m).children {
-        visit(child, &join(prefix, &name), &here, fallback, order, rng, written)?;
+        visit(child, &join(prefix, &name), &here, ctx, rng, written)?;
     }
-    if order == TorchLoop::Apply {
-        fill_own(m, prefix, &here, fallback, rng, written)?;
+    if ctx.order == TorchLoop::Apply {
+        fill_own(m, prefix, &here, ctx.fallback, rng, written)?;
     }
     Ok(())
 }
