@@ -66,15 +66,16 @@ fn fill_range_body<K: Kernel, S: Words>(k: &K, src: &S, start: u64, out: &mut [K
     }
 }
 
-/// The AVX-512 build (F, DQ, BW and VL, so LLVM may use any of them in the kernels).
+/// The AVX-512 build (F, DQ, BW and VL, so LLVM may use any of them in the kernels, and
+/// POPCNT, which every AVX-512 CPU has).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,popcnt")]
 fn fill_range_avx512<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
     fill_range_body(k, &super::words::Avx512::new(*id), start, out);
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 fn fill_range_avx2<K: Kernel>(k: &K, id: &StreamId, start: u64, out: &mut [K::Out]) {
     fill_range_body(k, &super::words::Avx2::new(*id), start, out);
 }
@@ -94,12 +95,12 @@ pub(super) fn fill_range<K: Kernel>(
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if isa.supported() => {
-            // SAFETY: the CPU supports AVX-512 F, DQ, BW and VL (checked just above).
+            // SAFETY: the CPU supports AVX-512 F, DQ, BW and VL and POPCNT (checked just above).
             unsafe { fill_range_avx512(k, id, start, out) }
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 if isa.supported() => {
-            // SAFETY: the CPU supports AVX2 (checked just above).
+            // SAFETY: the CPU supports AVX2 and POPCNT (checked just above).
             unsafe { fill_range_avx2(k, id, start, out) }
         }
         _ => fill_range_portable(k, id, start, out),

@@ -418,10 +418,11 @@ fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 16], isa: Isa) -> usize 
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` is `Avx512` only in the AVX-512 build, which runs only on CPUs with
-        // AVX-512F.
+        // AVX-512F and POPCNT.
         Isa::Avx512 => unsafe { tail_indices_avx512(p, idx) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` is `Avx2` only in the AVX2 build, which runs only on CPUs with AVX2.
+        // SAFETY: `isa` is `Avx2` only in the AVX2 build, which runs only on CPUs with AVX2
+        // and POPCNT.
         Isa::Avx2 => unsafe { tail_indices_avx2(p, idx) },
         _ => {
             let mut m = 0;
@@ -437,7 +438,7 @@ fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 16], isa: Isa) -> usize 
 /// [`tail_indices`] sixteen lanes at a time: two compares into one 16-bit mask, then
 /// `vpcompressd` packs the positions and `vpmovdw` narrows them. Same result.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,popcnt")]
 #[inline]
 fn tail_indices_avx512(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
     use std::arch::x86_64::*;
@@ -465,7 +466,7 @@ fn tail_indices_avx512(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
 /// [`tail_indices`] eight lanes at a time: compare, `movemask`, and a table of packed
 /// positions. Same result.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 #[inline]
 fn tail_indices_avx2(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
     use std::arch::x86_64::*;
