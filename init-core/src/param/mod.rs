@@ -18,7 +18,7 @@ pub use deferred::build_or_error;
 pub(crate) use deferred::defer;
 pub(crate) use handle::target;
 pub use handle::{ParamMut, ParamSlot, ParamTarget};
-pub(crate) use zeroed::try_zeroed;
+pub(crate) use zeroed::{try_zeroed, zeroed_vec};
 
 /// A trainable `f32` tensor.
 ///

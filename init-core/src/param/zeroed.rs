@@ -45,24 +45,32 @@ pub(crate) fn try_zeroed(shape: &[usize]) -> Result<ArrayD<f32>> {
 fn allocate(shape: &[usize]) -> Result<ArrayD<f32>> {
     let too_large = || InitError::new("", ErrorKind::TooLarge { shape: shape.to_vec() });
     let n = element_count(shape).ok_or_else(too_large)?;
-    let data = if n == 0 {
-        Vec::new()
-    } else {
-        let layout = Layout::array::<f32>(n).map_err(|_| too_large())?;
-        // SAFETY: `layout` has a non-zero size (n > 0, f32 is 4 bytes).
-        let ptr = unsafe { alloc_zeroed(layout) }.cast::<f32>();
-        if ptr.is_null() {
-            let kind = ErrorKind::OutOfMemory { shape: shape.to_vec(), bytes: layout.size() };
-            return Err(InitError::new("", kind));
-        }
-        super::huge_pages::advise(ptr.cast(), layout.size());
-        // SAFETY: `ptr` comes from the global allocator with the layout of `[f32; n]`, which
-        // is the layout `Vec<f32>` uses for capacity `n`; all `n` elements are initialized
-        // (zero bytes are `0.0f32`), and the `Vec` takes sole ownership of the allocation.
-        unsafe { Vec::from_raw_parts(ptr, n, n) }
-    };
+    let data = zeroed_vec(n).ok_or_else(|| {
+        let bytes = n.saturating_mul(size_of::<f32>());
+        InitError::new("", ErrorKind::OutOfMemory { shape: shape.to_vec(), bytes })
+    })?;
     // The length is the shape's product, so ndarray accepts it.
     ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|_| too_large())
+}
+
+/// `n` zeros from one zeroed allocation (`calloc`: no page touched here), or `None` when the
+/// allocator refuses the memory (or `n` floats cannot be addressed). Never deferred: for
+/// working memory, whose caller reports the error itself.
+pub(crate) fn zeroed_vec(n: usize) -> Option<Vec<f32>> {
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let layout = Layout::array::<f32>(n).ok()?;
+    // SAFETY: `layout` has a non-zero size (n > 0, f32 is 4 bytes).
+    let ptr = unsafe { alloc_zeroed(layout) }.cast::<f32>();
+    if ptr.is_null() {
+        return None;
+    }
+    super::huge_pages::advise(ptr.cast(), layout.size());
+    // SAFETY: `ptr` comes from the global allocator with the layout of `[f32; n]`, which is
+    // the layout `Vec<f32>` uses for capacity `n`; all `n` elements are initialized (zero
+    // bytes are `0.0f32`), and the `Vec` takes sole ownership of the allocation.
+    Some(unsafe { Vec::from_raw_parts(ptr, n, n) })
 }
 
 #[cfg(test)]

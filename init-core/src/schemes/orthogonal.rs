@@ -82,8 +82,7 @@ pub(crate) fn fill_orthogonal(
     // The parameter's own memory holds the Gaussian draws, then the result.
     let data = param.as_slice_mut();
     rng.fill(path, STANDARD_NORMAL, data);
-    orthonormalize(data, rows, cols, gain as f32);
-    Ok(())
+    orthonormalize(path, data, rows, cols, gain as f32)
 }
 
 /// A delta-orthogonal kernel into `param` (see [`delta_orthogonal`]).
@@ -106,7 +105,7 @@ pub(crate) fn fill_delta_orthogonal(
     let data = param.as_slice_mut();
     // The first `out * in` elements hold the draws, then the matrix.
     rng.fill(path, STANDARD_NORMAL, &mut data[..len]);
-    orthonormalize(&mut data[..len], out_ch, in_ch, gain as f32);
+    orthonormalize(path, &mut data[..len], out_ch, in_ch, gain as f32)?;
     // Spread element t of the matrix to the centre tap of its (out, in) kernel, zeroing the
     // rest. Going downwards, block t starts at t * taps >= t, past every element not yet read.
     for t in (0..len).rev() {
@@ -121,18 +120,26 @@ pub(crate) fn fill_delta_orthogonal(
 /// Replace the row-major `rows x cols` matrix in `data` (both > 0) by `gain * Q`, PyTorch's
 /// recipe: `Q` from the reduced QR of the matrix (of its transpose when `rows < cols`, and
 /// transposed back), columns times `sign(diag(R))`, a zero diagonal counting as `+1`.
-fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32) {
+///
+/// Errors: [`ErrorKind::OutOfMemory`] (naming `path` and the matrix) when the working copy
+/// of the matrix cannot be allocated; `data` is left as it was then.
+fn orthonormalize(path: &str, data: &mut [f32], rows: usize, cols: usize, gain: f32) -> Result<()> {
     let (m, n) = (rows.max(cols), rows.min(cols));
+    // A working m x n matrix, 16 floats more to align it to 64 bytes (faer aligns its own).
+    let len = m * n + 16;
+    let mut buf = crate::param::zeroed_vec(len).ok_or_else(|| {
+        let bytes = len.saturating_mul(size_of::<f32>());
+        InitError::new(path, ErrorKind::OutOfMemory { shape: vec![rows, cols], bytes })
+    })?;
+    let off = buf.as_ptr().align_offset(64).min(16);
+    let work = &mut buf[off..off + m * n];
     if rows >= cols {
         // faer factors column-major matrices: factor a transposed copy, then build Q in
         // `data` itself, seen as the row-major m x n matrix it is.
         //
         // Q is built column-major too (in `data`, seen so): faer applied the reflections to a
         // row-major Q 15-30 % slower, which costs more than the copy and the transpose back.
-        let mut buf = vec![0f32; m * n + 16];
-        // 64-byte aligned, as faer aligns its own matrices.
-        let off = buf.as_ptr().align_offset(64).min(16);
-        let a = &mut buf[off..off + m * n];
+        let a = work;
         transpose::rows_to_cols(data, a, m, n);
         let (scale, coeff) = factor(MatMut::from_column_major_slice_mut(a, m, n), gain);
         super::plan::fill_const(data, 0.0);
@@ -149,16 +156,18 @@ fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32) {
         // result is column i of Q.
         let mut a = MatMut::from_column_major_slice_mut(data, m, n);
         let (scale, coeff) = factor(a.as_mut(), gain);
-        let mut q = Mat::<f32>::identity(m, n);
-        thin_q(a.rb(), &coeff, q.as_mut());
-        for ((row, &s), j) in data.chunks_exact_mut(cols).zip(&scale).zip(0..) {
-            for (dst, &x) in row.iter_mut().zip(q.col_as_slice(j)) {
+        let mut q = MatMut::from_column_major_slice_mut(work, m, n);
+        q.rb_mut().diagonal_mut().fill(1.0);
+        thin_q(a.rb(), &coeff, q.rb_mut());
+        for ((row, &s), col) in data.chunks_exact_mut(cols).zip(&scale).zip(work.chunks_exact(m)) {
+            for (dst, &x) in row.iter_mut().zip(col) {
                 *dst = x * s;
             }
         }
     }
     // faer's kernels leave the upper vector state dirty: clear it (see `upper_state.rs`).
     super::upper_state::clear();
+    Ok(())
 }
 
 /// Factor `a` (`m x n`, `m >= n`) in place into Householder vectors (below the diagonal) and
