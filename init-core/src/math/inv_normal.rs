@@ -34,6 +34,10 @@ const B: [f64; 8] = [
     2.872_908_573_572_194_267_4e4,
     5.226_495_278_852_854_561e3,
 ];
+/// The central branch's numerator and denominator coefficients, for the vector forms.
+pub(crate) const CENTRAL_NUM: [f64; 8] = A;
+/// See [`CENTRAL_NUM`].
+pub(crate) const CENTRAL_DEN: [f64; 8] = B;
 /// Intermediate tail, `r = √(−ln p) ≤ 5`: `x = −C(r − 1.6)/D(r − 1.6)`.
 #[allow(clippy::excessive_precision)] // AS 241's published digits, kept verbatim
 const C: [f64; 8] = [

@@ -23,8 +23,8 @@ mod trig;
 pub(crate) use erfinv::erfinv_f32;
 pub(crate) use exp::exp_f64;
 pub(crate) use inv_normal::{
-    DEEP_LN_P, lower as inv_norm_cdf_lower, ppnd_central, ppnd_central_n, ppnd_is_central,
-    ppnd_tail,
+    CENTRAL_DEN, CENTRAL_NUM, DEEP_LN_P, lower as inv_norm_cdf_lower, ppnd_central, ppnd_central_n,
+    ppnd_is_central, ppnd_tail,
 };
 #[cfg(test)]
 pub(crate) use inv_normal::{inv_norm_cdf, inv_norm_cdf_ln};

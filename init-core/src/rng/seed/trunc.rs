@@ -22,6 +22,9 @@
 //! e.g. PyTorch's `trunc_normal(std = 0.02)`, which truncates at ±100σ) skips all this and
 //! draws exactly the values of `normal` ([`covering_normal`]).
 
+#[cfg(target_arch = "x86_64")]
+mod central_avx512;
+
 use super::isa::Isa;
 use super::kernels::{Kernel, NormalK};
 use crate::math::{
@@ -273,8 +276,9 @@ impl TruncK {
     }
 
     /// One pass of [`run`](Self::run): all lanes through the central branch, then the tail
-    /// lanes compacted. The shapes of the loops are chosen per build (measured, one thread,
-    /// `lecun_normal` 4096²): see [`central`](Self::central) and [`tail`](Self::tail).
+    /// lanes compacted. The AVX-512 build runs the central branch in registers and finds the
+    /// tail lanes on the way ([`central_avx512`](Self::central_avx512)); the others through
+    /// [`central`](Self::central), then [`tail_indices`]. Then [`tail`](Self::tail).
     #[inline(always)]
     fn run_pass<const FAR: bool>(
         &self,
@@ -283,14 +287,25 @@ impl TruncK {
         isa: Isa,
         scratch: &mut Scratch,
     ) {
-        // AVX-512: 64 lanes per step 39.6 -> 38.9 ms against 32 (16: 74 ms, 128: 46 ms);
-        // AVX2 and portable: 32 (AVX2 64 lanes: 71.7 against 52.5 ms).
+        #[cfg(target_arch = "x86_64")]
+        if isa == Isa::Avx512 {
+            // SAFETY: `isa` is `Avx512` only in the AVX-512 build, which runs only on CPUs
+            // with AVX-512 F, DQ, BW and VL and POPCNT.
+            let m = unsafe {
+                if self.s == 1.0 {
+                    self.central_avx512::<false>(w, out, &mut scratch.idx)
+                } else {
+                    self.central_avx512::<true>(w, out, &mut scratch.idx)
+                }
+            };
+            return self.tail::<FAR>(w, out, scratch, m, isa);
+        }
+        // 32 lanes per step (AVX2 with 64: 71.7 against 52.5 ms, one thread).
         let p = &mut scratch.p;
-        match (isa == Isa::Avx512, self.s == 1.0) {
-            (true, true) => self.central::<64, false>(w, out, p),
-            (true, false) => self.central::<64, true>(w, out, p),
-            (false, true) => self.central::<32, false>(w, out, p),
-            (false, false) => self.central::<32, true>(w, out, p),
+        if self.s == 1.0 {
+            self.central::<32, false>(w, out, p);
+        } else {
+            self.central::<32, true>(w, out, p);
         }
         let m = tail_indices(&scratch.p, &mut scratch.idx, isa).min(PASS);
         self.tail::<FAR>(w, out, scratch, m, isa);
@@ -440,10 +455,6 @@ const POSITIONS: [[u16; 8]; 256] = {
 fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 16], isa: Isa) -> usize {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` is `Avx512` only in the AVX-512 build, which runs only on CPUs with
-        // AVX-512F and POPCNT.
-        Isa::Avx512 => unsafe { tail_indices_avx512(p, idx) },
-        #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` is `Avx2` only in the AVX2 build, which runs only on CPUs with AVX2
         // and POPCNT.
         Isa::Avx2 => unsafe { tail_indices_avx2(p, idx) },
@@ -456,34 +467,6 @@ fn tail_indices(p: &[f64; PASS], idx: &mut [u16; PASS + 16], isa: Isa) -> usize 
             m
         }
     }
-}
-
-/// [`tail_indices`] sixteen lanes at a time: two compares into one 16-bit mask, then
-/// `vpcompressd` packs the positions and `vpmovdw` narrows them. Same result.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,popcnt")]
-#[inline]
-fn tail_indices_avx512(p: &[f64; PASS], idx: &mut [u16; PASS + 16]) -> usize {
-    use std::arch::x86_64::*;
-    let half = _mm512_set1_pd(0.5);
-    let bound = _mm512_set1_pd(-0.425);
-    let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    let mut m = 0;
-    for (c, sixteen) in p.as_chunks::<16>().0.iter().enumerate() {
-        // SAFETY: `[f64; 16]` and `[__m512d; 2]` have the same size; any bits are valid.
-        let [a, b] = unsafe { core::mem::transmute::<[f64; 16], [__m512d; 2]>(*sixteen) };
-        // Central iff p - 0.5 >= -0.425, exactly as `ppnd_is_central`.
-        let ca = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_sub_pd(a, half), bound);
-        let cb = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_sub_pd(b, half), bound);
-        let tail = !(u16::from(ca) | u16::from(cb) << 8);
-        let pos = _mm512_add_epi32(iota, _mm512_set1_epi32(16 * c as i32));
-        let packed = _mm512_cvtepi32_epi16(_mm512_maskz_compress_epi32(tail, pos));
-        let m16 = m.min(PASS);
-        // SAFETY: `m16 + 16 <= PASS + 16`, the length of `idx`; the store is unaligned.
-        unsafe { _mm256_storeu_si256(idx.as_mut_ptr().add(m16).cast(), packed) };
-        m = m16 + tail.count_ones() as usize;
-    }
-    m.min(PASS)
 }
 
 /// [`tail_indices`] eight lanes at a time: compare, `movemask`, and a table of packed
