@@ -230,30 +230,37 @@ impl Module for Level {
     }
 }
 
+/// `depth` levels, the declared rule at the bottom.
+fn chain(depth: usize) -> Level {
+    let mut chain = Level { next: Vec::new(), fc: Linear::zeroed(), bottom: true };
+    for _ in 1..depth {
+        chain = Level { next: vec![chain], fc: Linear::zeroed(), bottom: false };
+    }
+    chain
+}
+
+/// How many times `init` asks a `Level` for its rules.
+fn rule_calls(init: impl FnOnce()) -> usize {
+    use std::sync::atomic::Ordering::Relaxed;
+    LEVEL_RULE_CALLS.store(0, Relaxed);
+    init();
+    LEVEL_RULE_CALLS.load(Relaxed)
+}
+
 #[test]
 fn each_modules_declared_rules_are_asked_for_once_per_init() {
     const DEPTH: usize = 8;
-    let mut chain = Level { next: Vec::new(), fc: Linear::zeroed(), bottom: true };
-    for _ in 1..DEPTH {
-        chain = Level { next: vec![chain], fc: Linear::zeroed(), bottom: false };
-    }
-    LEVEL_RULE_CALLS.store(0, std::sync::atomic::Ordering::Relaxed);
-    chain.init_weights(&mut Seed::new(3)).unwrap();
+    let mut ours = chain(DEPTH);
     // Once per module (the walk used to ask again from every ancestor: 36 calls here).
-    assert_eq!(LEVEL_RULE_CALLS.load(std::sync::atomic::Ordering::Relaxed), DEPTH);
+    assert_eq!(rule_calls(|| ours.init_weights(&mut Seed::new(3)).unwrap()), DEPTH);
     // PyTorch's order (TorchGenerator) walks the tree its own way: once per module too.
-    let mut torch_order = Level { next: Vec::new(), fc: Linear::zeroed(), bottom: true };
-    for _ in 1..DEPTH {
-        torch_order = Level { next: vec![torch_order], fc: Linear::zeroed(), bottom: false };
-    }
-    LEVEL_RULE_CALLS.store(0, std::sync::atomic::Ordering::Relaxed);
-    torch_order.init_weights(&mut TorchGenerator::new(3)).unwrap();
-    assert_eq!(LEVEL_RULE_CALLS.load(std::sync::atomic::Ordering::Relaxed), DEPTH);
+    let mut torch = chain(DEPTH);
+    assert_eq!(rule_calls(|| torch.init_weights(&mut TorchGenerator::new(3)).unwrap()), DEPTH);
     let bottom = format!("{}fc.weight", "next.".repeat(DEPTH - 1));
-    let w = chain.get_parameter(&bottom).unwrap();
+    let w = ours.get_parameter(&bottom).unwrap();
     assert!(w.as_slice().iter().all(|&v| v == 1.0));
     assert_eq!(w.origin(), Some("ones by rule for fc.weight"));
-    let top = chain.get_parameter("fc.weight").unwrap();
+    let top = ours.get_parameter("fc.weight").unwrap();
     assert!(top.as_slice().iter().any(|&v| v != 0.0));
     assert_eq!(top.origin(), Some("default: Linear"));
 }
