@@ -79,10 +79,12 @@ pub(crate) fn fill_orthogonal(
     }
     let rows = param.shape()[0];
     let cols = numel / rows;
+    let mut work = Work::new(path, rows, cols)?;
     // The parameter's own memory holds the Gaussian draws, then the result.
     let data = param.as_slice_mut();
     rng.fill(path, STANDARD_NORMAL, data);
-    orthonormalize(path, data, rows, cols, gain as f32)
+    orthonormalize(data, rows, cols, gain as f32, &mut work);
+    Ok(())
 }
 
 /// A delta-orthogonal kernel into `param` (see [`delta_orthogonal`]).
@@ -102,10 +104,11 @@ pub(crate) fn fill_delta_orthogonal(
     let taps: usize = spatial.iter().product();
     let centre = spatial.iter().fold(0, |acc, &k| acc * k + k / 2);
     let len = out_ch * in_ch;
+    let mut work = Work::new(path, out_ch, in_ch)?;
     let data = param.as_slice_mut();
     // The first `out * in` elements hold the draws, then the matrix.
     rng.fill(path, STANDARD_NORMAL, &mut data[..len]);
-    orthonormalize(path, &mut data[..len], out_ch, in_ch, gain as f32)?;
+    orthonormalize(&mut data[..len], out_ch, in_ch, gain as f32, &mut work);
     // Spread element t of the matrix to the centre tap of its (out, in) kernel, zeroing the
     // rest. Going downwards, block t starts at t * taps >= t, past every element not yet read.
     for t in (0..len).rev() {
@@ -117,22 +120,36 @@ pub(crate) fn fill_delta_orthogonal(
     Ok(())
 }
 
+/// The working copy of a `rows x cols` matrix for [`orthonormalize`]: 64-byte aligned, as
+/// faer aligns its own matrices.
+struct Work(Vec<f32>);
+
+impl Work {
+    /// Allocated before anything is drawn or written, so that a refusal leaves the parameter
+    /// and the generator as they were: [`ErrorKind::OutOfMemory`] naming `path`.
+    fn new(path: &str, rows: usize, cols: usize) -> Result<Work> {
+        // 16 floats more, to align the start.
+        let len = rows * cols + 16;
+        let buf = crate::param::zeroed_vec(len).ok_or_else(|| {
+            let bytes = len.saturating_mul(size_of::<f32>());
+            InitError::new(path, ErrorKind::OutOfMemory { shape: vec![rows, cols], bytes })
+        })?;
+        Ok(Work(buf))
+    }
+
+    /// The aligned `len` floats.
+    fn slice(&mut self, len: usize) -> &mut [f32] {
+        let off = self.0.as_ptr().align_offset(64).min(16);
+        &mut self.0[off..off + len]
+    }
+}
+
 /// Replace the row-major `rows x cols` matrix in `data` (both > 0) by `gain * Q`, PyTorch's
 /// recipe: `Q` from the reduced QR of the matrix (of its transpose when `rows < cols`, and
 /// transposed back), columns times `sign(diag(R))`, a zero diagonal counting as `+1`.
-///
-/// Errors: [`ErrorKind::OutOfMemory`] (naming `path` and the matrix) when the working copy
-/// of the matrix cannot be allocated; `data` is left as it was then.
-fn orthonormalize(path: &str, data: &mut [f32], rows: usize, cols: usize, gain: f32) -> Result<()> {
+fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32, work: &mut Work) {
     let (m, n) = (rows.max(cols), rows.min(cols));
-    // A working m x n matrix, 16 floats more to align it to 64 bytes (faer aligns its own).
-    let len = m * n + 16;
-    let mut buf = crate::param::zeroed_vec(len).ok_or_else(|| {
-        let bytes = len.saturating_mul(size_of::<f32>());
-        InitError::new(path, ErrorKind::OutOfMemory { shape: vec![rows, cols], bytes })
-    })?;
-    let off = buf.as_ptr().align_offset(64).min(16);
-    let work = &mut buf[off..off + m * n];
+    let work = work.slice(m * n);
     if rows >= cols {
         // faer factors column-major matrices: factor a transposed copy, then build Q in
         // `data` itself, seen as the row-major m x n matrix it is.
@@ -167,7 +184,6 @@ fn orthonormalize(path: &str, data: &mut [f32], rows: usize, cols: usize, gain: 
     }
     // faer's kernels leave the upper vector state dirty: clear it (see `upper_state.rs`).
     super::upper_state::clear();
-    Ok(())
 }
 
 /// Factor `a` (`m x n`, `m >= n`) in place into Householder vectors (below the diagonal) and

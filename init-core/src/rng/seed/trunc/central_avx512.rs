@@ -65,7 +65,7 @@ impl TruncK {
         let mut m = 0usize;
         let (wc, oc) = (w.as_chunks::<{ 8 * U }>().0, out.as_chunks_mut::<{ 8 * U }>().0);
         for (c, (w, out)) in wc.iter().zip(oc).enumerate() {
-            // SAFETY: `[u32; 32]` and `[__m256i; 4]` have the same size; any bits are valid.
+            // SAFETY: `[u32; 8U]` and `[__m256i; U]` have the same size; any bits are valid.
             let w = unsafe { core::mem::transmute::<[u32; 8 * U], [__m256i; U]>(*w) };
             let wf: [__m512d; U] = core::array::from_fn(|v| _mm512_cvtepu32_pd(w[v]));
             // prob_k: pn = c0 + (w + ½)·c1s, the upper branch where pn > split.
@@ -108,7 +108,7 @@ impl TruncK {
                 // `y < lo ? lo : y` and `y > hi ? hi : y` (max/min with the bound first).
                 let y = _mm512_cvtpd_ps(_mm512_add_pd(mean, _mm512_mul_pd(x, sg[v])));
                 let y = _mm256_min_ps(hi, _mm256_max_ps(lo, y));
-                // SAFETY: `8v + 8 <= 32`, the length of `out`; the store is unaligned.
+                // SAFETY: `8v + 8 <= 8U`, the length of `out`; the store is unaligned.
                 unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * v), y) };
             }
         }
