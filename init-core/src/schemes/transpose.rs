@@ -5,9 +5,9 @@
 //! Both walk the matrix in 8 x 8 blocks: eight rows (or columns) of eight contiguous
 //! elements in, eight columns (rows) out. The element-by-element tiles these replace stored
 //! with a stride of a whole row, and at 2048 columns (8 KiB, a multiple of 4 KiB) every row
-//! of a tile fell into the same L1 set: 11 % of the samples of the 2048² orthogonal benchmark
-//! in `perf`, 6 % now (that fill: 0.169-0.198 -> 0.151-0.164 s on two threads). Each output is the input (times its factor, one product), so the values do
-//! not depend on the blocking or on the split over the rayon pool.
+//! of a tile fell into the same L1 set: 11 % of the samples of the 2048² orthogonal
+//! benchmark in `perf`, 6 % now. Each output is the input (times its factor, one product),
+//! so the values do not depend on the blocking or on the split over the rayon pool.
 
 use rayon::prelude::*;
 
