@@ -3,6 +3,7 @@
 use std::fmt;
 
 use ndarray::ArrayD;
+use rayon::prelude::*;
 
 use crate::error::{ErrorKind, InitError, Result};
 use crate::param::{Param, ParamTarget};
@@ -238,12 +239,30 @@ pub(crate) fn fill_values(param: &mut Param, path: &str, values: &Values) -> Res
     // recursion of `broadcast_copy`): fill the first block, then copy it.
     let inner = target[lead..].to_vec();
     let out = param.as_slice_mut();
-    let (first, rest) = out.split_at_mut(inner.iter().product());
-    broadcast_copy(first, &inner, &values.data, &values.shape);
-    for block in rest.chunks_exact_mut(first.len()) {
-        block.copy_from_slice(first);
-    }
+    let block = inner.iter().product();
+    broadcast_copy(&mut out[..block], &inner, &values.data, &values.shape);
+    repeat_block(out, block);
     Ok(())
+}
+
+/// Elements of the pattern [`repeat_block`] copies from: 64 KiB, so each copy is a large
+/// `memcpy` whatever the block's size.
+const PATTERN: usize = 1 << 14;
+
+/// Fill all of `out` (a whole number of blocks) with copies of its first `block` elements:
+/// the block is doubled in place up to about [`PATTERN`] elements, then that pattern is
+/// copied over the rest on the rayon pool. One copy per block (the old loop) took 50 ms for a
+/// scalar broadcast to 4096² (16.7 M copies of one element), 25x a constant fill.
+fn repeat_block(out: &mut [f32], block: usize) {
+    let pattern = (block * (PATTERN / block).max(1)).min(out.len());
+    let mut done = block;
+    while done < pattern {
+        let n = done.min(pattern - done);
+        out.copy_within(..n, done);
+        done += n;
+    }
+    let (head, rest) = out.split_at_mut(pattern);
+    rest.par_chunks_mut(pattern).for_each(|c| c.copy_from_slice(&head[..c.len()]));
 }
 
 /// Fill `out` (shape `target`, non-empty) from `src` (shape `shape`, same rank, each dimension
@@ -286,6 +305,23 @@ mod tests {
         let mut p = Param::zeros(shape);
         fill_values(&mut p, "w", vals).unwrap();
         p.as_slice().to_vec()
+    }
+
+    #[test]
+    fn repeating_a_block_fills_every_length() {
+        for block in [1, 3, 7, 64, PATTERN - 1, PATTERN, PATTERN + 5] {
+            for copies in [1, 2, 5, 9, 40] {
+                let mut out = vec![f32::NAN; block * copies];
+                for (i, o) in out[..block].iter_mut().enumerate() {
+                    *o = i as f32;
+                }
+                repeat_block(&mut out, block);
+                assert!(
+                    out.iter().enumerate().all(|(i, &x)| x == (i % block) as f32),
+                    "{block} x {copies}"
+                );
+            }
+        }
     }
 
     #[test]
