@@ -37,21 +37,32 @@ pub(crate) fn fill_sparse(
     rng.fill(path, dist, data);
 
     let draws = rows - 1;
-    let mut words = vec![0u32; draws];
-    let mut perm: Vec<usize> = Vec::with_capacity(rows);
+    // randperm's swaps from the front: entry i is final after step i, so only the steps that
+    // settle the first `num_zeros` entries are run. A sequential generator draws all
+    // `rows - 1` words of each column regardless, to stay in step with PyTorch; a
+    // counter-based one has each word at a fixed position, so it draws only the ones used.
+    let used = num_zeros.min(draws);
+    let mut words = vec![0u32; if rng.is_sequential() { draws } else { used }];
+    let mut perm: Vec<usize> = (0..rows).collect();
+    let mut steps = vec![0usize; used];
     for c in 0..cols {
         rng.fill_bits(path, (c * draws) as u64, &mut words);
-        perm.clear();
-        perm.extend(0..rows);
-        // randperm's swaps from the front: entry i is final after step i, so only the steps
-        // that settle the first `num_zeros` entries are run (the words are drawn regardless,
-        // keeping a sequential generator in step with PyTorch).
-        for (i, &w) in words.iter().enumerate().take(num_zeros) {
-            let z = (u64::from(w) % (rows - i) as u64) as usize;
-            perm.swap(i, i + z);
+        for (i, (&w, z)) in words.iter().zip(&mut steps).enumerate() {
+            // `w mod (rows - i)`, in 32 bits where the divisor fits (the same value; a 64-bit
+            // division is several times slower).
+            *z = match u32::try_from(rows - i) {
+                Ok(n) => (w % n) as usize,
+                Err(_) => w as usize,
+            };
+            perm.swap(i, i + *z);
         }
         for &r in &perm[..num_zeros] {
             data[r * cols + c] = 0.0;
+        }
+        // Undo the swaps, last first: `perm` is the identity again for the next column
+        // (cheaper than rewriting all `rows` entries).
+        for (i, &z) in steps.iter().enumerate().rev() {
+            perm.swap(i, i + z);
         }
     }
     Ok(())
