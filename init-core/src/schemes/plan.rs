@@ -31,7 +31,7 @@ impl Plan {
 }
 
 /// Below this many elements a constant fill stays on the calling thread.
-const PARALLEL_FILL: usize = 1 << 20;
+pub(super) const PARALLEL_FILL: usize = 1 << 20;
 
 /// Fill `out` with `v`, in parallel for large buffers (the result does not depend on it).
 ///

@@ -262,7 +262,14 @@ fn repeat_block(out: &mut [f32], block: usize) {
         done += n;
     }
     let (head, rest) = out.split_at_mut(pattern);
-    rest.par_chunks_mut(pattern).for_each(|c| c.copy_from_slice(&head[..c.len()]));
+    if rest.len() < super::plan::PARALLEL_FILL {
+        // Small: not worth a trip through the pool (a bias, a small kernel).
+        for c in rest.chunks_mut(pattern) {
+            c.copy_from_slice(&head[..c.len()]);
+        }
+    } else {
+        rest.par_chunks_mut(pattern).for_each(|c| c.copy_from_slice(&head[..c.len()]));
+    }
 }
 
 /// Fill `out` (shape `target`, non-empty) from `src` (shape `shape`, same rank, each dimension
@@ -322,6 +329,12 @@ mod tests {
                 );
             }
         }
+        // Large enough for the pool.
+        let (block, copies) = (3, super::super::plan::PARALLEL_FILL / 3 + 7);
+        let mut out = vec![f32::NAN; block * copies];
+        out[..block].copy_from_slice(&[1.0, 2.0, 3.0]);
+        repeat_block(&mut out, block);
+        assert!(out.iter().enumerate().all(|(i, &x)| x == (i % block + 1) as f32));
     }
 
     #[test]
