@@ -37,6 +37,17 @@ impl StreamId {
     fn group_counter(&self, g: u64) -> [u32; 4] {
         self.counter((g & G_MASK) * 8)
     }
+
+    /// The counters of groups `g, g + 1, …, g + N − 1`: the `first` argument of the vector
+    /// Philox forms.
+    #[inline(always)]
+    fn group_counters<const N: usize>(&self, g: u64) -> [[u32; 4]; N] {
+        let mut c = [[0; 4]; N];
+        for (h, c) in c.iter_mut().enumerate() {
+            *c = self.group_counter(g.wrapping_add(h as u64));
+        }
+        c
+    }
 }
 
 /// Produces the words of groups in stream order.
@@ -121,14 +132,14 @@ impl Words for Avx2 {
 
     #[inline(always)]
     fn run(&self, g: u64) -> [u32; 2 * GROUP] {
-        let first = [self.id.group_counter(g), self.id.group_counter(g.wrapping_add(1))];
+        let first = self.id.group_counters(g);
         // SAFETY: an `Avx2` is only made by `Avx2::new`, a `target_feature(avx2)` function,
         // so this runs on a CPU with AVX2.
         unsafe { philox::avx2::philox4x32_10_x16(&self.keys, first) }
     }
     #[inline(always)]
     fn pair_run2(&self, g: u64) -> Option<([u32; 32], [u32; 32])> {
-        let first = [self.id.group_counter(g), self.id.group_counter(g.wrapping_add(1))];
+        let first = self.id.group_counters(g);
         // SAFETY: as in `run`.
         Some(unsafe { philox::avx2::philox4x32_10_x16_pairs(&self.keys, first) })
     }
@@ -165,23 +176,25 @@ impl Words for Avx512 {
 
     #[inline(always)]
     fn run(&self, g: u64) -> [u32; 4 * GROUP] {
-        let first = core::array::from_fn(|h| self.id.group_counter(g.wrapping_add(h as u64)));
+        let first = self.id.group_counters(g);
         // SAFETY: an `Avx512` is only made by `Avx512::new`, a `target_feature(avx512f)`
         // function, so this runs on a CPU with AVX-512F.
         unsafe { philox::avx512::philox4x32_10_x32(&self.keys, first) }
     }
     #[inline(always)]
     fn run_into(&self, g: u64, dst: &mut [u32]) {
-        let first = core::array::from_fn(|h| self.id.group_counter(g.wrapping_add(h as u64)));
         match <&mut [u32; 4 * GROUP]>::try_from(&mut *dst) {
-            // SAFETY: as in `run`.
-            Ok(run) => unsafe { philox::avx512::philox4x32_10_x32_into(&self.keys, first, run) },
+            Ok(run) => {
+                let first = self.id.group_counters(g);
+                // SAFETY: as in `run`.
+                unsafe { philox::avx512::philox4x32_10_x32_into(&self.keys, first, run) }
+            }
             Err(_) => dst.copy_from_slice(&self.run(g)),
         }
     }
     #[inline(always)]
     fn pair_run(&self, g: u64) -> Option<([u32; 64], [u32; 64])> {
-        let first = core::array::from_fn(|h| self.id.group_counter(g.wrapping_add(h as u64)));
+        let first = self.id.group_counters(g);
         // SAFETY: as in `run`.
         Some(unsafe { philox::avx512::philox4x32_10_x32_pairs(&self.keys, first) })
     }
