@@ -157,7 +157,7 @@ fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32, work: &
         // Q is built column-major too (in `data`, seen so): faer applied the reflections to a
         // row-major Q 15-30 % slower, which costs more than the copy and the transpose back.
         let a = work;
-        transpose::rows_to_cols(data, a, m, n);
+        transpose::transpose(data, m, n, a, None);
         let (scale, coeff) = factor(MatMut::from_column_major_slice_mut(a, m, n), gain);
         super::plan::fill_const(data, 0.0);
         let mut q = MatMut::from_column_major_slice_mut(data, m, n);
@@ -167,7 +167,7 @@ fn orthonormalize(data: &mut [f32], rows: usize, cols: usize, gain: f32, work: &
         a.par_chunks_mut(1 << 16).zip(data.par_chunks(1 << 16)).for_each(|(d, s)| {
             d.copy_from_slice(s);
         });
-        transpose::cols_to_rows(a, data, m, &scale);
+        transpose::transpose(a, n, m, data, Some(&scale));
     } else {
         // Read column-major, `data` is the transpose (m x n): factor it in place; row i of the
         // result is column i of Q.
